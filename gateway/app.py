@@ -1,0 +1,67 @@
+"""create_app(): load settings, build the runtime, bind extensions, register blueprints."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+
+from config import Settings, load_settings
+from dispatcher import runtime as runtime_module
+from dispatcher.runtime import Runtime
+from gateway import i18n
+from gateway.extensions import csrf
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or load_settings()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=bool(settings.public_url and settings.public_url.startswith("https")),
+        WTF_CSRF_TIME_LIMIT=None,  # the session bounds it; a citizen may write slowly
+    )
+    logging.basicConfig(level=settings.log_level)
+
+    runtime = Runtime(settings)
+    runtime_module.install(runtime)
+    app.extensions["satupintu"] = runtime
+
+    csrf.init_app(app)
+    i18n.init_app(app)
+    _register_blueprints(app)
+    _register_error_handlers(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from gateway.health import bp as health
+    from gateway.public import bp as public
+    from gateway.webhooks import bp as webhooks
+
+    app.register_blueprint(public)
+    app.register_blueprint(health)
+    csrf.exempt(webhooks)  # providers sign their requests instead
+    app.register_blueprint(webhooks)
+
+
+def _register_error_handlers(app: Flask) -> None:
+    def page(code: int, title: str, message: str):
+        if request.accept_mimetypes.best == "application/json":
+            return {"error": title, "detail": message}, code
+        return render_template("error.html", code=code, title=title, message=message), code
+
+    @app.errorhandler(404)
+    def not_found(_error):
+        return page(404, i18n.t("error.404.title"), i18n.t("error.404.body"))
+
+    @app.errorhandler(413)
+    def too_large(_error):
+        return page(413, i18n.t("error.413.title"), i18n.t("error.413.body"))
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        return page(400, i18n.t("error.400.title"), getattr(error, "description", ""))

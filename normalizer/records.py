@@ -1,0 +1,179 @@
+"""The common record: what adapters produce, what travels on the queue, what the store reads.
+
+Frozen dataclasses with a JSON round trip (never pickles, never ORM objects). Enums are str
+enums with lowercase values; times are timezone-aware UTC; ``raw`` keeps the provider payload.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Self
+
+
+class MalformedRecord(ValueError):
+    """A record that cannot be read back: the message says which field and why."""
+
+
+class Channel(StrEnum):
+    SMS = "sms"
+    WHATSAPP = "whatsapp"
+    TWITTER = "twitter"
+    WEB = "web"
+    API = "api"
+    OPEN311 = "open311"
+
+
+class Intent(StrEnum):
+    NEW = "new"
+    FOLLOW_UP = "follow_up"
+    STATUS_QUERY = "status_query"
+    WITHDRAW = "withdraw"
+    OPT_OUT = "opt_out"
+    OPT_IN = "opt_in"
+    HELP = "help"
+
+
+class Privacy(StrEnum):
+    PUBLIC = "public"
+    ANONYMOUS = "anonymous"
+    CONFIDENTIAL = "confidential"
+
+
+@dataclass(frozen=True)
+class Media:
+    """An attachment by reference: a provider URL or a file under the data dir."""
+
+    url: str
+    content_type: str = ""
+    size: int | None = None
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise MalformedRecord("times must be timezone-aware")
+    return value.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """One message as an adapter parsed it, before any interpretation."""
+
+    channel: Channel
+    provider: str
+    external_id: str
+    sender: str  # a contact URN: tel:+62..., twitter:<id>, mailto:..., or "" when unknown
+    text: str
+    received_at: datetime
+    recipient: str = ""
+    sender_name: str = ""
+    media: tuple[Media, ...] = ()
+    reply_to: str = ""  # provider id to answer in thread (a tweet id)
+    latitude: float | None = None
+    longitude: float | None = None
+    # Fields a form or API states outright; the normalizer trusts them over guesses.
+    declared: dict[str, str] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"{self.channel.value}:{self.external_id}"
+
+
+@dataclass(frozen=True)
+class ComplaintRecord:
+    """One normalized message: a new complaint, or a command about an existing one."""
+
+    idempotency_key: str
+    tracking_id: str
+    intent: Intent
+    channel: Channel
+    provider: str
+    external_id: str
+    contact_urn: str
+    text: str
+    language: str
+    privacy: Privacy
+    received_at: datetime
+    contact_name: str = ""
+    target_tracking_id: str | None = None  # the complaint a follow-up/status/withdraw names
+    category: str | None = None
+    kecamatan_code: str | None = None
+    desa_code: str | None = None
+    # When the text named several candidates the normalizer refused to guess between them.
+    category_candidates: tuple[str, ...] = ()
+    location_candidates: tuple[str, ...] = ()
+    latitude: float | None = None
+    longitude: float | None = None
+    media: tuple[Media, ...] = ()
+    reply_to: str = ""
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["received_at"] = self.received_at.isoformat()
+        data["media"] = [dataclasses.asdict(m) for m in self.media]
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Self:
+        """Rebuild a record from its dict form; raises MalformedRecord naming the bad field."""
+        if not isinstance(data, dict):
+            raise MalformedRecord(f"record must be an object, not {type(data).__name__}")
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - names
+        if unknown:
+            raise MalformedRecord(f"unknown fields: {', '.join(sorted(unknown))}")
+        values = dict(data)
+        try:
+            values["intent"] = Intent(values["intent"])
+            values["channel"] = Channel(values["channel"])
+            values["privacy"] = Privacy(values["privacy"])
+            values["received_at"] = _utc(datetime.fromisoformat(values["received_at"]))
+            values["media"] = tuple(Media(**m) for m in values.get("media") or ())
+            for name in ("category_candidates", "location_candidates"):
+                values[name] = tuple(str(v) for v in values.get(name) or ())
+        except KeyError as exc:
+            raise MalformedRecord(f"missing field: {exc.args[0]}") from exc
+        except (TypeError, ValueError) as exc:
+            raise MalformedRecord(str(exc)) from exc
+        for name in ("idempotency_key", "tracking_id", "external_id", "contact_urn", "text"):
+            if not isinstance(values.get(name), str):
+                raise MalformedRecord(f"{name} must be a string")
+        if not values["idempotency_key"] or not values["tracking_id"]:
+            raise MalformedRecord("idempotency_key and tracking_id must not be empty")
+        try:
+            return cls(**values)
+        except TypeError as exc:
+            raise MalformedRecord(str(exc)) from exc
+
+    @classmethod
+    def from_json(cls, text: str) -> Self:
+        try:
+            data = json.loads(text)
+        except (TypeError, json.JSONDecodeError) as exc:
+            raise MalformedRecord(f"not JSON: {exc}") from exc
+        return cls.from_dict(data)
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    """A reply on its way to a citizen, as a notify job hands it to an adapter's send()."""
+
+    message_id: int
+    channel: Channel
+    to: str  # the contact URN
+    text: str
+    reply_to: str = ""  # provider id to answer in thread (a tweet id)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    external_id: str
+    status: str = "sent"

@@ -1,0 +1,112 @@
+"""`satupintu up` as a citizen meets it: a real process, a real socket, a cookie-keeping client."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def children_of(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def wait_for(url: str, opener, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            opener.open(url, timeout=2).read()
+            return
+        except (urllib.error.URLError, ConnectionError, OSError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def test_up_serves_the_form_stores_a_complaint_and_stops_cleanly(tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SATUPINTU_")} | {
+        "SATUPINTU_DATA_DIR": str(tmp_path / "var"),
+        "SATUPINTU_PORT": str(port),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gateway.cli", "up"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+    try:
+        wait_for(base + "/healthz", opener, timeout=60)
+        page = opener.open(base + "/", timeout=5).read().decode()
+        fields = {
+            "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1),
+            "submission_key": re.search(r'name="submission_key" value="([^"]+)"', page).group(1),
+            "description": "Air PDAM tidak mengalir sejak 3 hari di Kampung Bale, Lut Tawar.",
+            "kecamatan": "11.04.17",
+            "privacy": "biasa",
+        }
+        body = urllib.parse.urlencode(fields).encode()
+        answer = opener.open(base + "/", data=body, timeout=5).read().decode()
+        tracking_id = re.search(r'data-tracking-id="([0-9A-Z]{10})"', answer).group(1)
+
+        started = time.monotonic()
+        wait_for(f"{base}/track/{tracking_id}", opener, timeout=15)
+        elapsed = time.monotonic() - started
+        track = opener.open(f"{base}/track/{tracking_id}", timeout=5).read().decode()
+        assert "Belum Terverifikasi" in track
+        print(f"complaint visible on its tracking page {elapsed:.2f} s after submission")
+
+        children = children_of(process.pid)
+        assert len(children) >= 3  # redis, a worker, the web server
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=90)
+    assert process.returncode == 0, output
+    assert "stopped" in output
+    time.sleep(0.2)
+    assert not [pid for pid in children if alive(pid)], "orphan processes left behind"
+    assert (tmp_path / "var" / "redis" / "appendonlydir").exists() or list(
+        (tmp_path / "var" / "redis").glob("*.aof")
+    )
