@@ -10,7 +10,8 @@ from rq.serializers import JSONSerializer
 
 INTAKE = "intake"
 NOTIFY = "notify"
-QUEUE_NAMES = (INTAKE, NOTIFY)
+MAINTENANCE = "maintenance"  # periodic sweeps, clocks and polls (dispatcher/schedule.py)
+QUEUE_NAMES = (INTAKE, NOTIFY, MAINTENANCE)
 
 
 def redis_connection(url: str, timeout: float = 5.0) -> redis.Redis:

@@ -11,14 +11,16 @@ import logging
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
-from dispatcher.queues import INTAKE, NOTIFY, queue
+from dispatcher.queues import QUEUE_NAMES, queue
 from dispatcher.runtime import Runtime
 
 
 def make_worker(runtime: Runtime, name: str | None = None) -> SimpleWorker:
     connection = runtime.redis
     return SimpleWorker(
-        [queue(INTAKE, connection), queue(NOTIFY, connection)],
+        [
+            queue(name, connection) for name in QUEUE_NAMES
+        ],  # intake first: it is what citizens wait on
         connection=connection,
         serializer=JSONSerializer,
         name=name,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 
@@ -79,6 +80,19 @@ def worker(burst: bool) -> None:
     runtime = Runtime(settings)
     install(runtime)
     run_worker(runtime, burst=burst)
+
+
+@main.command()
+def scheduler() -> None:
+    """Enqueue periodic jobs (sweeps, SLA clocks, polls); `up` does this by itself."""
+    from dispatcher.runtime import Runtime
+    from dispatcher.schedule import run_scheduler
+
+    settings = _settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(name)s %(message)s")
+    runtime = Runtime(settings)
+    with contextlib.suppress(KeyboardInterrupt):
+        run_scheduler(runtime.redis, settings)
 
 
 @main.group()

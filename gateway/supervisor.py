@@ -63,6 +63,7 @@ def _raise_stop(signum: int, _frame: object) -> None:
 def run_up(settings: Settings, *, drain_every: float = 2.0) -> int:
     """Run everything until Ctrl-C or SIGTERM; returns the exit code."""
     from dispatcher.runtime import Runtime
+    from dispatcher.schedule import enqueue_due
     from dispatcher.submit import drain_spool
     from gateway.cli import prepare_database
 
@@ -108,6 +109,10 @@ def run_up(settings: Settings, *, drain_every: float = 2.0) -> int:
         while True:
             time.sleep(drain_every)
             _keep_alive(children)
+            try:
+                enqueue_due(runtime.redis, settings)
+            except Exception as exc:  # Redis restarting: the next round tries again
+                console.print(f"[yellow]scheduler waiting: {type(exc).__name__}[/]")
             if runtime.spool.stats().segments:
                 try:
                     drained = drain_spool(runtime.redis, runtime.spool)

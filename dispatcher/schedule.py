@@ -1,0 +1,77 @@
+"""Periodic jobs: sweeps, clocks and polls, enqueued on time by any number of schedulers.
+
+Each run of a periodic job gets the job id ``periodic-<name>-<slot>`` (slot = the interval
+number since the epoch) and is enqueued with rq's atomic ``unique`` flag, so two schedulers
+running at once (two `satupintu up`, or a spare scheduler for failover) enqueue it once.
+
+Why not rq's CronScheduler: it enqueues through a Queue with rq's default pickle serializer,
+and every queue here is JSON-only (records travel as JSON, never pickles), so its jobs could
+not be read by our workers.
+
+To add a periodic job: add a ``PeriodicJob`` line to ``PERIODIC_JOBS`` below (the one list
+of them); the function must be importable, take no arguments, and be safe to run twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import redis
+from rq.exceptions import DuplicateJobError
+
+from dispatcher.queues import MAINTENANCE, queue
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    func: str  # dotted path of a module-level function taking no arguments
+    every_seconds: int
+    timeout: int = 300
+    # Setting that turns the job on; None means always on.
+    enabled: Callable[[object], bool] | None = None
+
+
+# Every periodic job, in one place.
+PERIODIC_JOBS: list[PeriodicJob] = []
+
+
+def enqueue_due(connection: redis.Redis, settings: object, now: float | None = None) -> list[str]:
+    """Enqueue every periodic job whose current slot has not been enqueued yet."""
+    now = time.time() if now is None else now
+    enqueued = []
+    maintenance = queue(MAINTENANCE, connection)
+    for job in PERIODIC_JOBS:
+        if job.enabled is not None and not job.enabled(settings):
+            continue
+        slot = int(now // job.every_seconds)
+        try:
+            maintenance.enqueue(
+                job.func,
+                job_id=f"periodic-{job.name}-{slot}",
+                unique=True,
+                job_timeout=job.timeout,
+                result_ttl=max(job.every_seconds * 2, 600),
+                ttl=job.every_seconds,  # a run that waited a whole interval is superseded
+                description=f"periodic {job.name}",
+            )
+        except DuplicateJobError:
+            continue
+        enqueued.append(job.name)
+    return enqueued
+
+
+def run_scheduler(connection: redis.Redis, settings: object, tick: float = 1.0) -> None:
+    """`satupintu scheduler`: enqueue periodic jobs until interrupted."""
+    log.info("scheduler started with %d periodic jobs", len(PERIODIC_JOBS))
+    while True:
+        try:
+            enqueue_due(connection, settings)
+        except redis.RedisError as exc:  # Redis restarting: the next tick tries again
+            log.warning("scheduler: redis unavailable (%s)", type(exc).__name__)
+        time.sleep(tick)
