@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from rich.console import Console
 
 from config import Settings
-from dispatcher.redis_server import EmbeddedRedis
+from dispatcher.redis_server import EmbeddedRedis, die_with_parent
 
 console = Console(stderr=True)
 
@@ -31,7 +31,9 @@ class Child:
     restarts: list[float] = field(default_factory=list)
 
     def start(self) -> None:
-        self.process = subprocess.Popen(self.argv, env=self.env, start_new_session=True)
+        self.process = subprocess.Popen(
+            self.argv, env=self.env, start_new_session=True, preexec_fn=die_with_parent
+        )
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None

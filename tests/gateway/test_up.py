@@ -110,3 +110,30 @@ def test_up_serves_the_form_stores_a_complaint_and_stops_cleanly(tmp_path):
     assert (tmp_path / "var" / "redis" / "appendonlydir").exists() or list(
         (tmp_path / "var" / "redis").glob("*.aof")
     )
+
+
+def test_children_stop_when_up_is_killed_outright(tmp_path):
+    """A SIGKILLed supervisor cannot stop its children itself; the kernel tells them to."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SATUPINTU_")} | {
+        "SATUPINTU_DATA_DIR": str(tmp_path / "var"),
+        "SATUPINTU_PORT": str(port),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gateway.cli", "up"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    opener = urllib.request.build_opener()
+    try:
+        wait_for(f"http://127.0.0.1:{port}/healthz", opener, timeout=60)
+        children = children_of(process.pid)
+        assert len(children) >= 3
+    finally:
+        process.kill()
+        process.wait()
+    deadline = time.monotonic() + 60
+    while [pid for pid in children if alive(pid)] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in children if alive(pid)], "children outlived a killed supervisor"
