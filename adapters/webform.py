@@ -1,83 +1,215 @@
-"""Web form: the citizen form's fields -> InboundMessage, with field errors in Indonesian.
+"""Web form: the citizen form's fields -> InboundMessage, with field errors for the citizen.
 
-Fields: ``description`` (required), ``name`` and ``contact`` (optional), ``kecamatan`` (a
-code from the gazetteer), ``privacy`` (biasa / anonim / rahasia) and ``submission_key``, the
-one-time key printed into the form, which is the message's external id: a double submit
-carries the same key and so gets the same tracking id.
+Complaint fields: ``description`` (required), ``name`` and ``contact`` (optional),
+``kecamatan`` and ``desa`` (gazetteer codes; a desa must lie in the kecamatan), ``category``
+(a configured category), ``latitude``/``longitude`` (both or neither, inside the district),
+``privacy`` (biasa / anonim / rahasia) and ``submission_key``, the one-time key printed into
+the form, which is the message's external id: a double submit carries the same key and so
+gets the same tracking id. Files are checked by ``adapters.attachments``.
+
+Follow-up fields (the tracking page): ``text``, ``code`` (the citizen secret), an optional
+``answer`` to a resolution (``selesai`` / ``belum``) and ``submission_key``.
+
+Messages are in Bahasa Indonesia, or English when the page is.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol
 
-from normalizer.records import Channel, InboundMessage
-from normalizer.text import clean_text, is_blank
-from normalizer.urns import InvalidContact, contact_urn
+from adapters.fields import (
+    MAX_NAME_CHARS,
+    FieldProblem,
+    IntakeRules,
+    check_category,
+    check_contact,
+    check_coordinates,
+    check_place,
+    check_text,
+)
+from normalizer.citizen_secret import hash_citizen_secret
+from normalizer.records import Channel, InboundMessage, Intent
+from normalizer.text import clean_text
 
 NAME = "webform"
 PRIVACY_CHOICES = {"biasa": "public", "anonim": "anonymous", "rahasia": "confidential"}
+RESOLUTION_ANSWERS = {"selesai": "accepted", "belum": "rejected"}
 SUBMISSION_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-MAX_NAME_CHARS = 120
-MAX_CONTACT_CHARS = 254
+SINGLE_VALUED = (
+    "description",
+    "name",
+    "contact",
+    "kecamatan",
+    "desa",
+    "category",
+    "latitude",
+    "longitude",
+    "privacy",
+    "submission_key",
+    "text",
+    "code",
+    "answer",
+)
+# Never kept in the record's raw payload: the CSRF token and the citizen's secret code.
+PRIVATE_FIELDS = frozenset({"csrf_token", "code"})
+
+MESSAGES = {
+    "id": {
+        "description.required": "Isi laporan wajib diisi.",
+        "description.too_long": "Isi laporan paling banyak {limit} karakter.",
+        "text.required": "Keterangan wajib diisi.",
+        "text.too_long": "Keterangan paling banyak {limit} karakter.",
+        "name.too_long": "Nama paling banyak {limit} karakter.",
+        "contact.too_long": "Kontak terlalu panjang.",
+        "contact.invalid_contact": "Nomor HP atau email tidak dikenali.",
+        "kecamatan.unknown": "Pilih kecamatan dari daftar.",
+        "desa.unknown": "Pilih desa dari daftar.",
+        "desa.not_in_kecamatan": "Desa itu tidak berada di kecamatan yang dipilih.",
+        "category.unknown": "Pilih kategori dari daftar.",
+        "latitude.not_a_number": "Lintang harus berupa angka, misalnya 4.6226.",
+        "longitude.not_a_number": "Bujur harus berupa angka, misalnya 96.8485.",
+        "latitude.required": "Isi lintang juga, atau kosongkan keduanya.",
+        "longitude.required": "Isi bujur juga, atau kosongkan keduanya.",
+        "latitude.out_of_range": "Lintang harus antara -90 dan 90.",
+        "longitude.out_of_range": "Bujur harus antara -180 dan 180.",
+        "latitude.outside_area": (
+            "Koordinat itu berada di luar Kabupaten Aceh Tengah. Periksa kembali, "
+            "atau kosongkan koordinat dan pilih kecamatan."
+        ),
+        "privacy.unknown": "Pilih salah satu: biasa, anonim atau rahasia.",
+        "answer.unknown": "Pilih jawaban: sudah selesai atau belum selesai.",
+        "code.required": "Masukkan kode rahasia yang Anda terima saat melapor.",
+        "code.malformed": "Kode rahasia terdiri dari 12 huruf dan angka, misalnya ABCD-EFGH-1234.",
+        "submission_key.invalid": "Formulir kedaluwarsa; muat ulang halaman dan kirim lagi.",
+        "duplicated": "Isian ini terkirim lebih dari sekali; muat ulang halaman dan kirim lagi.",
+    },
+    "en": {
+        "description.required": "Please describe the problem.",
+        "description.too_long": "Your report can be at most {limit} characters.",
+        "text.required": "Please write the additional information.",
+        "text.too_long": "The information can be at most {limit} characters.",
+        "name.too_long": "The name can be at most {limit} characters.",
+        "contact.too_long": "The contact is too long.",
+        "contact.invalid_contact": "That mobile number or email address was not recognized.",
+        "kecamatan.unknown": "Choose a sub-district from the list.",
+        "desa.unknown": "Choose a village from the list.",
+        "desa.not_in_kecamatan": "That village is not in the chosen sub-district.",
+        "category.unknown": "Choose a category from the list.",
+        "latitude.not_a_number": "Latitude must be a number, e.g. 4.6226.",
+        "longitude.not_a_number": "Longitude must be a number, e.g. 96.8485.",
+        "latitude.required": "Fill in the latitude too, or leave both empty.",
+        "longitude.required": "Fill in the longitude too, or leave both empty.",
+        "latitude.out_of_range": "Latitude must be between -90 and 90.",
+        "longitude.out_of_range": "Longitude must be between -180 and 180.",
+        "latitude.outside_area": (
+            "Those coordinates are outside Aceh Tengah. Check them, or leave them empty "
+            "and choose a sub-district."
+        ),
+        "privacy.unknown": "Choose normal, anonymous or confidential.",
+        "answer.unknown": "Choose an answer: resolved or not resolved.",
+        "code.required": "Enter the secret code you were given when you reported.",
+        "code.malformed": "The secret code has 12 letters and digits, e.g. ABCD-EFGH-1234.",
+        "submission_key.invalid": "This form has expired; reload the page and send it again.",
+        "duplicated": "This field was sent more than once; reload the page and send it again.",
+    },
+}
+
+
+class MultiValued(Protocol):
+    def getlist(self, key: str) -> list[str]: ...
 
 
 @dataclass
 class FormErrors(Exception):
-    """Field name -> message (Bahasa Indonesia), shown next to the field."""
+    """Field name -> message, shown next to the field."""
 
     fields: dict[str, str] = field(default_factory=dict)
 
 
+def message(field_name: str, code: str, language: str = "id", limit: int | None = None) -> str:
+    book = MESSAGES.get(language, MESSAGES["id"])
+    key = f"{field_name}.{code}"
+    text = book.get(key) or book.get(code) or MESSAGES["id"].get(key) or f"{field_name}: {code}"
+    return text.format(limit=limit)
+
+
+class _Collector:
+    """Runs checks and keeps the first problem per field, so every bad field is shown."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self.errors: dict[str, str] = {}
+
+    def run(self, check: Callable[[], object], default: object = None) -> object:
+        try:
+            return check()
+        except FieldProblem as problem:
+            self.add(problem.field, problem.code, problem.limit)
+            return default
+
+    def add(self, field_name: str, code: str, limit: int | None = None) -> None:
+        self.errors.setdefault(field_name, message(field_name, code, self.language, limit))
+
+
+def duplicated_fields(form: MultiValued, language: str = "id") -> dict[str, str]:
+    """Fields sent more than once (no browser does that for these): refused, never guessed."""
+    return {
+        name: message(name, "duplicated", language)
+        for name in SINGLE_VALUED
+        if len(form.getlist(name)) > 1
+    }
+
+
+def _raw(form: Mapping[str, str]) -> dict[str, str]:
+    return {k: v for k, v in form.items() if k not in PRIVATE_FIELDS}
+
+
 def parse(
     form: Mapping[str, str],
+    rules: IntakeRules,
     *,
-    kecamatan_codes: Collection[str],
-    max_description_chars: int,
-    region: str = "ID",
+    language: str = "id",
     received_at: datetime | None = None,
 ) -> InboundMessage:
-    """Validate the form; raises FormErrors listing every bad field at once."""
-    errors: dict[str, str] = {}
-    description = form.get("description", "")
-    if is_blank(description):
-        errors["description"] = "Isi laporan wajib diisi."
-    elif len(description) > max_description_chars:
-        errors["description"] = f"Isi laporan paling banyak {max_description_chars} karakter."
-
-    name = form.get("name", "")
-    if len(name) > MAX_NAME_CHARS:
-        errors["name"] = f"Nama paling banyak {MAX_NAME_CHARS} karakter."
-
-    sender = ""
-    contact = form.get("contact", "").strip()
-    if len(contact) > MAX_CONTACT_CHARS:
-        errors["contact"] = "Kontak terlalu panjang."
-    elif contact:
-        try:
-            sender = contact_urn(contact, region)
-        except InvalidContact:
-            errors["contact"] = "Nomor HP atau email tidak dikenali."
-
-    kecamatan = form.get("kecamatan", "").strip()
-    if kecamatan and kecamatan not in kecamatan_codes:
-        errors["kecamatan"] = "Pilih kecamatan dari daftar."
-
+    """Validate the complaint form; raises FormErrors listing every bad field at once."""
+    checks = _Collector(language)
+    description = checks.run(
+        lambda: check_text(
+            "description", form.get("description"), rules.max_description_chars, required=True
+        ),
+        "",
+    )
+    name = checks.run(lambda: check_text("name", form.get("name"), MAX_NAME_CHARS), "")
+    sender = checks.run(lambda: check_contact("contact", form.get("contact"), rules), "")
+    kecamatan, desa = checks.run(
+        lambda: check_place(form.get("kecamatan"), form.get("desa"), rules), (None, None)
+    )
+    category = checks.run(lambda: check_category(form.get("category"), rules))
+    latitude, longitude = checks.run(
+        lambda: check_coordinates(form.get("latitude"), form.get("longitude"), rules),
+        (None, None),
+    )
     privacy = form.get("privacy", "biasa").strip() or "biasa"
     if privacy not in PRIVACY_CHOICES:
-        errors["privacy"] = "Pilih salah satu: biasa, anonim atau rahasia."
-
+        checks.add("privacy", "unknown")
     key = form.get("submission_key", "")
     if not SUBMISSION_KEY.match(key):
-        errors["submission_key"] = "Formulir kedaluwarsa; muat ulang halaman dan kirim lagi."
+        checks.add("submission_key", "invalid")
+    if checks.errors:
+        raise FormErrors(checks.errors)
 
-    if errors:
-        raise FormErrors(errors)
     declared = {"privacy": PRIVACY_CHOICES[privacy]}
-    if kecamatan:
-        declared["kecamatan_code"] = kecamatan
+    for name_, value in (
+        ("kecamatan_code", kecamatan),
+        ("desa_code", desa),
+        ("category", category),
+    ):
+        if value:
+            declared[name_] = value
     return InboundMessage(
         channel=Channel.WEB,
         provider=NAME,
@@ -86,6 +218,66 @@ def parse(
         sender_name=clean_text(name, MAX_NAME_CHARS),
         text=description,
         received_at=received_at or datetime.now(UTC),
+        latitude=latitude,
+        longitude=longitude,
         declared=declared,
-        raw={k: v for k, v in form.items() if k not in {"csrf_token"}},
+        raw=_raw(form),
     )
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A checked follow-up: the message to submit and the hash of the code that proves it."""
+
+    inbound: InboundMessage
+    secret_hash: str
+
+
+def parse_follow_up(
+    form: Mapping[str, str],
+    tracking_id: str,
+    rules: IntakeRules,
+    *,
+    language: str = "id",
+    received_at: datetime | None = None,
+) -> FollowUp:
+    """Validate the tracking page's form; the code is checked against the case by the caller.
+
+    With an ``answer`` the text may be empty (the citizen only says whether it is solved).
+    """
+    checks = _Collector(language)
+    answer = form.get("answer", "").strip()
+    if answer and answer not in RESOLUTION_ANSWERS:
+        checks.add("answer", "unknown")
+    text = checks.run(
+        lambda: check_text(
+            "text", form.get("text"), rules.max_description_chars, required=not answer
+        ),
+        "",
+    )
+    code = form.get("code", "")
+    secret_hash = hash_citizen_secret(code)
+    if not code.strip():
+        checks.add("code", "required")
+    elif secret_hash is None:
+        checks.add("code", "malformed")
+    key = form.get("submission_key", "")
+    if not SUBMISSION_KEY.match(key):
+        checks.add("submission_key", "invalid")
+    if checks.errors or secret_hash is None:
+        raise FormErrors(checks.errors)
+
+    raw = _raw(form) | {"citizen_secret_hash": secret_hash}
+    if answer:
+        raw["resolution_answer"] = RESOLUTION_ANSWERS[answer]
+    inbound = InboundMessage(
+        channel=Channel.WEB,
+        provider=NAME,
+        external_id=key,
+        sender="",
+        text=text or "",
+        received_at=received_at or datetime.now(UTC),
+        declared={"intent": Intent.FOLLOW_UP.value, "target_tracking_id": tracking_id},
+        raw=raw,
+    )
+    return FollowUp(inbound=inbound, secret_hash=secret_hash)

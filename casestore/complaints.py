@@ -10,12 +10,20 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from casestore.lifecycle import Status
-from casestore.models import Complaint, Contact, Message, StatusEvent, Unit
+from casestore.models import (
+    Complaint,
+    Contact,
+    Message,
+    Quarantine,
+    StatusEvent,
+    Unit,
+    utcnow,
+)
 
 
 class UnitSpec(Protocol):
@@ -101,6 +109,32 @@ def inbound_message(session: Session, channel: str, external_id: str) -> Message
             Message.direction == "in",
             Message.external_id == external_id,
         )
+    )
+
+
+def complaint_in_thread(
+    session: Session, channel: str, external_ids: Iterable[str], contact_urn: str
+) -> Complaint | None:
+    """The contact's complaint that one of these provider ids belongs to, newest first.
+
+    The ids are the messages a new one answers: a reply we sent (our outbound message's
+    external id is the reply tweet we posted) or a message the citizen sent about the case.
+    """
+    ids = [external_id for external_id in external_ids if external_id]
+    if not ids or not contact_urn:
+        return None
+    return session.scalar(
+        select(Complaint)
+        .join(Message, Message.complaint_id == Complaint.id)
+        .join(Contact, Contact.id == Complaint.contact_id)
+        .where(
+            Message.channel == channel,
+            Message.direction.in_(("in", "out")),  # the whole unique index, not a scan
+            Message.external_id.in_(ids),
+            Contact.urn == contact_urn,
+        )
+        .order_by(Complaint.id.desc())
+        .limit(1)
     )
 
 
@@ -223,3 +257,89 @@ def queue_reply(
     )
     session.add(message)
     return message
+
+
+def quarantine_record(
+    session: Session, record: dict[str, Any], reason: str, *, contact_urn: str | None = None
+) -> Quarantine:
+    """Hold a record (its dict form) for an operator to release or reject; nothing is dropped.
+
+    Keyed on the record's idempotency key: a provider retry of a held message returns the
+    row already held instead of a second one.
+    """
+    key = record["idempotency_key"]
+    held = session.scalar(select(Quarantine).where(Quarantine.idempotency_key == key))
+    if held is not None:
+        return held
+    try:
+        with session.begin_nested():
+            held = Quarantine(
+                idempotency_key=key,
+                channel=record["channel"],
+                contact_urn=record.get("contact_urn", "") if contact_urn is None else contact_urn,
+                reason=reason,
+                record=record,
+            )
+            session.add(held)
+    except IntegrityError:  # a concurrent delivery of the same message held it first
+        held = session.scalars(select(Quarantine).where(Quarantine.idempotency_key == key)).one()
+    return held
+
+
+class QuarantineResolved(LookupError):
+    """The held record is unknown, or an operator already released or rejected it."""
+
+
+def _pending(session: Session, quarantine_id: int) -> Quarantine:
+    # Locked on PostgreSQL: two operators pressing "release" at once apply the record once.
+    held = session.get(Quarantine, quarantine_id, with_for_update=True)
+    if held is None:
+        raise QuarantineResolved(f"no quarantined record {quarantine_id}")
+    if held.resolved_at is not None:
+        raise QuarantineResolved(f"quarantined record {quarantine_id} was {held.resolution}")
+    return held
+
+
+def release_quarantined(session: Session, quarantine_id: int, operator: str) -> dict[str, Any]:
+    """Mark a held record released and give back its dict form, to be stored as usual."""
+    held = _pending(session, quarantine_id)
+    held.resolution, held.resolved_by, held.resolved_at = "released", operator, utcnow()
+    return dict(held.record)
+
+
+def reject_quarantined(session: Session, quarantine_id: int, operator: str) -> Quarantine:
+    """Mark a held record rejected; it stays in the table for the audit trail."""
+    held = _pending(session, quarantine_id)
+    held.resolution, held.resolved_by, held.resolved_at = "rejected", operator, utcnow()
+    return held
+
+
+def inbound_count_since(
+    session: Session, contact_urn: str, since: datetime, channels: Iterable[str]
+) -> int:
+    """How many messages the contact sent on ``channels`` after ``since`` (rate limits)."""
+    return session.scalar(
+        select(func.count(Message.id))
+        .join(Contact, Contact.id == Message.contact_id)
+        .where(
+            Contact.urn == contact_urn,
+            Message.direction == "in",
+            Message.channel.in_(list(channels)),
+            Message.received_at > since,
+        )
+    )
+
+
+def replied_since(session: Session, contact_id: int, intent: str, since: datetime) -> bool:
+    """Whether a reply of this kind was queued for the contact after ``since``."""
+    found = session.scalar(
+        select(Message.id)
+        .where(
+            Message.contact_id == contact_id,
+            Message.direction == "out",
+            Message.intent == intent,
+            Message.created_at > since,
+        )
+        .limit(1)
+    )
+    return found is not None

@@ -9,6 +9,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy emit BEGIN (see _sqlite_begin): the sqlite3 module's own transaction
+    # handling skips BEGIN before a SAVEPOINT, so releasing a savepoint (a begin_nested()
+    # block) would commit on its own and a later rollback could not undo it.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     # WAL lets the web read while a worker writes; busy_timeout waits instead of failing.
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -18,11 +22,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(connection: Any) -> None:
+    # IMMEDIATE takes the write lock at BEGIN, waiting busy_timeout for it. A deferred
+    # transaction that read first and then writes fails at once (SQLITE_BUSY_SNAPSHOT) when
+    # another process committed in between, which two workers make routine. Readers wait
+    # for a writer's commit (milliseconds); the embedded default serves one district.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine with the pragmas and pool settings each backend needs."""
+    # Errors carry no bound values: they would put phone numbers and bodies in the logs.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 5)

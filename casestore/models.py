@@ -21,6 +21,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -38,41 +39,30 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class UTCDateTime(DateTime):
-    """SQLite forgets time zones; give every datetime back as aware UTC."""
+class UTCDateTime(TypeDecorator):
+    """SQLite forgets time zones; give every datetime back as aware UTC.
 
+    A TypeDecorator, not a DateTime subclass: SQLite's dialect adapts DateTime subclasses to
+    its own DATETIME type, which silently dropped overridden bind/result processors.
+    """
+
+    impl = DateTime(timezone=True)
     cache_ok = True
 
-    def __init__(self) -> None:
-        super().__init__(timezone=True)
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the case store")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def bind_processor(self, dialect: Any) -> Any:
-        parent = super().bind_processor(dialect)
-
-        def process(value: datetime | None) -> Any:
-            if value is not None:
-                if value.tzinfo is None:
-                    raise ValueError("naive datetime given to the case store")
-                value = value.astimezone(UTC)
-                if dialect.name == "sqlite":
-                    value = value.replace(tzinfo=None)
-            return parent(value) if parent else value
-
-        return process
-
-    def result_processor(self, dialect: Any, coltype: Any) -> Any:
-        parent = super().result_processor(dialect, coltype)
-
-        def process(value: Any) -> datetime | None:
-            if parent:
-                value = parent(value)
-            if value is None:
-                return None
-            if value.tzinfo is None:
-                return value.replace(tzinfo=UTC)
-            return value.astimezone(UTC)
-
-        return process
+    def process_result_value(self, value: Any, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 intpk = Annotated[
@@ -122,6 +112,11 @@ class Complaint(Base):
     __table_args__ = (
         Index("ix_complaints_owner_status", "owner_unit", "status"),
         Index("ix_complaints_contact_received", "contact_id", "received_at"),
+        # The SLA sweep looks for due warnings and breaches (dispatcher/sla.py); duplicate
+        # suggestions look for recent cases of one category in one place (issue 6).
+        Index("ix_complaints_due_at", "due_at"),
+        Index("ix_complaints_warn_at", "warn_at"),
+        Index("ix_complaints_category_place", "category", "kecamatan_code", "received_at"),
     )
 
     id: Mapped[intpk]
@@ -147,6 +142,10 @@ class Complaint(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     due_at: Mapped[when]
     hard_due_at: Mapped[when]
+    # When the owner is warned of the coming deadline (cleared once warned), and when the
+    # case was escalated to the coordinator for missing it; both reset on every transition.
+    warn_at: Mapped[when]
+    escalated_at: Mapped[when]
 
     contact: Mapped[Contact | None] = relationship()
     unit: Mapped[Unit] = relationship()
@@ -162,6 +161,12 @@ class Message(Base):
     __table_args__ = (
         UniqueConstraint("channel", "direction", "external_id"),
         Index("ix_messages_complaint", "complaint_id"),
+        # The console's intake counts: per channel, by time (casestore/stats.py).
+        Index("ix_messages_direction_channel_received", "direction", "channel", "received_at"),
+        # The per-sender SMS limit counts one contact's messages in a window (issue 3).
+        Index("ix_messages_contact_received", "contact_id", "received_at"),
+        # The outbox sweep finds replies left queued when their notify job was lost.
+        Index("ix_messages_direction_status_created", "direction", "status", "created_at"),
     )
 
     id: Mapped[intpk]

@@ -34,6 +34,8 @@ class PublicCase:
     kecamatan_code: str | None
     received_at: datetime
     events: tuple[PublicEvent, ...]
+    # The current deadline of whoever must act next (None once the case is finished).
+    due_at: datetime | None = None
 
 
 def public_case(session: Session, tracking_id: str) -> PublicCase | None:
@@ -64,6 +66,7 @@ def public_case(session: Session, tracking_id: str) -> PublicCase | None:
         category=None if confidential else complaint.category,
         kecamatan_code=None if confidential else complaint.kecamatan_code,
         received_at=complaint.received_at,
+        due_at=complaint.due_at,
         events=tuple(
             PublicEvent(
                 at=event.created_at,

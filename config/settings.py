@@ -45,11 +45,22 @@ class Settings:
     port: int = 8000
     timezone: str = "Asia/Jakarta"
     default_region: str = "ID"
-    max_body_bytes: int = 1_000_000
+    # Five attachments of 5 MiB each plus the form's text fields (issue 7).
+    max_body_bytes: int = 27_262_976
     max_description_chars: int = 5_000
     workers: int = 1
     web_workers: int = 2
     log_level: str = "INFO"
+    # Operator console: failed logins allowed per username and per client address within the
+    # window before further tries are refused; an operator's session ends after session_hours.
+    console_login_max_failures: int = 5
+    console_login_max_failures_per_ip: int = 30
+    console_login_window_seconds: int = 900
+    console_session_hours: int = 12
+    # Durability (issue 5): how often the embedded Redis fsyncs its append-only file.
+    # everysec may lose up to a second of acknowledged messages if the machine loses power;
+    # always loses none, at the cost of one fsync per write (README "The guarantee").
+    redis_appendfsync: str = "everysec"
     # Data files; empty means the default file in config/data/.
     units_file: str = ""
     categories_file: str = ""
@@ -57,6 +68,72 @@ class Settings:
     gazetteer_file: str = ""
     keywords_file: str = ""
     replies_file: str = ""
+    # Web form, JSON API and Open311 (issue 7). Submissions per client per window: a client
+    # is an address for citizens (many share one behind carrier NAT, hence the roomy default)
+    # and an API key for partners. Retries of one submission key count once.
+    submit_rate_limit: int = 30
+    partner_rate_limit: int = 600
+    rate_limit_window_seconds: int = 600
+    # Coordinates outside this box (south,west,north,east in degrees) are refused: the
+    # district's cases only. Default: Aceh Tengah (4°10′-4°58′ N, 96°18′-97°22′ E) plus ~10 km.
+    service_area: str = "4.05,96.2,5.05,97.5"
+    open311_jurisdiction: str = "acehtengahkab.go.id"
+    # SMS and WhatsApp through Twilio (issue 3, adapters/twilio_sms.py). The channel is off
+    # until the account sid and auth token are set. twilio_api_url replaces
+    # https://api.twilio.com (a Twilio-compatible provider, or a local fake in tests).
+    # twilio_signature_mode: enforce (403 on a bad X-Twilio-Signature) or shadow (accept,
+    # count and log mismatches; for roll-out). sms_rate_limit: "messages/seconds" per sender,
+    # "off" for none; messages beyond it wait in quarantine for an operator.
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = field(default="", repr=False)
+    twilio_from: str = ""
+    twilio_messaging_service_sid: str = ""
+    twilio_api_url: str = ""
+    twilio_signature_mode: str = "enforce"
+    sms_rate_limit: str = "20/600"
+    # Reverse proxies in front of the web server whose X-Forwarded-Proto/Host are trusted
+    # when rebuilding the URL a provider called (0: trust none). SATUPINTU_PUBLIC_URL wins.
+    proxy_hops: int = 0
+    # Twitter/X (issue 4, adapters/twitter.py). Optional, and each part is on when its
+    # credentials are set: polling mentions needs the bearer token; replies (OAuth 1.0a user
+    # context) need the consumer key and secret and the access token and secret; the Account
+    # Activity webhook needs the consumer secret. All of them need the handle's numeric user
+    # id. twitter_api_url replaces https://api.twitter.com (a local fake X API in tests).
+    twitter_bearer_token: str = field(default="", repr=False)
+    twitter_user_id: str = ""
+    twitter_consumer_key: str = ""
+    twitter_consumer_secret: str = field(default="", repr=False)
+    twitter_access_token: str = field(default="", repr=False)
+    twitter_access_token_secret: str = field(default="", repr=False)
+    twitter_poll_seconds: int = 60
+    twitter_api_url: str = ""
+
+    @property
+    def twilio_enabled(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token)
+
+    @property
+    def twitter_polling(self) -> bool:
+        return bool(self.twitter_user_id and self.twitter_bearer_token)
+
+    @property
+    def twitter_replies(self) -> bool:
+        return bool(
+            self.twitter_user_id
+            and self.twitter_consumer_key
+            and self.twitter_consumer_secret
+            and self.twitter_access_token
+            and self.twitter_access_token_secret
+        )
+
+    @property
+    def twitter_webhook(self) -> bool:
+        return bool(self.twitter_user_id and self.twitter_consumer_secret)
+
+    @property
+    def sms_rate(self) -> tuple[int, int] | None:
+        """(messages, seconds) from sms_rate_limit, or None when it is off."""
+        return parse_rate_limit(self.sms_rate_limit)
 
     @property
     def embedded_redis(self) -> bool:
@@ -120,6 +197,61 @@ def _secret_key_for(data_dir: Path, env: str) -> str:
     return key
 
 
+def parse_rate_limit(text: str) -> tuple[int, int] | None:
+    """ "20/600" -> (20, 600); "off" or "0" -> None; ValueError for anything else."""
+    if text.strip().lower() in {"off", "0", "none"}:
+        return None
+    count, slash, seconds = text.partition("/")
+    if not slash or not count.strip().isdigit() or not seconds.strip().isdigit():
+        raise ValueError(f"expected messages/seconds such as 20/600, not {text!r}")
+    limit = int(count), int(seconds)
+    if min(limit) < 1:
+        raise ValueError(f"messages and seconds must be at least 1, not {text!r}")
+    return limit
+
+
+def _check_twilio(settings: Settings) -> None:
+    if settings.twilio_signature_mode not in {"enforce", "shadow"}:
+        raise ConfigError(f"{PREFIX}TWILIO_SIGNATURE_MODE must be enforce or shadow")
+    try:
+        parse_rate_limit(settings.sms_rate_limit)
+    except ValueError as exc:
+        raise ConfigError(f"{PREFIX}SMS_RATE_LIMIT: {exc}") from exc
+    if bool(settings.twilio_account_sid) != bool(settings.twilio_auth_token):
+        raise ConfigError(f"{PREFIX}TWILIO_ACCOUNT_SID and _AUTH_TOKEN must be set together")
+    if settings.twilio_enabled and not (
+        settings.twilio_from or settings.twilio_messaging_service_sid
+    ):
+        raise ConfigError(
+            f"{PREFIX}TWILIO_FROM or {PREFIX}TWILIO_MESSAGING_SERVICE_SID is needed to send SMS"
+        )
+
+
+def _check_twitter(settings: Settings) -> None:
+    user_id = settings.twitter_user_id
+    if user_id and not user_id.isdigit():
+        raise ConfigError(f"{PREFIX}TWITTER_USER_ID is the handle's numeric id, not {user_id!r}")
+    credentials = (
+        settings.twitter_bearer_token,
+        settings.twitter_consumer_key,
+        settings.twitter_consumer_secret,
+        settings.twitter_access_token,
+        settings.twitter_access_token_secret,
+    )
+    if any(credentials) and not user_id:
+        raise ConfigError(f"{PREFIX}TWITTER_USER_ID is needed with Twitter/X credentials")
+    oauth = credentials[1:]
+    # The consumer secret alone runs the webhook; replies need all four OAuth 1.0a values.
+    webhook_only = oauth == ("", settings.twitter_consumer_secret, "", "")
+    if any(oauth) and not all(oauth) and not webhook_only:
+        raise ConfigError(
+            f"{PREFIX}TWITTER_CONSUMER_KEY, _CONSUMER_SECRET, _ACCESS_TOKEN and "
+            "_ACCESS_TOKEN_SECRET must be set together to post replies"
+        )
+    if settings.twitter_poll_seconds < 10:
+        raise ConfigError(f"{PREFIX}TWITTER_POLL_SECONDS must be at least 10")
+
+
 def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
     """Read SATUPINTU_* variables (or ``environ``), apply ``overrides``, fill derived defaults."""
     environ = os.environ if environ is None else environ
@@ -149,4 +281,8 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
         changes["secret_key"] = _secret_key_for(data_dir, settings.env)
     if settings.public_url:
         changes["public_url"] = settings.public_url.rstrip("/")
+    _check_twilio(settings)
+    _check_twitter(settings)
+    if settings.redis_appendfsync not in {"always", "everysec"}:
+        raise ConfigError(f"{PREFIX}REDIS_APPENDFSYNC must be always or everysec")
     return settings.replace(**changes)

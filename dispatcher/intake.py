@@ -7,26 +7,49 @@ queues the citizen's reply as an outbound message for a notify job.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from adapters.attachments import stored_file
+from adapters.twitter import fits_in_tweet
 from casestore import complaints as store
-from casestore.lifecycle import OPEN_STATUSES, Status
-from casestore.models import Complaint, Contact
+from casestore.attachments import add_attachments
+from casestore.lifecycle import (
+    OPEN_STATUSES,
+    Action,
+    Status,
+    TransitionError,
+    apply_action,
+    start_clocks,
+)
+from casestore.models import Complaint, Contact, StatusEvent
+from dispatcher.dedupe import Match, follow_up_target, suggest_master
 from dispatcher.routing import route_complaint
 from dispatcher.runtime import Runtime
+from dispatcher.similarity import low_information
 from normalizer.category import CategoryMatch
+from normalizer.citizen_secret import is_secret_hash, secret_hash_matches
 from normalizer.location import LocationMatch
 from normalizer.records import Channel, ComplaintRecord, Intent, Privacy
 from normalizer.replies import render_reply
 from normalizer.tracking import derive_tracking_id, format_tracking_id
+from normalizer.urns import redact_urn
 
 log = logging.getLogger(__name__)
 
 # Channels the gateway can answer on by itself; web and API citizens read the tracking page.
 REPLY_CHANNELS = frozenset({Channel.SMS, Channel.WHATSAPP, Channel.TWITTER})
+# Channels whose replies anyone can read (a reply tweet): a confidential case is only
+# ever told there that it arrived.
+PUBLIC_REPLY_CHANNELS = frozenset({Channel.TWITTER})
+# A channel's own length limit on top of the SMS budget every reply meets.
+REPLY_LIMITS = {Channel.TWITTER: fits_in_tweet}
+# Channels whose senders are held to SATUPINTU_SMS_RATE_LIMIT.
+RATE_LIMITED_CHANNELS = frozenset({Channel.SMS, Channel.WHATSAPP})
 
 
 @dataclass
@@ -35,10 +58,23 @@ class StoreOutcome:
     created: bool = False
     duplicate_delivery: bool = False
     outbound_ids: list[int] = field(default_factory=list)
+    quarantined: bool = False
 
 
-def store_record(session: Session, record: ComplaintRecord, runtime: Runtime) -> StoreOutcome:
-    """Apply one record; a second delivery of the same message changes nothing."""
+def store_record(
+    session: Session, record: ComplaintRecord, runtime: Runtime, *, check_rate_limit: bool = True
+) -> StoreOutcome:
+    """Apply one record; a second delivery of the same message changes nothing.
+
+    ``check_rate_limit=False`` is for a record an operator released from quarantine: it
+    skips the holds (the rate limit and the low-information check).
+    """
+    if check_rate_limit and _over_rate_limit(session, record, runtime):
+        return _hold(session, record, runtime, "rate_limited")
+    record = _thread_follow_up(session, record)
+    # After the thread check: "ok, makasih" in reply to our tweet is a follow-up, not thin.
+    if check_rate_limit and _low_information(record):
+        return _hold_low_information(session, record, runtime)
     inbound = store.claim_inbound(
         session,
         channel=record.channel.value,
@@ -75,6 +111,61 @@ def store_record(session: Session, record: ComplaintRecord, runtime: Runtime) ->
     return outcome
 
 
+def _thread_follow_up(session: Session, record: ComplaintRecord) -> ComplaintRecord:
+    """A new message in the thread of the sender's open case (a reply to our reply tweet)
+    follows that case up. Only the store can tell whose thread it is, so the normalizer
+    leaves it new; a reply in someone else's thread, or a closed case's, stays new.
+    """
+    if record.intent is not Intent.NEW or not record.thread_ids:
+        return record
+    complaint = store.complaint_in_thread(
+        session, record.channel.value, record.thread_ids, record.contact_urn
+    )
+    if complaint is None or complaint.status not in OPEN_STATUSES:
+        return record
+    return dataclasses.replace(
+        record, intent=Intent.FOLLOW_UP, target_tracking_id=complaint.tracking_id
+    )
+
+
+def _over_rate_limit(session: Session, record: ComplaintRecord, runtime: Runtime) -> bool:
+    """Whether this sender already sent the allowed number of messages in the window.
+
+    The count is the case store's own (stored inbound messages), exact and with no state of
+    its own; held messages are not stored, so at most the limit gets through per window. An
+    opt-out always goes through, and so does a provider retry (the claim drops it).
+    """
+    limit = runtime.settings.sms_rate
+    if limit is None or record.channel not in RATE_LIMITED_CHANNELS or not record.contact_urn:
+        return False
+    if record.intent is Intent.OPT_OUT:
+        return False
+    since = record.received_at - timedelta(seconds=limit[1])
+    channels = [channel.value for channel in RATE_LIMITED_CHANNELS]
+    if store.inbound_count_since(session, record.contact_urn, since, channels) < limit[0]:
+        return False
+    return store.inbound_message(session, record.channel.value, record.external_id) is None
+
+
+def _hold(session: Session, record: ComplaintRecord, runtime: Runtime, reason: str) -> StoreOutcome:
+    """Quarantine the record for an operator; tell the sender once per window, not per message."""
+    store.quarantine_record(session, record.to_dict(), reason)
+    log.info(
+        "held a %s message from %s: %s",
+        record.channel.value,
+        redact_urn(record.contact_urn),
+        reason,
+    )
+    outcome = StoreOutcome(tracking_id=None, quarantined=True)
+    contact = store.get_or_create_contact(
+        session, record.contact_urn, record.contact_name, record.language
+    )
+    since = record.received_at - timedelta(seconds=runtime.settings.sms_rate[1])
+    if not store.replied_since(session, contact.id, reason, since):
+        _reply(session, record, runtime, contact, None, reason, outcome)
+    return outcome
+
+
 def _route(record: ComplaintRecord, runtime: Runtime):  # -> RouteDecision
     category = CategoryMatch(
         code=record.category,
@@ -102,11 +193,23 @@ def _free_tracking_id(session: Session, record: ComplaintRecord, secret: str) ->
 
 
 def _new(
-    session: Session, record: ComplaintRecord, runtime: Runtime, contact: Contact | None
+    session: Session,
+    record: ComplaintRecord,
+    runtime: Runtime,
+    contact: Contact | None,
+    *,
+    join: bool = True,
 ) -> StoreOutcome:
     existing = store.complaint_by_key(session, record.idempotency_key)
     if existing is not None:
         return StoreOutcome(tracking_id=existing.tracking_id, duplicate_delivery=True)
+    # Only where the citizen can be told which case it joined: a web or API citizen already
+    # holds this message's own tracking id, so theirs becomes a case (and may be suggested
+    # as a duplicate below).
+    joinable = join and record.channel in REPLY_CHANNELS
+    match = follow_up_target(session, record, contact) if joinable else None
+    if match is not None:
+        return _join(session, record, runtime, contact, match)
     decision = _route(record, runtime)
     tracking_id = _free_tracking_id(session, record, runtime.settings.secret_key)
     complaint = store.open_complaint(
@@ -127,6 +230,8 @@ def _new(
         longitude=record.longitude,
         reply_to=record.reply_to,
     )
+    complaint.citizen_secret_hash = _citizen_secret_hash(record)
+    start_clocks(complaint, runtime.settings.timezone)
     store.add_event(session, complaint, "received", to_status=Status.RECEIVED, note="")
     store.add_event(
         session,
@@ -138,22 +243,126 @@ def _new(
         data={"unit": decision.unit},
     )
     session.flush()
+    suggest_master(
+        session,
+        complaint,
+        now=record.received_at,
+        include_same_contact=record.channel not in REPLY_CHANNELS,
+    )
+    _attach_files(session, complaint, record)
     outcome = StoreOutcome(tracking_id=tracking_id, created=True)
     template = "ack_confidential" if record.privacy is Privacy.CONFIDENTIAL else "ack"
     _reply(session, record, runtime, contact, complaint, template, outcome, key="ack")
     return outcome
 
 
+def _join(
+    session: Session,
+    record: ComplaintRecord,
+    runtime: Runtime,
+    contact: Contact | None,
+    match: Match,
+) -> StoreOutcome:
+    """The contact repeats their open case: the message joins it, and they are told which.
+
+    The event keeps the record, so an operator can split it off into a case of its own
+    (``split_follow_up``) if the join was wrong.
+    """
+    complaint = match.complaint
+    store.add_event(
+        session,
+        complaint,
+        "follow_up",
+        reason="similar_text",
+        note=f"Pesan baru dari pelapor yang sama digabung (kemiripan {match.score:.2f}).",
+        public=False,
+        data={"score": round(match.score, 3), "record": record.to_dict()},
+    )
+    _attach_files(session, complaint, record)
+    outcome = StoreOutcome(tracking_id=complaint.tracking_id)
+    _reply(session, record, runtime, contact, complaint, "joined_existing", outcome)
+    return outcome
+
+
+def split_follow_up(
+    session: Session, event_id: int, runtime: Runtime, *, actor: str
+) -> StoreOutcome:
+    """Undo a join: the message of a ``follow_up`` event becomes a case of its own.
+
+    The citizen is sent the new case's number: enqueue ``outbound_ids`` after the commit.
+    """
+    event = session.get(StatusEvent, event_id)
+    if event is None or event.kind != "follow_up" or "record" not in (event.data or {}):
+        raise TransitionError("Peristiwa itu bukan pesan yang digabung otomatis.")
+    if event.data.get("split_into"):
+        raise TransitionError("Pesan itu sudah dipisahkan menjadi aduan sendiri.")
+    record = ComplaintRecord.from_dict(event.data["record"])
+    contact = event.complaint.contact
+    outcome = _new(session, record, runtime, contact, join=False)
+    inbound = store.inbound_message(session, record.channel.value, record.external_id)
+    new_case = store.complaint_by_tracking_id(session, outcome.tracking_id or "")
+    if inbound is not None and new_case is not None:
+        inbound.complaint_id = new_case.id
+    event.data = {**event.data, "split_into": outcome.tracking_id}
+    store.add_event(
+        session,
+        event.complaint,
+        "follow_up_split",
+        actor=actor,
+        note=f"Pesan dipisahkan menjadi aduan {outcome.tracking_id}.",
+        public=False,
+        data={"event": event.id, "complaint": outcome.tracking_id},
+    )
+    return outcome
+
+
+def _low_information(record: ComplaintRecord) -> str | None:
+    """Why a new SMS/WhatsApp/tweet is too thin to open a case, or None.
+
+    Only where the gateway can ask back: a web or API citizen already holds a tracking id,
+    and their form was checked field by field.
+    """
+    if record.intent is not Intent.NEW or record.channel not in REPLY_CHANNELS:
+        return None
+    return low_information(
+        record.text,
+        has_category=bool(record.category or record.category_candidates),
+        has_place=bool(record.kecamatan_code or record.desa_code or record.location_candidates),
+    )
+
+
+def _hold_low_information(
+    session: Session, record: ComplaintRecord, runtime: Runtime
+) -> StoreOutcome:
+    """Quarantine a greeting, a few words or spam, and ask the sender for the details."""
+    store.quarantine_record(session, record.to_dict(), "low_information")
+    log.info("held a %s message as low information", record.channel.value)
+    outcome = StoreOutcome(tracking_id=None, quarantined=True)
+    if record.contact_urn:
+        contact = store.get_or_create_contact(
+            session, record.contact_urn, record.contact_name, record.language
+        )
+        _reply(session, record, runtime, contact, None, "need_details", outcome)
+    return outcome
+
+
 def _owned_target(
     session: Session, record: ComplaintRecord, contact: Contact | None
 ) -> Complaint | None:
-    """The complaint a command names, only if this contact filed it (reveals nothing else)."""
-    if not record.target_tracking_id or contact is None:
+    """The complaint a command names, only if this contact filed it (reveals nothing else).
+
+    Web and API citizens may have no contact: they prove it with the complaint's secret code.
+    """
+    if not record.target_tracking_id:
         return None
     complaint = store.complaint_by_tracking_id(session, record.target_tracking_id)
-    if complaint is None or complaint.contact_id != contact.id:
+    if complaint is None:
         return None
-    return complaint
+    if contact is not None and complaint.contact_id == contact.id:
+        return complaint
+    if secret_hash_matches(_citizen_secret_hash(record), complaint.citizen_secret_hash):
+        return complaint
+    return None
 
 
 def _status_query(session, record, runtime, contact) -> StoreOutcome:
@@ -184,6 +393,8 @@ def _follow_up(session, record, runtime, contact) -> StoreOutcome:
         return outcome
     # The citizen's words may name people: the event stays internal, the text is the message.
     store.add_event(session, complaint, "follow_up", note="", public=False)
+    _attach_files(session, complaint, record)
+    outcome.outbound_ids.extend(_answer_resolution(session, complaint, record, runtime))
     _reply(session, record, runtime, contact, complaint, "follow_up_added", outcome)
     return outcome
 
@@ -193,14 +404,15 @@ def _withdraw(session, record, runtime, contact) -> StoreOutcome:
     complaint = _target_or_unknown(session, record, runtime, contact, outcome, open_only=True)
     if complaint is None:
         return outcome
-    store.add_event(
+    apply_action(
         session,
         complaint,
-        "status",
-        to_status=Status.ARCHIVED,
+        Action.ARCHIVE,
         actor="citizen",
+        now=record.received_at,
         reason="withdrawn",
         note="Dicabut oleh pelapor",
+        tz=runtime.settings.timezone,
     )
     _reply(session, record, runtime, contact, complaint, "withdrawn", outcome)
     return outcome
@@ -229,6 +441,55 @@ def _help(session, record, runtime, contact) -> StoreOutcome:
     outcome = StoreOutcome(tracking_id=None)
     _reply(session, record, runtime, contact, None, "help", outcome)
     return outcome
+
+
+# Channels whose raw payload is built by our own gateway code, never copied from a provider:
+# on SMS or Twitter a "citizen_secret_hash" field in raw would be the sender's to choose.
+SECRET_CHANNELS = frozenset({Channel.WEB, Channel.API, Channel.OPEN311})
+
+
+def _citizen_secret_hash(record: ComplaintRecord) -> str | None:
+    """The hash of the secret a web/API citizen holds (new case) or showed (follow-up)."""
+    if record.channel not in SECRET_CHANNELS:
+        return None
+    value = record.raw.get("citizen_secret_hash")
+    return value if is_secret_hash(value) else None
+
+
+def _attach_files(session: Session, complaint: Complaint, record: ComplaintRecord) -> None:
+    """Rows for the files the record names (written under the data dir before submit)."""
+    files = [f for f in (stored_file(m) for m in record.media) if f is not None]
+    if files:
+        add_attachments(session, complaint, files)
+
+
+# A web/API citizen's answer to a resolution: satisfied closes it, not satisfied reopens it.
+RESOLUTION_ACTIONS = {"accepted": Action.CLOSE, "rejected": Action.REOPEN}
+
+
+def _answer_resolution(
+    session: Session, complaint: Complaint, record: ComplaintRecord, runtime: Runtime
+) -> list[int]:
+    """Apply the answer; the ids of the status messages it queued (followers, other channels)."""
+    action = RESOLUTION_ACTIONS.get(record.raw.get("resolution_answer", ""))
+    if action is None or complaint.status != Status.RESOLVED:
+        return []
+    try:
+        event = apply_action(
+            session,
+            complaint,
+            action,
+            actor="citizen",
+            now=record.received_at,
+            tz=runtime.settings.timezone,
+        )
+    except TransitionError as exc:
+        # Past the answer window: the words stay on the case as a follow-up, nothing reopens.
+        log.info("citizen answer to %s not applied: %s", complaint.tracking_id, exc)
+        return []
+    from dispatcher.notifications import queue_status_notification  # it imports this module
+
+    return queue_status_notification(session, complaint, event, runtime)
 
 
 _HANDLERS = {
@@ -275,10 +536,17 @@ def _reply(
         return
     if contact.opted_out and template != "opted_in":
         return
+    if (
+        complaint is not None
+        and complaint.privacy == Privacy.CONFIDENTIAL
+        and record.channel in PUBLIC_REPLY_CHANNELS
+    ):
+        template = "received"
     body = render_reply(
         runtime.replies,
         template,
         record.language,
+        fits_channel=REPLY_LIMITS.get(record.channel),
         **reply_values(runtime, complaint, record.language),
     )
     message = store.queue_reply(

@@ -11,13 +11,16 @@ import logging
 from typing import Any
 
 import redis
-from rq import Retry, get_current_job
+from rq import Retry
+from rq.exceptions import DuplicateJobError
 
 from adapters.base import PermanentSendError, TransientSendError
 from adapters.registry import sender_for
 from casestore.models import Message, utcnow
 from dispatcher import runtime as runtime_module
+from dispatcher.failures import PermanentJobError, retry_transient_only
 from dispatcher.intake import store_record
+from dispatcher.metrics import count_outbound
 from dispatcher.queues import NOTIFY, job_id, queue
 from normalizer.records import Channel, ComplaintRecord, MalformedRecord, OutboundMessage
 from normalizer.urns import redact_urn
@@ -28,22 +31,12 @@ NOTIFY_RETRY = Retry(max=6, interval=[5, 30, 120, 600, 1800, 3600])
 UNSUBSCRIBED_CODES = frozenset({"21610"})
 
 
-class PermanentJobError(Exception):
-    """Retrying this job cannot help; an operator must look at it."""
-
-
-def _no_more_retries() -> None:
-    job = get_current_job()
-    if job is not None:
-        job.retries_left = 0
-
-
+@retry_transient_only
 def store(record: dict[str, Any]) -> dict[str, Any]:
     """Store one intake record and queue the replies it calls for."""
     try:
         parsed = ComplaintRecord.from_dict(record)
     except MalformedRecord as exc:
-        _no_more_retries()
         raise PermanentJobError(f"malformed record: {exc}") from exc
     rt = runtime_module.current()
     with rt.sessions.begin() as session:
@@ -56,43 +49,60 @@ def store(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def enqueue_notifications(connection: redis.Redis, message_ids: list[int]) -> None:
-    """Queue a notify job per outbound message (after the commit that created them)."""
+def enqueue_notifications(connection: redis.Redis, message_ids: list[int]) -> int:
+    """Queue a notify job per outbound message (after the commit that created them).
+
+    Once per message: the outbox sweep (dispatcher/outbox.py) may get there first when this
+    enqueue was cut short. Returns how many were queued now.
+    """
+    queued = 0
     for message_id in message_ids:
-        queue(NOTIFY, connection).enqueue(
-            "dispatcher.jobs.notify",
-            message_id,
-            job_id=job_id("notify", str(message_id)),
-            retry=NOTIFY_RETRY,
-            result_ttl=3600,
-            failure_ttl=30 * 24 * 3600,
-            description="notify citizen",
-        )
+        try:
+            queue(NOTIFY, connection).enqueue(
+                "dispatcher.jobs.notify",
+                message_id,
+                job_id=job_id("notify", str(message_id)),
+                unique=True,
+                retry=NOTIFY_RETRY,
+                result_ttl=3600,
+                failure_ttl=30 * 24 * 3600,
+                description="notify citizen",
+            )
+        except DuplicateJobError:
+            continue
+        queued += 1
+    return queued
 
 
+@retry_transient_only
 def notify(message_id: int) -> dict[str, Any]:
     """Send one queued outbound message through its channel's adapter."""
+    outcome = _send_reply(message_id)
+    count_outbound(outcome.pop("channel"), outcome["status"])
+    return outcome
+
+
+def _send_reply(message_id: int) -> dict[str, Any]:
     rt = runtime_module.current()
     with rt.sessions.begin() as session:
         message = session.get(Message, message_id)
         if message is None or message.direction != "out":
-            _no_more_retries()
             raise PermanentJobError(f"no outbound message {message_id}")
         if message.status not in {"queued", "sending"}:
-            return {"status": message.status, "skipped": True}
+            return {"status": message.status, "skipped": True, "channel": message.channel}
         contact = message.contact
         if contact is None:
             message.status = "failed"
             message.error_code = "no_contact"
-            return {"status": "failed"}
+            return {"status": "failed", "channel": message.channel}
         if contact.opted_out and message.intent != "opted_out":
             message.status = "suppressed"
-            return {"status": "suppressed"}
+            return {"status": "suppressed", "channel": message.channel}
         sender = sender_for(message.channel, rt.settings)
         if sender is None:
             message.status = "failed"
             message.error_code = "channel_off"
-            return {"status": "failed"}
+            return {"status": "failed", "channel": message.channel}
         outbound = OutboundMessage(
             message_id=message.id,
             channel=Channel(message.channel),
@@ -106,6 +116,7 @@ def notify(message_id: int) -> dict[str, Any]:
         result = sender.send(outbound)
     except TransientSendError as exc:
         log.warning("send to %s failed, will retry: %s", redact_urn(outbound.to), exc)
+        count_outbound(outbound.channel.value, "retry")
         raise
     except PermanentSendError as exc:
         with rt.sessions.begin() as session:
@@ -115,9 +126,13 @@ def notify(message_id: int) -> dict[str, Any]:
             if exc.code in UNSUBSCRIBED_CODES and message.contact is not None:
                 message.contact.opted_out = True
                 message.contact.opted_out_at = utcnow()
-        return {"status": "failed", "error_code": exc.code}
+        return {"status": "failed", "error_code": exc.code, "channel": outbound.channel.value}
     with rt.sessions.begin() as session:
         message = session.get(Message, message_id)
         message.external_id = result.external_id
         message.status = result.status
-    return {"status": result.status, "external_id": result.external_id}
+    return {
+        "status": result.status,
+        "external_id": result.external_id,
+        "channel": outbound.channel.value,
+    }

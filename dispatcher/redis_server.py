@@ -31,7 +31,10 @@ def die_with_parent() -> None:
 class EmbeddedRedis:
     """Start, find and stop one Redis server whose files live in ``directory``."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, appendfsync: str = "everysec") -> None:
+        if appendfsync not in {"always", "everysec"}:
+            raise ValueError(f"appendfsync must be always or everysec, not {appendfsync!r}")
+        self.appendfsync = appendfsync
         self.directory = directory.resolve()
         self.socket = self.directory / "redis.sock"
         self.process: subprocess.Popen[bytes] | None = None
@@ -61,7 +64,7 @@ class EmbeddedRedis:
                 "unixsocketperm 700",
                 f"dir {self.directory}",
                 "appendonly yes",
-                "appendfsync everysec",
+                f"appendfsync {self.appendfsync}",
                 "save 300 1",
                 f"logfile {self.directory / 'redis.log'}",
                 "daemonize no",

@@ -7,6 +7,7 @@ their own).
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,13 +32,20 @@ from config.reference import (
 from dispatcher.queues import redis_connection
 from dispatcher.spool import Spool
 from normalizer.keywords import load_keywords
-from normalizer.location import build_location_index
+from normalizer.location import LocationIndex, build_location_index
 from normalizer.normalize import Rules
 from normalizer.replies import ReplyBook, load_replies
 
 
 def _path(value: str) -> str | None:
     return value or None
+
+
+@functools.lru_cache(maxsize=4)
+def _location_index(places: tuple[Place, ...]) -> LocationIndex:
+    # Building the index takes a fifth of a second; every runtime over the same gazetteer
+    # (web, worker, each test) can share one, since it is immutable.
+    return build_location_index(places)
 
 
 @dataclass
@@ -70,7 +78,7 @@ class Runtime:
             secret=s.secret_key,
             keywords=load_keywords(_path(s.keywords_file)),
             categories=self.categories,
-            places=build_location_index(self.places),
+            places=_location_index(self.places),
             max_text_chars=s.max_description_chars,
         )
 

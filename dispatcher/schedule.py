@@ -35,10 +35,29 @@ class PeriodicJob:
     timeout: int = 300
     # Setting that turns the job on; None means always on.
     enabled: Callable[[object], bool] | None = None
+    # A Settings field (seconds) that replaces every_seconds, for intervals operators tune.
+    every_setting: str | None = None
+
+    def interval(self, settings: object) -> int:
+        if self.every_setting is None:
+            return self.every_seconds
+        return int(getattr(settings, self.every_setting, 0) or self.every_seconds)
 
 
 # Every periodic job, in one place.
-PERIODIC_JOBS: list[PeriodicJob] = []
+PERIODIC_JOBS: list[PeriodicJob] = [
+    PeriodicJob(
+        "twitter-poll",
+        "dispatcher.twitter_poll.poll_mentions",
+        every_seconds=60,
+        every_setting="twitter_poll_seconds",
+        enabled=lambda settings: settings.twitter_polling,
+    ),
+    # Replies whose notify job was never enqueued (Redis failed after the commit).
+    PeriodicJob("outbox-sweep", "dispatcher.outbox.sweep_outbox", every_seconds=60),
+    # LAPOR! clocks: warn a day before a deadline, escalate after it, close unanswered cases.
+    PeriodicJob("sla-sweep", "dispatcher.sla.sweep", every_seconds=300),
+]
 
 
 def enqueue_due(connection: redis.Redis, settings: object, now: float | None = None) -> list[str]:
@@ -49,15 +68,16 @@ def enqueue_due(connection: redis.Redis, settings: object, now: float | None = N
     for job in PERIODIC_JOBS:
         if job.enabled is not None and not job.enabled(settings):
             continue
-        slot = int(now // job.every_seconds)
+        every = job.interval(settings)
+        slot = int(now // every)
         try:
             maintenance.enqueue(
                 job.func,
                 job_id=f"periodic-{job.name}-{slot}",
                 unique=True,
                 job_timeout=job.timeout,
-                result_ttl=max(job.every_seconds * 2, 600),
-                ttl=job.every_seconds,  # a run that waited a whole interval is superseded
+                result_ttl=max(every * 2, 600),
+                ttl=every,  # a run that waited a whole interval is superseded
                 description=f"periodic {job.name}",
             )
         except DuplicateJobError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, render_template, request
+from werkzeug.exceptions import HTTPException
 
 from config import Settings, load_settings
 from dispatcher import runtime as runtime_module
@@ -13,8 +14,9 @@ from gateway import i18n
 from gateway.extensions import csrf
 
 
-def create_app(settings: Settings | None = None) -> Flask:
-    settings = settings or load_settings()
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Flask:
+    """The WSGI app; ``runtime`` lets a caller (the tests) share its engine and Redis."""
+    settings = runtime.settings if runtime is not None else settings or load_settings()
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.secret_key,
@@ -26,7 +28,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     logging.basicConfig(level=settings.log_level)
 
-    runtime = Runtime(settings)
+    runtime = runtime or Runtime(settings)
     runtime_module.install(runtime)
     app.extensions["satupintu"] = runtime
 
@@ -46,10 +48,27 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(health)
     csrf.exempt(webhooks)  # providers sign their requests instead
     app.register_blueprint(webhooks)
+    from gateway.api import bp as api
+    from gateway.open311 import bp as open311
+
+    for machine in (api, open311):  # JSON API and Open311: keys and secrets, not cookies
+        csrf.exempt(machine)
+        app.register_blueprint(machine)
+    from gateway.console import bp as console
+
+    app.register_blueprint(console)  # /console: operators (gateway/console.py)
+    from gateway.metrics import bp as metrics
+
+    app.register_blueprint(metrics)  # /metrics: Prometheus (gateway/metrics.py)
 
 
 def _register_error_handlers(app: Flask) -> None:
+    from gateway.machine_errors import machine_error
+
     def page(code: int, title: str, message: str):
+        machine = machine_error(code)  # /api/ answers problem+json, /open311/ its arrays
+        if machine is not None:
+            return machine
         if request.accept_mimetypes.best == "application/json":
             return {"error": title, "detail": message}, code
         return render_template("error.html", code=code, title=title, message=message), code
@@ -65,3 +84,7 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(400)
     def bad_request(error):
         return page(400, i18n.t("error.400.title"), getattr(error, "description", ""))
+
+    @app.errorhandler(HTTPException)
+    def other_http_error(error):
+        return machine_error(error) or error

@@ -10,6 +10,7 @@ import click
 from rich.console import Console
 
 from config import ConfigError, Settings, load_settings
+from dispatcher.queues import QUEUE_NAMES
 
 console = Console()
 
@@ -69,17 +70,37 @@ def web(bind: str | None, workers: int | None, worker_class: str, threads: int) 
 
 
 @main.command()
+@click.option(
+    "--count",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="SimpleWorker processes; more than one runs them as a pool.",
+)
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
-def worker(burst: bool) -> None:
-    """Run one rq worker on the intake and notify queues."""
+@click.option(
+    "--queue",
+    "queues",
+    multiple=True,
+    type=click.Choice(QUEUE_NAMES),
+    help="Listen only on this queue (repeatable; default: all, intake first).",
+)
+def worker(count: int, burst: bool, queues: tuple[str, ...]) -> None:
+    """Run rq workers on the intake, notify and maintenance queues."""
+    from dispatcher.metrics import use_metrics_dir
     from dispatcher.runtime import Runtime, install
-    from dispatcher.worker import run_worker
+    from dispatcher.worker import run_pool, run_worker
 
     settings = _settings()
+    use_metrics_dir(settings.data_dir, "worker")  # before anything imports prometheus_client
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(name)s %(message)s")
     runtime = Runtime(settings)
     install(runtime)
-    run_worker(runtime, burst=burst)
+    chosen = [name for name in QUEUE_NAMES if name in queues] if queues else list(QUEUE_NAMES)
+    if count == 1:
+        run_worker(runtime, burst=burst, queues=chosen)
+    else:
+        run_pool(runtime, count, burst=burst, queues=chosen)
 
 
 @main.command()
@@ -110,6 +131,25 @@ def db_upgrade() -> None:
     prepare_database(runtime)
     console.print(f"database at revision [bold]{current_revision(runtime.engine)}[/]")
 
+
+from gateway.cli_operator import operator as _operator  # noqa: E402
+
+main.add_command(_operator)
+from gateway.cli_twitter import twitter as _twitter  # noqa: E402
+
+main.add_command(_twitter)
+
+from gateway.cli_api import apikey as _apikey  # noqa: E402
+
+main.add_command(_apikey)
+
+from gateway import cli_ops as _ops  # noqa: E402
+
+for _command in (_ops.status, _ops.replay, _ops.spool):
+    main.add_command(_command)
+from gateway.cli_simulate import simulate as _simulate  # noqa: E402
+
+main.add_command(_simulate)  # drills and demos: realistic traffic (gateway/cli_simulate.py)
 
 if __name__ == "__main__":
     main()

@@ -39,6 +39,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "track.status": "Status",
         "track.unit": "Ditangani oleh",
         "track.received": "Diterima",
+        "track.due": "Batas waktu tindak lanjut",
+        "track.due.resolved": "Ditutup otomatis pada",
         "track.timeline": "Riwayat",
         "track.pending": "Laporan sedang diproses. Muat ulang halaman ini sebentar lagi.",
         "error.404.title": "Tidak ditemukan",
@@ -46,6 +48,72 @@ STRINGS: dict[str, dict[str, str]] = {
         "error.413.title": "Kiriman terlalu besar",
         "error.413.body": "Ukuran kiriman melebihi batas. Perpendek laporan atau kurangi lampiran.",
         "error.400.title": "Permintaan tidak valid",
+        # Web form, tracking page and their errors (issue 7).
+        "form.place": "Lokasi",
+        "form.place.help": "Pilih kecamatan dan desa tempat masalahnya, jika Anda tahu.",
+        "form.desa": "Desa/kelurahan",
+        "form.desa.none": "— Pilih desa (boleh dikosongkan) —",
+        "form.category": "Kategori (boleh dikosongkan)",
+        "form.category.none": "— Biarkan petugas yang menentukan —",
+        "form.coords": "Koordinat (boleh dikosongkan)",
+        "form.coords.help": "Lintang dan bujur titik masalah, misalnya dari peta di HP Anda.",
+        "form.latitude": "Lintang",
+        "form.longitude": "Bujur",
+        "form.coords.button": "Pakai lokasi saya sekarang",
+        "form.attachments": "Foto atau dokumen (boleh dikosongkan)",
+        "form.attachments.help": (
+            "Paling banyak 5 berkas: foto JPEG, PNG atau WebP, atau PDF, masing-masing "
+            "paling besar 5 MB. Hanya petugas yang dapat melihatnya."
+        ),
+        "form.attachments.again": "Pilih lagi lampiran Anda sebelum mengirim ulang.",
+        "form.privacy.help": "Siapa yang boleh melihat laporan dan identitas Anda?",
+        "form.privacy.biasa.help": (
+            "Petugas yang menangani dapat melihat nama dan kontak Anda, agar dapat "
+            "menghubungi Anda. Publik hanya melihat status laporan, tidak pernah isi, nama "
+            "atau kontak Anda."
+        ),
+        "form.privacy.anonim.help": (
+            "Nama dan kontak Anda disembunyikan dari petugas dinas dan kecamatan; hanya "
+            "koordinator yang dapat melihatnya. Kabar perkembangan tetap dikirim kepada Anda."
+        ),
+        "form.privacy.rahasia.help": (
+            "Untuk laporan yang peka, misalnya pungutan liar. Laporan tidak pernah muncul di "
+            "daftar publik, dan halaman lacak hanya menampilkan statusnya."
+        ),
+        "done.secret": "Kode rahasia Anda:",
+        "done.secret.help": (
+            "Catat atau foto kode ini sekarang: kode ini hanya ditampilkan sekali. Dengan "
+            "kode ini Anda dapat menambah keterangan dan menanggapi penyelesaian laporan. "
+            "Jangan berikan kepada orang lain."
+        ),
+        "track.add.title": "Tambah keterangan",
+        "track.add.help": "Hanya pelapor, dengan kode rahasia dari halaman terima kasih.",
+        "track.text": "Keterangan tambahan",
+        "track.code": "Kode rahasia",
+        "track.add.submit": "Kirim keterangan",
+        "track.answer.title": "Apakah masalahnya sudah selesai?",
+        "track.answer.selesai": "Ya, sudah selesai",
+        "track.answer.belum": "Belum selesai — minta ditindaklanjuti lagi",
+        "track.answer.until": "Anda dapat menanggapi sampai",
+        "track.answer.none": "Hanya menambah keterangan",
+        "track.code.wrong": "Kode rahasia tidak cocok dengan laporan ini.",
+        "track.closed": "Laporan ini sudah ditutup; keterangan tidak dapat ditambahkan lagi.",
+        "track.sent.title": "Keterangan diterima",
+        "track.sent.body": "Terima kasih. Keterangan Anda akan dibaca petugas yang menangani.",
+        "track.sent.answer": (
+            "Terima kasih. Tanggapan Anda atas penyelesaian laporan telah dicatat."
+        ),
+        "track.back": "Kembali ke status laporan",
+        "attachments.too_many": "Paling banyak 5 lampiran.",
+        "attachments.empty": "Berkas {name} kosong.",
+        "attachments.too_large": "Berkas {name} lebih dari 5 MB.",
+        "attachments.not_allowed": (
+            "Berkas {name} bukan foto (JPEG, PNG, WebP) atau PDF yang dapat dibaca."
+        ),
+        "error.429.title": "Terlalu banyak kiriman",
+        "error.429.body": (
+            "Terlalu banyak laporan dari jaringan Anda. Coba lagi beberapa menit lagi."
+        ),
     },
     "en": {
         "site.title": "SatuPintu — Public Service Complaints",
@@ -76,6 +144,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "track.status": "Status",
         "track.unit": "Handled by",
         "track.received": "Received",
+        "track.due": "Next step due by",
+        "track.due.resolved": "Closes automatically on",
         "track.timeline": "History",
         "track.pending": "Your report is being processed. Reload this page in a moment.",
         "error.404.title": "Not found",
@@ -83,8 +153,74 @@ STRINGS: dict[str, dict[str, str]] = {
         "error.413.title": "Too large",
         "error.413.body": "The submission is over the size limit. Shorten it or send fewer files.",
         "error.400.title": "Bad request",
+        "form.place": "Location",
+        "form.place.help": "Choose the sub-district and village of the problem, if you know them.",
+        "form.desa": "Village (desa/kelurahan)",
+        "form.desa.none": "— Choose a village (optional) —",
+        "form.category": "Category (optional)",
+        "form.category.none": "— Let the officers decide —",
+        "form.coords": "Coordinates (optional)",
+        "form.coords.help": "Latitude and longitude of the problem, e.g. from your phone's map.",
+        "form.latitude": "Latitude",
+        "form.longitude": "Longitude",
+        "form.coords.button": "Use my current location",
+        "form.attachments": "Photos or documents (optional)",
+        "form.attachments.help": (
+            "Up to 5 files: JPEG, PNG or WebP photos, or PDFs, at most 5 MB each. Only "
+            "officers can see them."
+        ),
+        "form.attachments.again": "Choose your attachments again before sending once more.",
+        "form.privacy.help": "Who may see your report and who you are?",
+        "form.privacy.biasa.help": (
+            "The officers handling it can see your name and contact, so they can reach you. "
+            "The public only sees the report's status, never its text, your name or contact."
+        ),
+        "form.privacy.anonim.help": (
+            "Your name and contact are hidden from the agency and sub-district officers; only "
+            "the coordinator can see them. You still get progress updates."
+        ),
+        "form.privacy.rahasia.help": (
+            "For sensitive reports, such as illegal fees. The report never appears in public "
+            "lists, and the tracking page shows only its status."
+        ),
+        "done.secret": "Your secret code:",
+        "done.secret.help": (
+            "Write down or photograph this code now: it is shown only once. With it you can "
+            "add information and answer when the report is resolved. Do not share it."
+        ),
+        "track.add.title": "Add information",
+        "track.add.help": "Only for the reporter, with the secret code from the thank-you page.",
+        "track.text": "Additional information",
+        "track.code": "Secret code",
+        "track.add.submit": "Send information",
+        "track.answer.title": "Is the problem solved?",
+        "track.answer.selesai": "Yes, it is solved",
+        "track.answer.belum": "Not solved — please follow it up again",
+        "track.answer.until": "You can answer until",
+        "track.answer.none": "Only add information",
+        "track.code.wrong": "The secret code does not match this report.",
+        "track.closed": "This report is closed; no more information can be added.",
+        "track.sent.title": "Information received",
+        "track.sent.body": "Thank you. The officers handling your report will read it.",
+        "track.sent.answer": "Thank you. Your answer about the resolution has been recorded.",
+        "track.back": "Back to the report's status",
+        "attachments.too_many": "At most 5 attachments.",
+        "attachments.empty": "The file {name} is empty.",
+        "attachments.too_large": "The file {name} is larger than 5 MB.",
+        "attachments.not_allowed": (
+            "The file {name} is not a readable photo (JPEG, PNG, WebP) or PDF."
+        ),
+        "error.429.title": "Too many submissions",
+        "error.429.body": "Too many reports from your network. Please try again in a few minutes.",
     },
 }
+
+
+# The operator console keeps its own strings beside it (gateway/console_strings.py).
+from gateway.console_strings import CONSOLE_STRINGS  # noqa: E402
+
+for _lang, _strings in CONSOLE_STRINGS.items():
+    STRINGS[_lang].update(_strings)
 
 
 def language() -> str:
@@ -93,6 +229,12 @@ def language() -> str:
 
 def t(key: str) -> str:
     return STRINGS[language()].get(key) or STRINGS["id"].get(key, key)
+
+
+def attachment_error(error: Exception) -> str:
+    """An AttachmentError in the page's language."""
+    code, name = getattr(error, "code", ""), getattr(error, "filename", "")
+    return t(f"attachments.{code}").format(name=name)
 
 
 def status_label(status: str) -> str:

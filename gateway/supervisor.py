@@ -54,8 +54,9 @@ class Child:
             self.process.wait()
 
 
-class Stop(Exception):
-    pass
+class Stop(BaseException):
+    """Raised by SIGINT/SIGTERM. Not an Exception: the loop's `except Exception` guards
+    (Redis restarting) must never swallow a stop that lands while they run."""
 
 
 def _raise_stop(signum: int, _frame: object) -> None:
@@ -68,17 +69,19 @@ def run_up(settings: Settings, *, drain_every: float = 2.0) -> int:
     from dispatcher.schedule import enqueue_due
     from dispatcher.submit import drain_spool
     from gateway.cli import prepare_database
+    from gateway.cli_operator import announce_first_coordinator
 
     env = dict(os.environ)
     env["SATUPINTU_DATA_DIR"] = str(settings.data_dir)
     redis_server = None
     if settings.embedded_redis:
-        redis_server = EmbeddedRedis(settings.redis_dir)
+        redis_server = EmbeddedRedis(settings.redis_dir, settings.redis_appendfsync)
         redis_server.start()
         env["SATUPINTU_REDIS_URL"] = redis_server.url
         settings = settings.replace(redis_url=redis_server.url)
     runtime = Runtime(settings)
     prepare_database(runtime)
+    announce_first_coordinator(runtime)  # only when there is no operator yet
 
     cli = [sys.executable, "-m", "gateway.cli"]
     children = [

@@ -42,6 +42,9 @@ def normalize(inbound: InboundMessage, rules: Rules) -> ComplaintRecord:
         command = parse_command(text, rules.keywords)
         intent, target, confidential = command.intent, command.tracking_id, command.confidential
         text = command.text
+    elif declared.get("intent") == Intent.FOLLOW_UP and declared.get("target_tracking_id"):
+        # Forms and APIs say outright that this adds to a complaint (proved by its secret).
+        intent, target = Intent.FOLLOW_UP, declared["target_tracking_id"]
     privacy = Privacy(declared.get("privacy") or Privacy.PUBLIC)
     if confidential:
         privacy = Privacy.CONFIDENTIAL
@@ -83,5 +86,6 @@ def normalize(inbound: InboundMessage, rules: Rules) -> ComplaintRecord:
         longitude=inbound.longitude,
         media=inbound.media,
         reply_to=inbound.reply_to,
+        thread_ids=inbound.thread_ids,
         raw=inbound.raw,
     )

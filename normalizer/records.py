@@ -72,6 +72,9 @@ class InboundMessage:
     sender_name: str = ""
     media: tuple[Media, ...] = ()
     reply_to: str = ""  # provider id to answer in thread (a tweet id)
+    # Provider ids of the messages this one answers (the tweet it replies to, its thread's
+    # first tweet): the store makes it a follow-up when one belongs to the sender's case.
+    thread_ids: tuple[str, ...] = ()
     latitude: float | None = None
     longitude: float | None = None
     # Fields a form or API states outright; the normalizer trusts them over guesses.
@@ -110,6 +113,7 @@ class ComplaintRecord:
     longitude: float | None = None
     media: tuple[Media, ...] = ()
     reply_to: str = ""
+    thread_ids: tuple[str, ...] = ()  # see InboundMessage.thread_ids
     raw: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -137,7 +141,7 @@ class ComplaintRecord:
             values["privacy"] = Privacy(values["privacy"])
             values["received_at"] = _utc(datetime.fromisoformat(values["received_at"]))
             values["media"] = tuple(Media(**m) for m in values.get("media") or ())
-            for name in ("category_candidates", "location_candidates"):
+            for name in ("category_candidates", "location_candidates", "thread_ids"):
                 values[name] = tuple(str(v) for v in values.get(name) or ())
         except KeyError as exc:
             raise MalformedRecord(f"missing field: {exc.args[0]}") from exc

@@ -128,11 +128,14 @@ def render_reply(
     /,
     *,
     max_segments: int = DEFAULT_MAX_SEGMENTS,
+    fits_channel: Callable[[str], bool] | None = None,
     **values: object,
 ) -> str:
     """The reply ``name`` in ``lang`` filled with ``values``, within ``max_segments`` SMS.
 
-    Extra values are ignored, so callers may pass one set of values to every template.
+    ``fits_channel`` adds a channel's own limit (a tweet's 280 weighted characters), which
+    the reply must meet as well. Extra values are ignored, so callers may pass one set of
+    values to every template.
     KeyError: unknown template or a missing value. ValueError: cannot fit even shortened.
     """
     if max_segments < 1:
@@ -145,7 +148,10 @@ def render_reply(
     filled = {key: str(values[key]) for key in needed}
 
     def fits(candidate: Mapping[str, str]) -> bool:
-        return count_segments(_fill(template, candidate)).segments <= max_segments
+        text = _fill(template, candidate)
+        if fits_channel is not None and not fits_channel(text):
+            return False
+        return count_segments(text).segments <= max_segments
 
     for key in SHORTENABLE:
         if fits(filled):
@@ -153,8 +159,9 @@ def render_reply(
         if filled.get(key):  # an empty value has nothing to give, and "..." would add
             filled[key] = _shorten_to_fit(filled, key, fits)
     if not fits(filled):
+        limit = f"{max_segments} SMS" + (" and the channel's limit" if fits_channel else "")
         raise ValueError(
-            f"reply {name!r} ({lang}) does not fit {max_segments} SMS even with "
+            f"reply {name!r} ({lang}) does not fit {limit} even with "
             f"{', '.join(SHORTENABLE)} shortened"
         )
     return _fill(template, filled)

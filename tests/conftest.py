@@ -77,14 +77,16 @@ def settings(tmp_path: Path, redis_url: str, database_url: str) -> Settings:
 @pytest.fixture
 def runtime(settings: Settings) -> Iterator[Runtime]:
     """A fresh runtime over emptied tables and an empty Redis, installed for jobs."""
-    from gateway.cli import prepare_database
+    from casestore.complaints import sync_units
 
     _empty_tables(settings.database_url)
     connection = redis.Redis.from_url(settings.redis_url)
     connection.flushdb()
     connection.close()
     rt = Runtime(settings)
-    prepare_database(rt)
+    # The schema was migrated once per session (database_url); units are data, per test.
+    with rt.sessions.begin() as session:
+        sync_units(session, rt.units)
     runtime_module.install(rt)
     yield rt
     runtime_module.install(None)
@@ -94,11 +96,9 @@ def runtime(settings: Settings) -> Iterator[Runtime]:
 def app(runtime: Runtime):
     from gateway.app import create_app
 
-    flask_app = create_app(runtime.settings)
-    flask_app.config.update(TESTING=True)
     # Share the test's runtime so fixtures and requests see one engine and one Redis.
-    flask_app.extensions["satupintu"] = runtime
-    runtime_module.install(runtime)
+    flask_app = create_app(runtime=runtime)
+    flask_app.config.update(TESTING=True)
     return flask_app
 
 

@@ -102,7 +102,12 @@ def test_up_serves_the_form_stores_a_complaint_and_stops_cleanly(tmp_path):
         assert len(children) >= 3  # redis, a worker, the web server
     finally:
         process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=90)
+        try:
+            output, _ = process.communicate(timeout=90)
+        except subprocess.TimeoutExpired:
+            for pid in [process.pid, *children_of(process.pid)]:
+                os.kill(pid, signal.SIGKILL)
+            raise
     assert process.returncode == 0, output
     assert "stopped" in output
     time.sleep(0.2)
