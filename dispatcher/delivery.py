@@ -1,0 +1,76 @@
+"""Delivery receipts: queued by the status webhook, applied by a job on the notify queue.
+
+A receipt is a write to the case store, and webhooks never block on the database, so the
+webhook only enqueues (one job per message and status: Twilio's repeats collapse) and a
+worker applies it in one short transaction. The job also covers a race: a receipt can beat
+the notify job's commit of the provider's message id, so "not found yet" is retried.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import redis
+from rq import Retry, get_current_job
+from rq.exceptions import DuplicateJobError
+
+from casestore.delivery import record_delivery
+from casestore.models import utcnow
+from dispatcher import runtime as runtime_module
+from dispatcher.jobs import UNSUBSCRIBED_CODES
+from dispatcher.queues import NOTIFY, job_id, queue
+
+log = logging.getLogger(__name__)
+
+RECEIPT_RETRY = Retry(max=4, interval=[5, 30, 120, 600])
+
+
+class ReceiptTooEarly(LookupError):
+    """No outbound message has this provider id yet; the notify job may still be committing."""
+
+
+def submit_delivery(report: Mapping[str, Any], connection: redis.Redis) -> bool:
+    """Queue one receipt; False when its status is one we do not track (nothing to apply)."""
+    if not report.get("status"):
+        return False
+    key = f"{report['external_id']}:{report['status']}:{report.get('error_code') or ''}"
+    # A repeat of a receipt already waiting raises DuplicateJobError: one is enough.
+    with contextlib.suppress(DuplicateJobError):
+        queue(NOTIFY, connection).enqueue(
+            "dispatcher.delivery.apply_delivery",
+            dict(report),
+            job_id=job_id("delivery", key),
+            unique=True,
+            retry=RECEIPT_RETRY,
+            result_ttl=600,
+            failure_ttl=7 * 24 * 3600,
+            description="delivery receipt",
+        )
+    return True
+
+
+def apply_delivery(report: dict[str, Any]) -> dict[str, Any]:
+    """Move the outbound message's status forward; 21610 opts its contact out."""
+    rt = runtime_module.current()
+    error_code = report.get("error_code") or None
+    with rt.sessions.begin() as session:
+        change = record_delivery(
+            session,
+            external_id=report["external_id"],
+            status=report["status"],
+            error_code=error_code,
+        )
+        if change is None:
+            job = get_current_job()
+            if job is not None and job.retries_left:
+                raise ReceiptTooEarly("no outbound message with this provider id yet")
+            # Not ours (another application on the account) or long gone: nothing to do.
+            log.info("receipt for an unknown outbound message ignored")
+            return {"found": False}
+        contact = change.message.contact
+        if error_code in UNSUBSCRIBED_CODES and contact is not None and not contact.opted_out:
+            contact.opted_out, contact.opted_out_at = True, utcnow()
+        return {"found": True, "changed": change.changed, "status": change.message.status}

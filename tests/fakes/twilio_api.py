@@ -1,0 +1,218 @@
+"""A local Twilio REST API: Messages.json on a real socket on 127.0.0.1, for the real client.
+
+It checks Basic auth, answers with Twilio's JSON (a message resource, or an error object
+with ``code``, ``message``, ``more_info`` and ``status``), records every request, and fails
+on demand (``fail_next(400, 21610)``, ``fail_next(500)``). ``send_status_callback`` posts a
+signed status callback to the URL a message asked for, as Twilio does.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from fakes.local_server import LocalServer
+from twilio.request_validator import RequestValidator
+
+API_VERSION = "2010-04-01"
+
+ERROR_MESSAGES = {
+    20003: "Authenticate",
+    20429: "Too Many Requests",
+    20500: "An internal server error has occurred",
+    21211: "The 'To' number is not a valid phone number.",
+    21602: "Message body is required.",
+    21604: "A 'To' phone number is required.",
+    21606: "The 'From' phone number provided is not a valid message-capable Twilio phone number.",
+    21610: "Attempt to send to unsubscribed recipient",
+    63018: "Rate limit exceeded for Channel",
+}
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+    form: dict[str, list[str]]
+    auth: tuple[str, str] | None
+
+    def value(self, name: str) -> str | None:
+        values = self.form.get(name)
+        return values[0] if values else None
+
+
+@dataclass
+class Failure:
+    status: int
+    code: int | None
+
+
+@dataclass
+class FakeTwilioApi(LocalServer):
+    account_sid: str
+    auth_token: str
+    requests: list[RecordedRequest] = field(default_factory=list)
+    created: list[dict[str, Any]] = field(default_factory=list)
+    _failures: list[Failure] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    # --- lifecycle
+
+    # --- what tests steer and read
+
+    def fail_next(self, status: int, code: int | None = None, times: int = 1) -> None:
+        """Answer the next ``times`` message creations with this error."""
+        with self._lock:
+            self._failures.extend(Failure(status, code) for _ in range(times))
+
+    def sent(self) -> list[dict[str, Any]]:
+        """The messages created so far (Twilio's resources, in order)."""
+        with self._lock:
+            return list(self.created)
+
+    def wait_for_messages(self, count: int, timeout: float = 20.0) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + timeout
+        while True:
+            sent = self.sent()
+            if len(sent) >= count or time.monotonic() > deadline:
+                return sent
+            time.sleep(0.05)
+
+    def send_status_callback(
+        self, message: dict[str, Any], status: str, error_code: int | None = None
+    ) -> int:
+        """POST a signed status callback for ``message`` to its StatusCallback URL."""
+        url = message["status_callback"]
+        params = []
+        if error_code is not None:
+            params.append(("ErrorCode", str(error_code)))
+        params += [
+            ("SmsSid", message["sid"]),
+            ("SmsStatus", status),
+            ("MessageStatus", status),
+            ("To", message["to"]),
+            ("MessageSid", message["sid"]),
+            ("AccountSid", self.account_sid),
+            ("From", message["from"] or ""),
+            ("ApiVersion", API_VERSION),
+        ]
+        signature = RequestValidator(self.auth_token).compute_signature(url, dict(params))
+        request = urllib.request.Request(
+            url,
+            data=urlencode(params).encode(),
+            headers={"X-Twilio-Signature": signature, "User-Agent": "TwilioProxy/1.1"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+
+    # --- the wire
+
+    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = handler.rfile.read(length).decode() if length else ""
+        form: dict[str, list[str]] = {}
+        for name, value in parse_qsl(body, keep_blank_values=True):
+            form.setdefault(name, []).append(value)
+        recorded = RecordedRequest(
+            method=handler.command,
+            path=handler.path,
+            headers=dict(handler.headers.items()),
+            form=form,
+            auth=_basic_auth(handler.headers.get("Authorization", "")),
+        )
+        with self._lock:
+            self.requests.append(recorded)
+        messages_path = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages.json"
+        if handler.command != "POST" or handler.path != messages_path:
+            return _answer(handler, 404, _error(20404, 404, "The requested resource was not found"))
+        if recorded.auth != (self.account_sid, self.auth_token):
+            return _answer(handler, 401, _error(20003, 401))
+        with self._lock:
+            failure = self._failures.pop(0) if self._failures else None
+        if failure is not None:
+            code = failure.code if failure.code is not None else 20500
+            return _answer(handler, failure.status, _error(code, failure.status))
+        problem = _invalid(recorded)
+        if problem is not None:
+            return _answer(handler, 400, _error(problem, 400))
+        resource = self._message(recorded)
+        with self._lock:
+            self.created.append(resource)
+        _answer(handler, 201, resource)
+
+    def _message(self, request: RecordedRequest) -> dict[str, Any]:
+        sid = "SM" + secrets.token_hex(16)
+        now = formatdate(usegmt=True)
+        return {
+            "account_sid": self.account_sid,
+            "api_version": API_VERSION,
+            "body": request.value("Body"),
+            "date_created": now,
+            "date_sent": None,
+            "date_updated": now,
+            "direction": "outbound-api",
+            "error_code": None,
+            "error_message": None,
+            "from": request.value("From"),
+            "messaging_service_sid": request.value("MessagingServiceSid"),
+            "num_media": "0",
+            "num_segments": "1",
+            "price": None,
+            "price_unit": "USD",
+            "sid": sid,
+            "status": "accepted" if request.value("MessagingServiceSid") else "queued",
+            "status_callback": request.value("StatusCallback"),
+            "subresource_uris": {
+                "media": f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{sid}/Media.json"
+            },
+            "to": request.value("To"),
+            "uri": f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{sid}.json",
+        }
+
+
+def _invalid(request: RecordedRequest) -> int | None:
+    """The error code Twilio gives a create request missing what it needs, or None."""
+    if not request.value("To"):
+        return 21604
+    if not request.value("From") and not request.value("MessagingServiceSid"):
+        return 21606
+    if not request.value("Body"):
+        return 21602
+    return None
+
+
+def _error(code: int, status: int, message: str | None = None) -> dict[str, Any]:
+    return {
+        "code": code,
+        "message": message or ERROR_MESSAGES.get(code, "Error"),
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
+
+
+def _answer(handler: BaseHTTPRequestHandler, status: int, payload: dict[str, Any]) -> None:
+    body = json.dumps(payload).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json; charset=utf-8")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.send_header("Twilio-Request-Id", "RQ" + secrets.token_hex(16))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+def _basic_auth(header: str) -> tuple[str, str] | None:
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    user, _, password = base64.b64decode(encoded).decode().partition(":")
+    return user, password
