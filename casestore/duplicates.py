@@ -1,0 +1,149 @@
+"""Possible duplicates: suggested at intake, confirmed or rejected by an operator.
+
+A suggestion is a ``duplicate_links`` row in state ``suggested`` and an internal event on the
+newer case saying which master it may repeat and how similar they read. Confirming applies
+the lifecycle's ``mark_duplicate`` (the case becomes a follower: its citizen gets the
+master's updates); rejecting keeps the row as ``rejected`` so the same pair is never asked
+again. Functions take the caller's session and never commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from casestore.clock import DEFAULT_TIMEZONE
+from casestore.lifecycle import Action, Status, TransitionError, apply_action
+from casestore.models import Complaint, DuplicateLink, StatusEvent
+
+SUGGESTED, CONFIRMED, REJECTED = "suggested", "confirmed", "rejected"
+
+
+def suggest_duplicate(
+    session: Session,
+    complaint: Complaint,
+    master: Complaint,
+    score: float,
+    *,
+    now: datetime,
+    note: str = "",
+) -> DuplicateLink | None:
+    """Record that ``complaint`` may repeat ``master``; None if that pair was seen before.
+
+    ``note`` is what the operator reads on the event (the dispatcher writes it).
+    """
+    exists = session.scalar(
+        select(DuplicateLink.id).where(
+            DuplicateLink.complaint_id == complaint.id, DuplicateLink.master_id == master.id
+        )
+    )
+    if exists is not None:
+        return None
+    link = DuplicateLink(
+        complaint_id=complaint.id, master_id=master.id, state=SUGGESTED, score=round(score, 3)
+    )
+    session.add(link)
+    session.add(
+        StatusEvent(
+            complaint=complaint,
+            kind="duplicate_suggested",
+            actor="system",
+            note=note,
+            public=False,
+            data={"master": master.tracking_id, "score": round(score, 3)},
+            created_at=now,
+        )
+    )
+    session.flush()
+    return link
+
+
+def _suggestion(session: Session, link: DuplicateLink | int) -> DuplicateLink:
+    # Locked on PostgreSQL: two operators deciding at once decide once.
+    link_id = link if isinstance(link, int) else link.id
+    found = session.get(DuplicateLink, link_id, with_for_update=True)
+    if found is None:
+        raise TransitionError("Saran duplikat tidak ditemukan.")
+    if found.state != SUGGESTED:
+        raise TransitionError(f"Saran duplikat ini sudah diputuskan ({found.state}).")
+    return found
+
+
+def confirm_duplicate(
+    session: Session,
+    link: DuplicateLink | int,
+    *,
+    actor: str,
+    now: datetime,
+    note: str = "",
+    tz: str = DEFAULT_TIMEZONE,
+) -> StatusEvent:
+    """The operator agrees: the case becomes a duplicate of the master (mark_duplicate)."""
+    found = _suggestion(session, link)
+    complaint = session.get(Complaint, found.complaint_id)
+    master = session.get(Complaint, found.master_id)
+    assert complaint is not None and master is not None  # foreign keys
+    return apply_action(
+        session,
+        complaint,
+        Action.MARK_DUPLICATE,
+        actor=actor,
+        now=now,
+        note=note,
+        master=master,
+        tz=tz,
+    )
+
+
+def reject_duplicate(
+    session: Session, link: DuplicateLink | int, *, actor: str, now: datetime, note: str = ""
+) -> StatusEvent:
+    """The operator disagrees: both cases go on separately, and the pair is not asked again."""
+    if not actor or not actor.strip():
+        raise TransitionError("Pelaku (actor) wajib diisi.")
+    found = _suggestion(session, link)
+    found.state, found.decided_by, found.decided_at = REJECTED, actor.strip(), now
+    complaint = session.get(Complaint, found.complaint_id)
+    master = session.get(Complaint, found.master_id)
+    assert complaint is not None and master is not None
+    event = StatusEvent(
+        complaint=complaint,
+        kind="duplicate_rejected",
+        actor=actor.strip(),
+        note=note.strip(),
+        public=False,
+        data={"master": master.tracking_id},
+        created_at=now,
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def pending_suggestions(
+    session: Session, unit: str | None = None, limit: int = 100
+) -> list[DuplicateLink]:
+    """Suggestions waiting for an operator, oldest first (one unit's cases with ``unit``)."""
+    query = (
+        select(DuplicateLink)
+        .join(Complaint, Complaint.id == DuplicateLink.complaint_id)
+        .where(DuplicateLink.state == SUGGESTED)
+        .order_by(DuplicateLink.id)
+        .limit(limit)
+    )
+    if unit is not None:
+        query = query.where(Complaint.owner_unit == unit)
+    return list(session.scalars(query))
+
+
+def followers(session: Session, master: Complaint) -> list[Complaint]:
+    """The confirmed duplicates of ``master``: their citizens get the master's updates."""
+    return list(
+        session.scalars(
+            select(Complaint)
+            .where(Complaint.master_id == master.id, Complaint.status == Status.DUPLICATE)
+            .order_by(Complaint.id)
+        )
+    )

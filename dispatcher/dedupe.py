@@ -1,0 +1,118 @@
+"""Follow-ups and duplicates at intake: does a new message belong to a case already open?
+
+- The same contact writing a similar text within 72 hours is following up their own case:
+  the message joins it (``follow_up_target``).
+- Different contacts (or one web/API citizen twice) writing a similar text about the same
+  category and kecamatan within 7 days may be reporting the same problem: the newer case
+  gets a *suggested* link to the older one, which an operator confirms or rejects
+  (``suggest_master``).
+
+Both are events on the case that an operator reads and can undo (split the message off,
+reject or unlink the duplicate). Similarity is dispatcher/similarity.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from casestore.duplicates import suggest_duplicate
+from casestore.lifecycle import OPEN_STATUSES
+from casestore.models import Complaint, Contact, DuplicateLink
+from dispatcher.similarity import DUPLICATE_THRESHOLD, FOLLOW_UP_THRESHOLD, Gist, similarity
+from normalizer.records import ComplaintRecord
+from normalizer.tracking import format_tracking_id
+
+FOLLOW_UP_WINDOW = timedelta(hours=72)
+DUPLICATE_WINDOW = timedelta(days=7)
+MAX_CANDIDATES = 50  # the newest cases compared; a district sees far fewer in a week and place
+
+
+@dataclass(frozen=True)
+class Match:
+    complaint: Complaint
+    score: float
+
+
+def _gist(complaint: Complaint) -> Gist:
+    return Gist.of(
+        complaint.description,
+        complaint.category,
+        complaint.kecamatan_code,
+        complaint.desa_code,
+    )
+
+
+def _best(gist: Gist, candidates: list[Complaint], threshold: float) -> Match | None:
+    scored = [Match(c, similarity(gist, _gist(c))) for c in candidates]
+    scored = [m for m in scored if m.score >= threshold]
+    # The closest; between equals, the newest (the case the citizen is most likely about).
+    return max(scored, key=lambda m: (m.score, m.complaint.received_at), default=None)
+
+
+def follow_up_target(
+    session: Session, record: ComplaintRecord, contact: Contact | None
+) -> Match | None:
+    """The contact's open case from the last 72 hours that ``record`` repeats, if any."""
+    if contact is None or contact.id is None:
+        return None
+    at = record.received_at
+    candidates = list(
+        session.scalars(
+            select(Complaint)
+            .where(
+                Complaint.contact_id == contact.id,
+                Complaint.status.in_(list(OPEN_STATUSES)),
+                Complaint.received_at >= at - FOLLOW_UP_WINDOW,
+                Complaint.received_at <= at + FOLLOW_UP_WINDOW,
+            )
+            .order_by(Complaint.received_at.desc())
+            .limit(MAX_CANDIDATES)
+        )
+    )
+    gist = Gist.of(record.text, record.category, record.kecamatan_code, record.desa_code)
+    return _best(gist, candidates, FOLLOW_UP_THRESHOLD)
+
+
+def suggest_master(
+    session: Session, complaint: Complaint, *, now: datetime, include_same_contact: bool = False
+) -> Match | None:
+    """Link a new case to the open case of another contact it most likely repeats.
+
+    Only cases with a known category and kecamatan are compared ("same place" must mean
+    something); masters are the open cases of the last 7 days that are not duplicates. The
+    contact's own cases are compared too with ``include_same_contact`` (web and API, where a
+    repeat cannot join its case because the citizen already holds its own tracking id).
+    """
+    if not complaint.category or not complaint.kecamatan_code:
+        return None
+    query = (
+        select(Complaint)
+        .where(
+            Complaint.category == complaint.category,
+            Complaint.kecamatan_code == complaint.kecamatan_code,
+            Complaint.id != complaint.id,
+            Complaint.status.in_(list(OPEN_STATUSES)),
+            Complaint.received_at >= complaint.received_at - DUPLICATE_WINDOW,
+            Complaint.received_at <= complaint.received_at,
+        )
+        .order_by(Complaint.received_at.desc())
+        .limit(MAX_CANDIDATES)
+    )
+    if complaint.contact_id is not None and not include_same_contact:
+        query = query.where(
+            (Complaint.contact_id != complaint.contact_id) | Complaint.contact_id.is_(None)
+        )
+    # A pair an operator already decided is not suggested again.
+    decided = select(DuplicateLink.master_id).where(DuplicateLink.complaint_id == complaint.id)
+    query = query.where(Complaint.id.not_in(decided))
+    match = _best(_gist(complaint), list(session.scalars(query)), DUPLICATE_THRESHOLD)
+    if match is None:
+        return None
+    shown = format_tracking_id(match.complaint.tracking_id)
+    note = f"Mungkin sama dengan aduan {shown} (kemiripan {match.score:.2f})."
+    suggest_duplicate(session, complaint, match.complaint, match.score, now=now, note=note)
+    return match

@@ -1,0 +1,125 @@
+"""The SLA sweep: warn before a deadline, escalate after it, close what the citizen left.
+
+A periodic job (dispatcher/schedule.py runs ``sweep`` every few minutes). Each run, in one
+transaction:
+
+1. Resolved cases whose 10-working-day answer window has passed are closed (the citizen is
+   told, followers too).
+2. Open cases past their deadline are escalated: an ``escalated`` event, and the case is in
+   the coordinator's overdue list (casestore.lifecycle.overdue_complaints).
+3. Open cases one working day from their deadline get one ``sla_warning`` event.
+
+Escalation does not move the case. In SP4N-LAPOR! the unit a report was dispatched to stays
+responsible for it when it is late: the Admin Koordinator monitors the late ones and reminds,
+re-dispatches or takes over by hand (dispatch, bounce). Moving ownership automatically would
+take the case from the one unit that can act on it and hide the unit's lateness.
+
+Safe to run twice or at once: each mark is written once (``warn_at`` is cleared when warned,
+``escalated_at`` set when escalated) and rows are locked (SKIP LOCKED on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from casestore.lifecycle import WATCHED_STATUSES, Action, Status, apply_action
+from casestore.models import Complaint, StatusEvent, utcnow
+from dispatcher import runtime as runtime_module
+from dispatcher.jobs import enqueue_notifications
+from dispatcher.notifications import queue_status_notification
+from dispatcher.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+BATCH = 500  # cases per kind per run; the next run takes the rest
+AUTO_CLOSE_NOTE = "Ditutup otomatis: tidak ada tanggapan pelapor dalam 10 hari kerja."
+ESCALATED_NOTE = "Melewati batas waktu; dieskalasi ke koordinator."
+WARNING_NOTE = "Batas waktu tinggal satu hari kerja."
+
+
+@dataclass
+class SweepResult:
+    closed: list[str] = field(default_factory=list)
+    escalated: list[str] = field(default_factory=list)
+    warned: list[str] = field(default_factory=list)
+    outbound_ids: list[int] = field(default_factory=list)
+
+
+def _due(session: Session, *where) -> list[Complaint]:
+    query = (
+        select(Complaint)
+        .where(*where)
+        .order_by(Complaint.id)
+        .limit(BATCH)
+        .with_for_update(skip_locked=True)
+    )
+    return list(session.scalars(query))
+
+
+def sweep_deadlines(session: Session, runtime: Runtime, now: datetime) -> SweepResult:
+    """Close, escalate and warn what is due at ``now``; the caller commits."""
+    result = SweepResult()
+    tz = runtime.settings.timezone
+    for complaint in _due(session, Complaint.status == Status.RESOLVED, Complaint.due_at <= now):
+        event = apply_action(
+            session, complaint, Action.CLOSE, actor="system", now=now, note=AUTO_CLOSE_NOTE, tz=tz
+        )
+        result.outbound_ids += queue_status_notification(session, complaint, event, runtime)
+        result.closed.append(complaint.tracking_id)
+    watched = Complaint.status.in_(list(WATCHED_STATUSES))
+    for complaint in _due(
+        session, watched, Complaint.due_at <= now, Complaint.escalated_at.is_(None)
+    ):
+        _mark(session, complaint, "escalated", now, ESCALATED_NOTE)
+        complaint.escalated_at, complaint.warn_at = now, None  # too late to warn
+        result.escalated.append(complaint.tracking_id)
+    for complaint in _due(session, watched, Complaint.warn_at <= now):
+        _mark(session, complaint, "sla_warning", now, WARNING_NOTE)
+        complaint.warn_at = None
+        result.warned.append(complaint.tracking_id)
+    session.flush()
+    return result
+
+
+def _mark(session: Session, complaint: Complaint, kind: str, now: datetime, note: str) -> None:
+    """An internal event for the owner and the coordinator; the citizen is not told."""
+    session.add(
+        StatusEvent(
+            complaint=complaint,
+            kind=kind,
+            actor="system",
+            note=note,
+            public=False,
+            data={
+                "due_at": complaint.due_at.isoformat() if complaint.due_at else None,
+                "owner": complaint.owner_unit,
+                "status": complaint.status,
+            },
+            created_at=now,
+        )
+    )
+
+
+def sweep() -> dict[str, int]:
+    """The periodic job: sweep now, commit, then queue the citizens' messages."""
+    rt = runtime_module.current()
+    with rt.sessions.begin() as session:
+        result = sweep_deadlines(session, rt, utcnow())
+    enqueue_notifications(rt.redis, result.outbound_ids)
+    if result.closed or result.escalated or result.warned:
+        log.info(
+            "sla sweep: %d closed, %d escalated, %d warned",
+            len(result.closed),
+            len(result.escalated),
+            len(result.warned),
+        )
+    return {
+        "closed": len(result.closed),
+        "escalated": len(result.escalated),
+        "warned": len(result.warned),
+    }
