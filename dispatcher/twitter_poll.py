@@ -1,0 +1,265 @@
+"""The Twitter/X mentions poll: a periodic job that submits new mentions as intake records.
+
+The cursor (``since_id``) lives in the case store's channel_state and moves past a page only
+after every record on it was durably submitted. Pages are submitted oldest first, so a crash
+between two never skips a tweet, and a tweet fetched again is the same idempotency key (one
+complaint). 429 holds polling until ``x-rate-limit-reset``; 401/403 mark the channel unhealthy
+with the reason; network and server errors back off. A Redis lock lets one poll run at a time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import redis
+import requests
+import tweepy
+from redis.exceptions import LockError
+
+from adapters import twitter
+from casestore import channels
+from casestore.models import ChannelState
+from dispatcher import runtime as runtime_module
+from dispatcher.runtime import Runtime
+from dispatcher.submit import Submitted, submit
+from normalizer import normalize
+from normalizer.records import ComplaintRecord
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "twitter"
+LOCK_KEY = "satupintu:lock:twitter-poll"
+# While this key lives, polls wait (a rate-limit window, or a back-off after failures).
+HOLD_KEY = "satupintu:twitter:hold"
+FAILURES_KEY = "satupintu:twitter:failures"
+# Tweets and events passed over (own tweets, retweets, follows, likes...), by kind.
+IGNORED_KEY = "satupintu:twitter:ignored"
+LOCK_SECONDS = 300  # the periodic job's timeout: a dead poller's lock frees itself by then
+MAX_BACKOFF_SECONDS = 900
+DEFAULT_RATE_LIMIT_SECONDS = 900  # X's windows are 15 minutes when it does not say
+MAX_RATE_LIMIT_SECONDS = 24 * 3600
+
+SubmitRecord = Callable[[ComplaintRecord], Submitted]
+
+
+@dataclass
+class PollOutcome:
+    """What one poll did; the job's result and the CLI's report."""
+
+    status: str  # done | off | busy | waiting | rate_limited | refused | unreachable
+    pages: int = 0
+    submitted: Counter[str] = field(default_factory=Counter)  # queued | duplicate | spooled
+    ignored: Counter[str] = field(default_factory=Counter)  # own_tweet | retweet | ...
+    cursor: str | None = None
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["submitted"], data["ignored"] = dict(self.submitted), dict(self.ignored)
+        return data
+
+
+def poll_mentions() -> dict[str, Any]:
+    """The periodic job (dispatcher/schedule.py): one poll with this process's runtime."""
+    return run_poll(runtime_module.current()).to_dict()
+
+
+def run_poll(
+    rt: Runtime, *, client: tweepy.Client | None = None, submit_record: SubmitRecord | None = None
+) -> PollOutcome:
+    """Poll once unless the channel is off, another poll runs, or X asked us to wait."""
+    settings = rt.settings
+    if not settings.twitter_polling:
+        return PollOutcome("off")
+    lock = rt.redis.lock(LOCK_KEY, timeout=LOCK_SECONDS, blocking=False)
+    if not lock.acquire():
+        return PollOutcome("busy")
+    try:
+        hold = _hold(rt)
+        if hold is not None:
+            return PollOutcome("waiting", detail=f"{hold['reason']} until {hold['until']}")
+        return _poll(
+            rt,
+            client or twitter.client_from_settings(settings),
+            submit_record or (lambda record: submit(record, rt.redis, rt.spool)),
+        )
+    finally:
+        with contextlib.suppress(LockError):  # expired while we worked: nothing to free
+            lock.release()
+
+
+def _poll(rt: Runtime, client: tweepy.Client, submit_record: SubmitRecord) -> PollOutcome:
+    user_id = rt.settings.twitter_user_id
+    with rt.sessions.begin() as session:
+        since_id = channels.read_cursor(session, CHANNEL)
+    outcome = PollOutcome("done", cursor=since_id)
+    pages: list[dict[str, Any]] = []
+    try:
+        for page in twitter.poll(client, user_id, since_id):
+            pages.append(page)
+    except Exception as exc:
+        failure = _failure(rt, exc)
+        if failure is None:
+            raise
+        outcome.status, outcome.detail = failure
+    complete = outcome.status == "done"
+    outcome.pages = len(pages)
+    # Oldest page first: once a page is in, every mention up to its newest id is in, so the
+    # cursor may move there. Pages from an unfinished fetch are submitted (a citizen should
+    # not wait for X's rate limit), but the cursor stays: they come again, as duplicates.
+    for page in reversed(pages):
+        parsed = twitter.parse_mentions(page, user_id)
+        outcome.ignored.update(parsed.ignored)
+        for inbound in sorted(parsed.messages, key=lambda message: int(message.external_id)):
+            result = submit_record(normalize(inbound, rt.rules))
+            outcome.submitted[result.value] += 1
+        newest = _newest_id(page)
+        if complete and newest is not None:
+            with rt.sessions.begin() as session:
+                channels.advance_cursor(
+                    session, CHANNEL, newest, datetime.now(UTC) if parsed.messages else None
+                )
+            outcome.cursor = newest
+    count_ignored(rt.redis, outcome.ignored)
+    if complete:
+        with rt.sessions.begin() as session:
+            channels.mark_healthy(session, CHANNEL)
+        rt.redis.delete(FAILURES_KEY)
+    log.info(
+        "twitter poll %s: %d page(s), submitted %s, ignored %s",
+        outcome.status,
+        outcome.pages,
+        dict(outcome.submitted),
+        dict(outcome.ignored),
+    )
+    return outcome
+
+
+def count_ignored(connection: redis.Redis, ignored: Counter[str]) -> None:
+    """Add passed-over tweets and events to the operators' counts; never fails the caller."""
+    if not ignored:
+        return
+    try:
+        with connection.pipeline(transaction=False) as pipe:
+            for kind, n in ignored.items():
+                pipe.hincrby(IGNORED_KEY, kind[:60], n)
+            pipe.execute()
+    except redis.RedisError as exc:
+        log.warning("could not count ignored twitter events: %s", type(exc).__name__)
+
+
+def _newest_id(page: dict[str, Any]) -> str | None:
+    """The page's newest tweet id (meta.newest_id, or the largest id on it)."""
+    ids = [(page.get("meta") or {}).get("newest_id")]
+    ids += [tweet.get("id") for tweet in page.get("data") or [] if isinstance(tweet, dict)]
+    numeric = [str(i) for i in ids if isinstance(i, str | int) and str(i).isdigit()]
+    return max(numeric, key=int) if numeric else None
+
+
+def _failure(rt: Runtime, exc: Exception) -> tuple[str, str] | None:
+    """Record what went wrong for operators and hold the next polls; None: not X's doing."""
+    status = exc.response.status_code if isinstance(exc, tweepy.HTTPException) else None
+    if isinstance(exc, tweepy.TooManyRequests):
+        now = time.time()
+        reset = exc.reset_time if exc.reset_time and exc.reset_time > now else None
+        seconds = (reset - now) if reset else DEFAULT_RATE_LIMIT_SECONDS
+        reason = "X membatasi permintaan / rate limited by X (429)"
+        _set_hold(rt, reason, min(max(seconds, 1.0), MAX_RATE_LIMIT_SECONDS))
+        _note(rt, reason, healthy=True)
+        return "rate_limited", reason
+    if status is not None and status < 500:
+        # 401/403: credentials revoked or the app suspended; 400/404: a wrong setting such as
+        # the user id. Polling again cannot help until an operator acts.
+        said = "; ".join(str(m) for m in exc.api_messages)[:300] or exc.response.reason
+        reason = f"X menolak permintaan / X refused the request ({status}): {said}"
+        _back_off(rt, reason)
+        _note(rt, reason, healthy=False)
+        log.error("twitter poll refused (%s): check the SATUPINTU_TWITTER_* settings", status)
+        return "refused", reason
+    if isinstance(exc, tweepy.HTTPException | requests.RequestException | twitter.TooManyPages):
+        detail = f"{type(exc).__name__}" + (f" {status}" if status else "")
+        reason = f"X tidak dapat dihubungi / X unreachable ({detail})"
+        _back_off(rt, reason)
+        _note(rt, reason, healthy=True)
+        log.warning("twitter poll: X unreachable (%s)", detail)
+        return "unreachable", reason
+    return None
+
+
+def _note(rt: Runtime, reason: str, *, healthy: bool) -> None:
+    with rt.sessions.begin() as session:
+        if healthy:
+            channels.note_error(session, CHANNEL, reason)
+        else:
+            channels.mark_unhealthy(session, CHANNEL, reason)
+
+
+def _back_off(rt: Runtime, reason: str) -> None:
+    """Wait one interval after a failure, then two, four... up to 15 minutes."""
+    failures = int(rt.redis.incr(FAILURES_KEY))
+    rt.redis.expire(FAILURES_KEY, 3600)
+    seconds = rt.settings.twitter_poll_seconds * 2 ** min(failures - 1, 10)
+    _set_hold(rt, reason, min(seconds, MAX_BACKOFF_SECONDS))
+
+
+def _set_hold(rt: Runtime, reason: str, seconds: float) -> None:
+    until = datetime.fromtimestamp(time.time() + seconds, UTC).isoformat(timespec="seconds")
+    hold = json.dumps({"reason": reason, "until": until})
+    rt.redis.set(HOLD_KEY, hold, ex=max(1, round(seconds)))
+
+
+def _hold(rt: Runtime) -> dict[str, str] | None:
+    raw = rt.redis.get(HOLD_KEY)
+    return json.loads(raw) if raw else None
+
+
+@dataclass(frozen=True)
+class ChannelStatus:
+    """What operators see about the channel (the console and `satupintu twitter status`)."""
+
+    state: str  # off | ok | waiting | unhealthy
+    polling: bool
+    webhook: bool
+    replies: bool
+    cursor: str | None = None
+    last_error: str | None = None
+    last_received_at: datetime | None = None
+    waiting_until: str | None = None
+    ignored: dict[str, int] = field(default_factory=dict)
+
+
+def channel_status(rt: Runtime) -> ChannelStatus:
+    """The channel's state; "off" without credentials, and then nothing is read."""
+    s = rt.settings
+    parts = {
+        "polling": s.twitter_polling,
+        "webhook": s.twitter_webhook,
+        "replies": s.twitter_replies,
+    }
+    if not any(parts.values()):
+        return ChannelStatus("off", **parts)
+    with rt.sessions() as session:
+        state = session.get(ChannelState, CHANNEL)
+        cursor = state.cursor if state else None
+        healthy = state.healthy if state else True
+        last_error = state.last_error if state else None
+        last_received_at = state.last_received_at if state else None
+    hold = _hold(rt) if s.twitter_polling else None
+    ignored = {k.decode(): int(v) for k, v in rt.redis.hgetall(IGNORED_KEY).items()}
+    return ChannelStatus(
+        "unhealthy" if not healthy else "waiting" if hold else "ok",
+        **parts,
+        cursor=cursor,
+        last_error=last_error,
+        last_received_at=last_received_at,
+        waiting_until=hold["until"] if hold else None,
+        ignored=ignored,
+    )
