@@ -1,0 +1,466 @@
+"""The OpenAPI 3.1 document of ``/api/v1``, written by hand next to the code it describes.
+
+Lists of codes (kecamatan, desa, categories, statuses) and the service area come from this
+deployment's reference data, so the document is exact for the server that serves it.
+tests/gateway/test_api_spec.py validates it, checks that every route is in it and every path
+in it is a route, and runs schemathesis against it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+
+from casestore.lifecycle import Action, Status
+from gateway.submission import intake_rules
+
+PROBLEM = "application/problem+json"
+JSON = "application/json"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {PROBLEM: {"schema": _ref("Problem")}}}
+
+
+def _json(description: str, schema: str, headers: dict | None = None) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "description": description,
+        "content": {JSON: {"schema": _ref(schema)}},
+    }
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+def _nullable(kind: str, **extra: Any) -> dict[str, Any]:
+    return {"type": [kind, "null"], **extra}
+
+
+TOO_MANY = {
+    "description": "Too many submissions from this client in the window.",
+    "headers": {"Retry-After": {"schema": {"type": "string"}}},
+    "content": {PROBLEM: {"schema": _ref("Problem")}},
+}
+UNAUTHORIZED = {
+    "description": "No key, or an unknown, malformed or revoked key.",
+    "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
+    "content": {PROBLEM: {"schema": _ref("Problem")}},
+}
+
+
+def _schemas() -> dict[str, Any]:
+    rules = intake_rules()
+    area = rules.area
+    statuses = [s.value for s in Status]
+    tracking_id = {"type": "string", "pattern": "^[0-9A-Z]{10}$", "examples": ["7Q2MX4KA9B"]}
+    time = {"type": "string", "format": "date-time"}
+    return {
+        "NewComplaint": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["description"],
+            "properties": {
+                "description": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": rules.max_description_chars,
+                    "description": "What the problem is, where and since when.",
+                },
+                "name": {"type": "string", "maxLength": 120},
+                "contact": {
+                    "type": "string",
+                    "maxLength": 254,
+                    "description": "A mobile number (08..., +62...) or an email address.",
+                },
+                "kecamatan": {"type": "string", "enum": sorted(rules.kecamatan)},
+                "desa": {
+                    "type": "string",
+                    "enum": sorted(rules.desa),
+                    "description": "Must lie in the kecamatan when both are given.",
+                },
+                "category": {"type": "string", "enum": sorted(rules.categories)},
+                "privacy": {
+                    "type": "string",
+                    "enum": ["public", "anonymous", "confidential"],
+                    "default": "public",
+                },
+                "latitude": {"type": "number", "minimum": area.south, "maximum": area.north},
+                "longitude": {"type": "number", "minimum": area.west, "maximum": area.east},
+                "language": {"type": "string", "enum": ["id", "en"]},
+            },
+            "dependentRequired": {"latitude": ["longitude"], "longitude": ["latitude"]},
+        },
+        "Receipt": {
+            "type": "object",
+            "required": ["tracking_id", "tracking_id_display", "status_url", "tracking_url"],
+            "properties": {
+                "tracking_id": tracking_id,
+                "tracking_id_display": {"type": "string", "examples": ["7Q2MX-4KA9B"]},
+                "citizen_secret": {
+                    "type": "string",
+                    "pattern": "^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$",
+                    "description": "Proves the citizen filed it; needed to add messages.",
+                },
+                "status_url": {"type": "string", "format": "uri"},
+                "tracking_url": {"type": "string", "format": "uri"},
+            },
+        },
+        "PublicStatus": {
+            "type": "object",
+            "required": ["tracking_id", "status", "unit", "received_at", "events"],
+            "properties": {
+                "tracking_id": tracking_id,
+                "tracking_id_display": {"type": "string"},
+                "status": {"type": "string", "enum": statuses},
+                "status_label": {
+                    "type": "object",
+                    "properties": {"id": {"type": "string"}, "en": {"type": "string"}},
+                },
+                "open": {"type": "boolean"},
+                "unit": {
+                    "type": "object",
+                    "required": ["code", "name"],
+                    "properties": {
+                        "code": {"type": "string"},
+                        "name": {"type": "string"},
+                        "name_en": {"type": "string"},
+                    },
+                },
+                "category": _nullable("string"),
+                "kecamatan_code": _nullable("string"),
+                "received_at": time,
+                "events": {"type": "array", "items": _ref("PublicEvent")},
+            },
+        },
+        "PublicEvent": {
+            "type": "object",
+            "required": ["at", "kind"],
+            "properties": {
+                "at": time,
+                "kind": {"type": "string"},
+                "status": _nullable("string", enum=[*statuses, None]),
+                "note": {"type": "string"},
+            },
+        },
+        "NewMessage": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["citizen_secret"],
+            "properties": {
+                "citizen_secret": {"type": "string", "minLength": 1, "maxLength": 64},
+                "text": {
+                    "type": "string",
+                    "maxLength": rules.max_description_chars,
+                    "description": "Required unless resolution_answer is given.",
+                },
+                "resolution_answer": {
+                    "type": "string",
+                    "enum": ["accepted", "rejected"],
+                    "description": "For a resolved complaint: solved (closes it) or not "
+                    "(reopens it), within the answer window.",
+                },
+            },
+        },
+        "MessageAccepted": {
+            "type": "object",
+            "required": ["tracking_id", "accepted"],
+            "properties": {"tracking_id": tracking_id, "accepted": {"type": "boolean"}},
+        },
+        "Case": {
+            "type": "object",
+            "required": ["tracking_id", "status", "owner_unit", "description", "received_at"],
+            "properties": {
+                "tracking_id": tracking_id,
+                "status": {"type": "string", "enum": statuses},
+                "channel": {"type": "string"},
+                "privacy": {"type": "string"},
+                "owner_unit": {"type": "string"},
+                "category": _nullable("string"),
+                "kecamatan_code": _nullable("string"),
+                "desa_code": _nullable("string"),
+                "latitude": _nullable("number"),
+                "longitude": _nullable("number"),
+                "description": {"type": "string"},
+                "language": {"type": "string"},
+                "received_at": time,
+                "updated_at": _nullable("string", format="date-time"),
+                "due_at": _nullable("string", format="date-time"),
+                "events": {"type": "array", "items": _ref("CaseEvent")},
+            },
+        },
+        "CaseEvent": {
+            "type": "object",
+            "properties": {
+                "at": time,
+                "kind": {"type": "string"},
+                "from_status": _nullable("string"),
+                "to_status": _nullable("string"),
+                "to_unit": _nullable("string"),
+                "actor": {"type": "string"},
+                "reason": _nullable("string"),
+                "note": {"type": "string"},
+                "public": {"type": "boolean"},
+            },
+        },
+        "CaseList": {
+            "type": "object",
+            "required": ["items", "page", "per_page", "total"],
+            "properties": {
+                "items": {"type": "array", "items": _ref("Case")},
+                "page": {"type": "integer", "minimum": 1},
+                "per_page": {"type": "integer", "minimum": 1},
+                "total": {"type": "integer", "minimum": 0},
+            },
+        },
+        "CaseAction": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["action"],
+            "properties": {
+                "action": {
+                    "type": "string",
+                    "enum": [
+                        a.value
+                        for a in (
+                            Action.START,
+                            Action.RESOLVE,
+                            Action.BOUNCE,
+                            Action.REPLY,
+                            Action.VERIFY,
+                            Action.DISPATCH,
+                            Action.REJECT,
+                            Action.ARCHIVE,
+                        )
+                    ],
+                    "description": "A unit's key: start, resolve, bounce, reply. The "
+                    "coordinator's key also: verify, dispatch, reject, archive.",
+                },
+                "note": {"type": "string", "maxLength": 5000},
+                "reason": {"type": "string", "maxLength": 64},
+                "unit": {"type": "string", "maxLength": 64},
+            },
+        },
+        "Problem": {
+            "type": "object",
+            "required": ["type", "title", "status"],
+            "properties": {
+                "type": {"type": "string"},
+                "title": {"type": "string"},
+                "status": {"type": "integer"},
+                "detail": {"type": "string"},
+                "errors": {"type": "array", "items": _ref("FieldError")},
+            },
+        },
+        "FieldError": {
+            "type": "object",
+            "required": ["field", "code", "message"],
+            "properties": {
+                "field": {"type": "string"},
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+            },
+        },
+    }
+
+
+def _paths() -> dict[str, Any]:
+    tracking = {
+        "name": "tracking_id",
+        "in": "path",
+        "required": True,
+        "description": "As printed (ABCDE-12345) or typed: case, dashes, O/0 and I/1 forgiven.",
+        "schema": {"type": "string", "minLength": 1, "maxLength": 64},
+    }
+    idempotency = {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"},
+        "description": "The same key repeats the same request (a UUID works).",
+    }
+    partner = [{"partnerKey": []}]
+    return {
+        "/openapi.json": {
+            "get": {
+                "operationId": "openapi",
+                "summary": "This document",
+                "responses": {
+                    "200": {"description": "The OpenAPI document", "content": {JSON: {}}}
+                },
+            }
+        },
+        "/complaints": {
+            "post": {
+                "operationId": "createComplaint",
+                "summary": "File a complaint",
+                "description": "A repeat with the same Idempotency-Key and body answers 200 "
+                "with the same tracking id and secret; another body with that key is 422.",
+                "security": [{}, {"partnerKey": []}],
+                "parameters": [{**idempotency, "required": True}],
+                "requestBody": {
+                    "required": True,
+                    "content": {JSON: {"schema": _ref("NewComplaint")}},
+                },
+                "responses": {
+                    "201": _json(
+                        "Accepted and queued",
+                        "Receipt",
+                        {"Location": {"schema": {"type": "string"}}},
+                    ),
+                    "200": _json(
+                        "A repeat of an earlier request",
+                        "Receipt",
+                        {"Location": {"schema": {"type": "string"}}},
+                    ),
+                    "400": _problem("Missing or malformed Idempotency-Key, or not JSON"),
+                    "401": UNAUTHORIZED,
+                    "413": _problem("Body too large"),
+                    "415": _problem("Not application/json"),
+                    "422": _problem("Invalid fields, or the key was used with another body"),
+                    "429": TOO_MANY,
+                },
+            }
+        },
+        "/complaints/{tracking_id}": {
+            "parameters": [tracking],
+            "get": {
+                "operationId": "getComplaintStatus",
+                "summary": "Public status of a complaint (no personal data)",
+                "responses": {
+                    "200": _json("The status and public timeline", "PublicStatus"),
+                    "404": _problem("Unknown tracking id (or not stored yet)"),
+                },
+            },
+        },
+        "/complaints/{tracking_id}/messages": {
+            "parameters": [tracking],
+            "post": {
+                "operationId": "addComplaintMessage",
+                "summary": "Add information, or answer a resolution, as the citizen",
+                "parameters": [idempotency],
+                "requestBody": {
+                    "required": True,
+                    "content": {JSON: {"schema": _ref("NewMessage")}},
+                },
+                "responses": {
+                    "202": _json("Queued for the case", "MessageAccepted"),
+                    "400": _problem("Malformed Idempotency-Key, or not JSON"),
+                    "403": _problem("The citizen secret does not match"),
+                    "404": _problem("Unknown tracking id"),
+                    "409": _problem("The complaint is closed, or is not awaiting an answer"),
+                    "413": _problem("Body too large"),
+                    "415": _problem("Not application/json"),
+                    "422": _problem("Invalid fields"),
+                    "429": TOO_MANY,
+                },
+            },
+        },
+        "/cases": {
+            "get": {
+                "operationId": "listCases",
+                "summary": "The cases the key's unit owns, most recently changed first",
+                "security": partner,
+                "parameters": [
+                    {
+                        "name": "status",
+                        "in": "query",
+                        "description": "Comma-separated statuses.",
+                        "schema": {"type": "string"},
+                    },
+                    {
+                        "name": "since",
+                        "in": "query",
+                        "description": "Changed at or after this time (ISO 8601 with zone).",
+                        "schema": {"type": "string", "format": "date-time"},
+                    },
+                    {
+                        "name": "page",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 100000},
+                    },
+                    {
+                        "name": "per_page",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 100},
+                    },
+                ],
+                "responses": {
+                    "200": _json("A page of cases", "CaseList"),
+                    "400": _problem("A malformed filter"),
+                    "401": UNAUTHORIZED,
+                    "403": _problem("The key has no unit"),
+                },
+            }
+        },
+        "/cases/{tracking_id}": {
+            "parameters": [tracking],
+            "get": {
+                "operationId": "getCase",
+                "summary": "One case of the key's unit, with its events",
+                "security": partner,
+                "responses": {
+                    "200": _json("The case", "Case"),
+                    "401": UNAUTHORIZED,
+                    "403": _problem("The key has no unit"),
+                    "404": _problem("The unit owns no such case"),
+                },
+            },
+        },
+        "/cases/{tracking_id}/actions": {
+            "parameters": [tracking],
+            "post": {
+                "operationId": "actOnCase",
+                "summary": "Move a case along its lifecycle (start, resolve, bounce, reply...)",
+                "security": partner,
+                "requestBody": {
+                    "required": True,
+                    "content": {JSON: {"schema": _ref("CaseAction")}},
+                },
+                "responses": {
+                    "200": _json("The case after the action", "Case"),
+                    "400": _problem("Not JSON"),
+                    "401": UNAUTHORIZED,
+                    "403": _problem("The key has no unit"),
+                    "404": _problem("The unit owns no such case"),
+                    "409": _problem("The lifecycle does not allow this action now"),
+                    "413": _problem("Body too large"),
+                    "415": _problem("Not application/json"),
+                    "422": _problem("Invalid fields"),
+                },
+            },
+        },
+    }
+
+
+def spec() -> dict[str, Any]:
+    """The document, built per request from this deployment's reference data (it is small)."""
+    cached = current_app.extensions.get("satupintu.openapi")
+    if cached is None:
+        cached = {
+            "openapi": "3.1.0",
+            "info": {
+                "title": "SatuPintu API",
+                "version": "1.0.0",
+                "description": "Public-service complaints for a mobile app and partner "
+                "systems. Errors are application/problem+json (RFC 9457) with an errors "
+                "list naming each bad field.",
+            },
+            "servers": [{"url": "/api/v1"}],
+            "paths": _paths(),
+            "components": {
+                "schemas": _schemas(),
+                "securitySchemes": {
+                    "partnerKey": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "description": "A key from `satupintu apikey create NAME --unit UNIT`.",
+                    }
+                },
+            },
+        }
+        current_app.extensions["satupintu.openapi"] = cached
+    return cached

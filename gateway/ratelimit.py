@@ -1,0 +1,80 @@
+"""Per-client submission limits for the web form, the JSON API and Open311.
+
+A fixed window per client holds the *set* of submission keys seen in it (a Redis set with a
+TTL): the limit counts distinct submissions, so a browser's double submit or an app's retry
+of one Idempotency-Key never counts twice, which a request counter (or Flask-Limiter's
+per-request cost) cannot tell apart without a second lookup. Clients are hashed before they
+become Redis keys: no addresses in clear. When Redis is down the form still works (the
+record spools); the limit then fails open, which is logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+
+import redis
+
+log = logging.getLogger(__name__)
+
+
+def client_key(scope: str, client: str) -> str:
+    digest = hashlib.sha256(client.encode()).hexdigest()[:24]
+    return f"satupintu:ratelimit:{scope}:{digest}"
+
+
+def allow(
+    connection: redis.Redis,
+    *,
+    scope: str,
+    client: str,
+    submission: str,
+    limit: int,
+    window_seconds: int,
+    now: float | None = None,
+) -> bool:
+    """Count ``submission`` for ``client``; False once the window holds more than ``limit``."""
+    if limit <= 0:
+        return True
+    bucket = int((time.time() if now is None else now) // window_seconds)
+    key = f"{client_key(scope, client)}:{bucket}"
+    try:
+        pipe = connection.pipeline(transaction=True)
+        pipe.sadd(key, submission)
+        pipe.scard(key)
+        pipe.expire(key, window_seconds + 60)
+        added, count, _ = pipe.execute()
+        if added and count > limit:
+            # Over the limit: forget this one, so its retry later in the window is refused too.
+            connection.srem(key, submission)
+            return False
+    except redis.RedisError as exc:
+        log.warning("rate limit not applied, redis unavailable: %s", type(exc).__name__)
+    return True
+
+
+def too_many_failures(
+    connection: redis.Redis, *, scope: str, client: str, limit: int, window_seconds: int
+) -> bool:
+    """True once ``client`` failed ``limit`` times in this window (wrong secret codes)."""
+    bucket = int(time.time() // window_seconds)
+    try:
+        count = connection.get(f"{client_key(scope, client)}:fail:{bucket}")
+    except redis.RedisError:
+        return False
+    return count is not None and int(count) >= limit
+
+
+def record_failure(
+    connection: redis.Redis, *, scope: str, client: str, window_seconds: int
+) -> None:
+    bucket = int(time.time() // window_seconds)
+    key = f"{client_key(scope, client)}:fail:{bucket}"
+    try:
+        pipe = connection.pipeline(transaction=True)
+        pipe.incr(key)
+        pipe.expire(key, window_seconds + 60)
+        pipe.execute()
+    except redis.RedisError as exc:
+        log.warning("failure not counted, redis unavailable: %s", type(exc).__name__)
