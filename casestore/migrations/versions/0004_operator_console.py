@@ -1,0 +1,27 @@
+"""operator console: an index for the intake monitor's per-channel counts.
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-11-28
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_index(
+        "ix_messages_direction_channel_received",
+        "messages",
+        ["direction", "channel", "received_at"],
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_messages_direction_channel_received", table_name="messages")

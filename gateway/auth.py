@@ -1,0 +1,328 @@
+"""Operators' access to the console: log in, log out, change the password, and who may see what.
+
+Flask-Login keeps the operator id in the signed session cookie; the account is read again on
+every console request, so disabling an operator or changing their password ends their other
+sessions at once (the session id carries a digest of the password hash). Failed logins are
+counted in Redis per username and per client address; past the limit further tries are refused
+without checking the password. Sessions end after ``console_session_hours``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import wraps
+from urllib.parse import urlsplit
+
+import redis
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import LoginManager, current_user, login_user, logout_user
+
+from casestore import operators as accounts
+from casestore.models import Operator, Unit
+from gateway import ratelimit
+from gateway.context import runtime
+from gateway.i18n import t
+
+login_manager = LoginManager()
+# A stolen cookie replayed from another address or browser is dropped, not just marked stale.
+login_manager.session_protection = "strong"
+login_manager.login_view = "console.auth.login"
+
+bp = Blueprint("auth", __name__)
+
+MAX_USERNAME_CHARS = 80
+
+
+@dataclass(frozen=True)
+class OperatorUser:
+    """The logged-in operator as the console sees them for one request."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    unit_code: str | None
+    unit_name: str
+    must_change_password: bool
+    password_digest: str
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role == accounts.Role.COORDINATOR
+
+    @property
+    def actor(self) -> str:
+        """How this operator is named in the audit trail."""
+        return f"operator:{self.username}"
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.password_digest}"
+
+    def can_see(self, owner_unit: str) -> bool:
+        return self.is_coordinator or owner_unit == self.unit_code
+
+
+def _digest(password_hash: str) -> str:
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:20]
+
+
+def _user(operator: Operator, unit: Unit | None) -> OperatorUser:
+    return OperatorUser(
+        id=operator.id,
+        username=operator.username,
+        display_name=operator.display_name or operator.username,
+        role=operator.role,
+        unit_code=operator.unit_code,
+        unit_name=(unit.name if unit else "") if operator.unit_code else "",
+        must_change_password=operator.must_change_password,
+        password_digest=_digest(operator.password_hash),
+    )
+
+
+@login_manager.user_loader
+def load_operator(user_id: str) -> OperatorUser | None:
+    number, _, digest = user_id.partition(":")
+    if not number.isdigit():
+        return None
+    with runtime().sessions() as db:
+        operator = db.get(Operator, int(number))
+        if operator is None or not operator.active or _digest(operator.password_hash) != digest:
+            return None
+        unit = db.get(Unit, operator.unit_code) if operator.unit_code else None
+        return _user(operator, unit)
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    if _wants_fragment():
+        return {"error": "login required"}, 401
+    return redirect(url_for("console.auth.login", next=request.full_path.rstrip("?")))
+
+
+def _wants_fragment() -> bool:
+    return request.headers.get("X-Requested-With") == "fetch" or (
+        request.accept_mimetypes.best == "application/json"
+    )
+
+
+def init_login(app) -> None:
+    """Bind Flask-Login; no template context processor, so public pages never load a user."""
+    login_manager.init_app(app, add_context_processor=False)
+
+
+# --- who may see what -------------------------------------------------------------------
+
+
+def operator() -> OperatorUser:
+    return current_user._get_current_object()  # type: ignore[attr-defined]
+
+
+def coordinator_only(view):
+    """Pages and actions for the coordinator; for unit operators they do not exist (404)."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not operator().is_coordinator:
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+OPEN_ENDPOINTS = frozenset({"console.auth.login"})
+PASSWORD_ENDPOINTS = frozenset({"console.auth.password", "console.auth.logout", "console.help"})
+
+
+def require_operator():
+    """Every console request: logged in, session not expired, first password changed."""
+    if request.endpoint in OPEN_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    started = session.get("login_at", 0)
+    if time.time() - started > runtime().settings.console_session_hours * 3600:
+        _end_session()
+        flash(t("console.login.expired"), "info")
+        return current_app.login_manager.unauthorized()
+    if operator().must_change_password and request.endpoint not in PASSWORD_ENDPOINTS:
+        return redirect(url_for("console.auth.password"))
+    return None
+
+
+def _end_session() -> None:
+    lang = session.get("lang")
+    logout_user()
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
+# --- the login throttle -----------------------------------------------------------------
+
+
+class LoginThrottle:
+    """Failed logins per username and per client address (gateway.ratelimit's counters).
+
+    When Redis is down the counters fail open: the console must stay usable to show that
+    Redis is down, and argon2 keeps each guess slow regardless.
+    """
+
+    def __init__(self, connection: redis.Redis, *, per_user: int, per_ip: int, window: int):
+        self.connection = connection
+        self.per_user, self.per_ip, self.window = per_user, per_ip, window
+
+    def _clients(self, username: str, address: str) -> list[tuple[str, str, int]]:
+        return [
+            ("login-user", accounts.normalize_username(username), self.per_user),
+            ("login-ip", address, self.per_ip),
+        ]
+
+    def retry_after(self, username: str, address: str) -> int:
+        """Seconds until this pair may try again; 0 when it may try now."""
+        for scope, client, limit in self._clients(username, address):
+            if ratelimit.too_many_failures(
+                self.connection,
+                scope=scope,
+                client=client,
+                limit=limit,
+                window_seconds=self.window,
+            ):
+                return max(1, self.window - int(time.time()) % self.window)
+        return 0
+
+    def failed(self, username: str, address: str) -> None:
+        for scope, client, _limit in self._clients(username, address):
+            ratelimit.record_failure(
+                self.connection, scope=scope, client=client, window_seconds=self.window
+            )
+
+
+def throttle() -> LoginThrottle:
+    rt = runtime()
+    s = rt.settings
+    return LoginThrottle(
+        rt.redis,
+        per_user=s.console_login_max_failures,
+        per_ip=s.console_login_max_failures_per_ip,
+        window=s.console_login_window_seconds,
+    )
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path inside the console: never another host (no open redirect)."""
+    if target:
+        parts = urlsplit(target)
+        if (
+            not parts.scheme
+            and not parts.netloc
+            and parts.path.startswith("/console")
+            and "\\" not in target
+        ):
+            return target
+    return url_for("console.home")
+
+
+# --- views ------------------------------------------------------------------------------
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if request.method == "GET":
+        if current_user.is_authenticated:
+            return redirect(url_for("console.home"))
+        return render_template("console/login.html", username="", error=None)
+    username = request.form.get("username", "")[:MAX_USERNAME_CHARS].strip()
+    password = request.form.get("password", "")
+    address = request.remote_addr or "unknown"
+    guard = throttle()
+    wait = guard.retry_after(username, address)
+    if wait:
+        minutes = max(1, round(wait / 60))
+        error = t("console.login.throttled").format(minutes=minutes)
+        page = render_template("console/login.html", username=username, error=error)
+        return page, 429, {"Retry-After": str(wait)}
+    if not username or not password:
+        error = t("console.login.failed")
+        return render_template("console/login.html", username=username, error=error), 401
+    rt = runtime()
+    with rt.sessions.begin() as db:
+        check = accounts.check_login(db, username, password, datetime.now(UTC))
+        user = None
+        if check.ok and check.operator is not None:
+            unit = db.get(Unit, check.operator.unit_code) if check.operator.unit_code else None
+            user = _user(check.operator, unit)
+    if user is None:
+        guard.failed(username, address)
+        current_app.logger.info("console login refused for %r", username)
+        error = t("console.login.failed")
+        return render_template("console/login.html", username=username, error=error), 401
+    target = _safe_next(request.args.get("next"))
+    # A fresh session on login: nothing set before it (by anyone) survives into it.
+    _end_session()
+    login_user(user)
+    session["login_at"] = time.time()
+    current_app.logger.info("console login: %s (%s)", user.username, user.role)
+    if user.must_change_password:
+        return redirect(url_for("console.auth.password"))
+    return redirect(target)
+
+
+@bp.post("/logout")
+def logout():
+    _end_session()
+    flash(t("console.logout.done"), "info")
+    return redirect(url_for("console.auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+def password():
+    me = operator()
+    if request.method == "GET":
+        return render_template("console/password.html", error=None)
+    guard, address = throttle(), request.remote_addr or "unknown"
+    if guard.retry_after(me.username, address):
+        return render_template("console/password.html", error=t("console.login.too_many")), 429
+    current = request.form.get("current", "")
+    new = request.form.get("new", "")
+    confirm = request.form.get("confirm", "")
+    error = None
+    if new != confirm:
+        error = t("console.password.mismatch")
+    elif new == current:
+        error = t("console.password.same")
+    elif accounts.password_problem(new, me.username):
+        error = t("console.password.weak").format(chars=accounts.MIN_PASSWORD_CHARS)
+    if error is None:
+        with runtime().sessions.begin() as db:
+            account = db.get(Operator, me.id)
+            if account is None or not accounts.check_password(account, current):
+                # Guessing the current password from a hijacked session counts as a failed login.
+                guard.failed(me.username, address)
+                error = t("console.password.wrong")
+            else:
+                accounts.set_password(account, new)
+                unit = db.get(Unit, account.unit_code) if account.unit_code else None
+                user = _user(account, unit)
+    if error is not None:
+        return render_template("console/password.html", error=error), 422
+    # The session id carries the password digest: log in again under the new one.
+    login_user(user)
+    flash(t("console.password.changed"), "info")
+    return redirect(url_for("console.home"))

@@ -1,0 +1,180 @@
+"""`satupintu operator add | list | disable | enable | reset-password`: console accounts.
+
+Passwords are typed at a hidden prompt (twice), or generated with ``--generate`` and printed
+once; a generated password must be changed at the first login.
+"""
+
+from __future__ import annotations
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from casestore import operators as accounts
+
+console = Console()
+
+
+def _runtime():
+    from dispatcher.runtime import Runtime
+    from gateway.cli import _settings, prepare_database
+
+    runtime = Runtime(_settings())
+    prepare_database(runtime)
+    return runtime
+
+
+def _new_password(generate: bool, username: str) -> tuple[str, bool]:
+    """(password, must_change): generated ones are one-time."""
+    if generate:
+        return accounts.generate_password(), True
+    while True:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        problem = accounts.password_problem(password, username)
+        if problem is None:
+            return password, False
+        console.print(f"[red]password: {problem}[/]")
+
+
+def _print_once(username: str, password: str) -> None:
+    console.print(
+        f"One-time password for [bold]{username}[/]: [bold yellow]{password}[/]", soft_wrap=True
+    )
+    console.print("It is shown only now and must be changed at the first login.")
+
+
+@click.group("operator")
+def operator() -> None:
+    """Operator accounts for the console (/console)."""
+
+
+@operator.command("add")
+@click.argument("username")
+@click.option(
+    "--role", type=click.Choice([r.value for r in accounts.Role]), required=True, help="Access."
+)
+@click.option("--unit", "unit_code", default=None, help="Unit code (units.toml) for --role unit.")
+@click.option("--name", "display_name", default="", help="Name shown in the console.")
+@click.option("--generate", is_flag=True, help="Generate a one-time password instead of asking.")
+def add(username: str, role: str, unit_code: str | None, display_name: str, generate: bool):
+    """Create an operator; asks for the password unless --generate."""
+    runtime = _runtime()
+    username = accounts.normalize_username(username)
+    # Check everything but the password first, so nobody types one for a doomed request;
+    # this session is never committed.
+    with runtime.sessions() as session:
+        try:
+            accounts.create_operator(
+                session,
+                username=username,
+                password=accounts.generate_password(),
+                role=role,
+                unit_code=unit_code,
+                display_name=display_name,
+            )
+        except accounts.OperatorError as exc:
+            raise click.ClickException(str(exc)) from exc
+    password, must_change = _new_password(generate, username)
+    with runtime.sessions.begin() as session:
+        try:
+            accounts.create_operator(
+                session,
+                username=username,
+                password=password,
+                role=role,
+                unit_code=unit_code,
+                display_name=display_name,
+                must_change_password=must_change,
+            )
+        except accounts.OperatorError as exc:
+            raise click.ClickException(str(exc)) from exc
+    console.print(
+        f"operator [bold]{username}[/] added ({role}{', ' + unit_code if unit_code else ''})"
+    )
+    if generate:
+        _print_once(username, password)
+
+
+@operator.command("list")
+def list_() -> None:
+    """Every operator, with role, unit, state and last login."""
+    runtime = _runtime()
+    table = Table("username", "name", "role", "unit", "active", "last login (UTC)")
+    with runtime.sessions() as session:
+        for account in accounts.list_operators(session):
+            flags = "yes" if account.active else "[red]disabled[/]"
+            if account.must_change_password:
+                flags += " (must change password)"
+            table.add_row(
+                account.username,
+                account.display_name,
+                account.role,
+                account.unit_code or "—",
+                flags,
+                account.last_login_at.strftime("%Y-%m-%d %H:%M") if account.last_login_at else "—",
+            )
+    console.print(table)
+
+
+@operator.command("disable")
+@click.argument("username")
+def disable(username: str) -> None:
+    """Disable an operator: they cannot log in, and their open sessions end."""
+    _set_active(username, False)
+
+
+@operator.command("enable")
+@click.argument("username")
+def enable(username: str) -> None:
+    """Enable a disabled operator again."""
+    _set_active(username, True)
+
+
+def _set_active(username: str, active: bool) -> None:
+    runtime = _runtime()
+    with runtime.sessions.begin() as session:
+        try:
+            accounts.set_active(session, username, active)
+        except accounts.OperatorError as exc:
+            raise click.ClickException(str(exc)) from exc
+    console.print(f"operator [bold]{username}[/] {'enabled' if active else 'disabled'}")
+
+
+@operator.command("reset-password")
+@click.argument("username")
+@click.option("--generate", is_flag=True, help="Generate a one-time password instead of asking.")
+def reset_password(username: str, generate: bool) -> None:
+    """Set a new password (for an operator who lost theirs); ends their open sessions."""
+    runtime = _runtime()
+    with runtime.sessions() as session:
+        if accounts.operator_by_username(session, username) is None:
+            raise click.ClickException(f"no operator {username!r}")
+    password, must_change = _new_password(generate, accounts.normalize_username(username))
+    with runtime.sessions.begin() as session:
+        account = accounts.operator_by_username(session, username)
+        accounts.set_password(account, password, must_change=must_change)
+    console.print(f"password of [bold]{account.username}[/] replaced")
+    if generate:
+        _print_once(account.username, password)
+
+
+def announce_first_coordinator(runtime) -> None:
+    """On a store without operators, create `koordinator` and print its one-time password."""
+    with runtime.sessions.begin() as session:
+        password = accounts.ensure_first_coordinator(session)
+    if password is None:
+        return
+    console.rule("[bold]Konsol petugas / operator console[/]")
+    # soft_wrap: a narrow terminal must never crop or wrap the password itself.
+    console.print(
+        f"Akun pertama / first account: [bold]{accounts.FIRST_COORDINATOR}[/]", soft_wrap=True
+    )
+    console.print(
+        f"Kata sandi sekali pakai / one-time password: [bold yellow]{password}[/]", soft_wrap=True
+    )
+    console.print(
+        "Ganti saat masuk pertama kali / change it at the first login: "
+        f"{runtime.public_url}/console/",
+        soft_wrap=True,
+    )
+    console.rule()

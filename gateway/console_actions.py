@@ -1,0 +1,275 @@
+"""The actions on a case page: which forms an operator gets, and applying what they send.
+
+The lifecycle (casestore/lifecycle.py) decides what a case's status allows; this module adds
+who may do it: the coordinator may do everything, a unit's admin the work on its own cases
+(verify, take it on, start, resolve, answer the citizen, or bounce it back as "bukan
+wewenang"). Every action writes one status event through ``apply_action`` and queues the
+citizen's notification in the same transaction; the notify jobs are enqueued after the commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import redis
+from flask import abort, current_app, flash, redirect, request, url_for
+from sqlalchemy.orm import Session
+
+from casestore import duplicates
+from casestore.casework import case_in_scope
+from casestore.lifecycle import (
+    ARCHIVE_REASONS,
+    BOUNCE_REASONS,
+    PRIVACY_LEVELS,
+    REJECT_REASONS,
+    Action,
+    TransitionError,
+    allowed_actions,
+    apply_action,
+)
+from casestore.models import Complaint, DuplicateLink, StatusEvent
+from dispatcher.intake import split_follow_up
+from dispatcher.jobs import enqueue_notifications
+from dispatcher.notifications import queue_status_notification
+from gateway.auth import OperatorUser, operator
+from gateway.context import runtime
+from gateway.i18n import t
+from normalizer.tracking import normalize_tracking_id
+
+MAX_NOTE_CHARS = 2000
+
+# What a unit's admin may do on a case their unit owns. Dispatching is only to their own unit
+# (taking on a case routed to them); sending it elsewhere is the coordinator's, via a bounce.
+UNIT_ACTIONS = frozenset(
+    {
+        Action.VERIFY,
+        Action.DISPATCH,
+        Action.START,
+        Action.RESOLVE,
+        Action.BOUNCE,
+        Action.REPLY,
+        Action.REOPEN,
+    }
+)
+# The duplicate suggestions' two answers, beside the lifecycle's actions.
+CONFIRM_DUPLICATE = "confirm_duplicate"
+REJECT_DUPLICATE = "reject_duplicate"
+# Undo an automatic join: a message taken as a follow-up becomes a case of its own.
+SPLIT_FOLLOW_UP = "split_follow_up"
+COORDINATOR_EXTRAS = frozenset({CONFIRM_DUPLICATE, REJECT_DUPLICATE, SPLIT_FOLLOW_UP})
+DANGER = frozenset({Action.REJECT, Action.ARCHIVE, Action.BOUNCE})
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: str  # select | textarea | text
+    label: str
+    required: bool = False
+    choices: tuple[tuple[str, str], ...] = ()
+    max_chars: int = MAX_NOTE_CHARS
+
+
+@dataclass(frozen=True)
+class ActionForm:
+    action: str
+    label: str
+    fields: tuple[Field, ...] = field(default_factory=tuple)
+    danger: bool = False
+    open: bool = False
+
+
+def permitted(me: OperatorUser, action: Action) -> bool:
+    return me.is_coordinator or action in UNIT_ACTIONS
+
+
+def _reason_choices(reasons: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(reasons.items())
+
+
+def _note(label_key: str = "console.action.note", required: bool = False) -> Field:
+    return Field("note", "textarea", t(label_key), required=required)
+
+
+def _unit_choices(me: OperatorUser) -> tuple[tuple[str, str], ...]:
+    units = runtime().units
+    if not me.is_coordinator:
+        return tuple((u.code, u.name) for u in units if u.code == me.unit_code)
+    return tuple((u.code, u.name) for u in units if u.kind != "coordinator")
+
+
+def _fields(action: Action, me: OperatorUser) -> tuple[Field, ...]:
+    reason = t("console.action.reason")
+    match action:
+        case Action.DISPATCH:
+            unit = Field("unit", "select", t("console.field.unit"), True, _unit_choices(me))
+            return (unit, _note())
+        case Action.BOUNCE:
+            return (
+                Field("reason", "select", reason, True, _reason_choices(BOUNCE_REASONS)),
+                _note(),
+            )
+        case Action.REJECT:
+            return (
+                Field("reason", "select", reason, True, _reason_choices(REJECT_REASONS)),
+                _note(),
+            )
+        case Action.ARCHIVE:
+            return (
+                Field("reason", "select", reason, True, _reason_choices(ARCHIVE_REASONS)),
+                _note(),
+            )
+        case Action.RESOLVE:
+            return (_note("console.action.response", required=True),)
+        case Action.REPLY:
+            return (_note("console.action.message", required=True),)
+        case Action.MARK_DUPLICATE:
+            master = Field("master", "text", t("console.action.master"), True, max_chars=20)
+            return (master, _note())
+        case Action.SET_PRIVACY:
+            levels = tuple((p, t(f"console.privacy.{p}")) for p in PRIVACY_LEVELS)
+            return (Field("privacy", "select", t("console.field.privacy"), True, levels), _note())
+    return (_note(),)
+
+
+def action_forms(db: Session, complaint: Complaint, me: OperatorUser) -> list[ActionForm]:
+    """The forms this operator gets on this case now, most common first."""
+    now = datetime.now(UTC)
+    forms = [
+        ActionForm(
+            action=action.value,
+            label=t(f"console.action.{action.value}"),
+            fields=_fields(action, me),
+            danger=action in DANGER,
+        )
+        for action in allowed_actions(complaint, now)
+        if permitted(me, action)
+    ]
+    if forms:
+        forms[0] = ActionForm(
+            forms[0].action, forms[0].label, forms[0].fields, forms[0].danger, True
+        )
+    return forms
+
+
+def splittable(event) -> bool:
+    """A follow-up the intake joined by itself, not split off yet."""
+    data = event.data or {}
+    return event.kind == "follow_up" and "record" in data and not data.get("split_into")
+
+
+def suggested_links(record_links: list[DuplicateLink], complaint: Complaint) -> list[DuplicateLink]:
+    """Suggestions an operator can answer on this page (this case is the newer one)."""
+    return [
+        link
+        for link in record_links
+        if link.state == "suggested" and link.complaint_id == complaint.id
+    ]
+
+
+def _text(name: str, limit: int) -> str:
+    value = request.form.get(name, "")
+    if len(value) > limit:
+        raise TransitionError(t("console.action.too_long").format(chars=limit))
+    return value.strip()
+
+
+def _master(db: Session, me: OperatorUser) -> Complaint | None:
+    given = _text("master", 40)
+    if not given:
+        return None
+    canonical = normalize_tracking_id(given)
+    master = case_in_scope(db, canonical, None if me.is_coordinator else me.unit_code)
+    if canonical is None or master is None:
+        raise TransitionError(t("console.action.no_master"))
+    return master
+
+
+def _link_id() -> int:
+    raw = request.form.get("link", "")
+    if not raw.isdigit() or len(raw) > 18:
+        raise TransitionError(t("console.action.no_link"))
+    return int(raw)
+
+
+def perform(tracking_id: str):
+    """POST /console/cases/<id>/actions: apply one action and tell the citizen."""
+    from gateway.console_cases import load_case
+
+    me = operator()
+    rt = runtime()
+    name = request.form.get("action", "")
+    now = datetime.now(UTC)
+    page = url_for("console.cases.case_page", tracking_id=tracking_id)
+    try:
+        with rt.sessions.begin() as db:
+            complaint = load_case(db, tracking_id, lock=True)
+            if name == SPLIT_FOLLOW_UP:
+                message_ids = _split(db, complaint, me)
+            else:
+                event = _apply(db, complaint, name, me, now)
+                message_ids = queue_status_notification(db, complaint, event, rt)
+            visible = me.can_see(complaint.owner_unit)
+    except TransitionError as exc:
+        flash(t("console.action.failed").format(reason=exc), "error")
+        return redirect(page, 303)
+    current_app.logger.info("console action %s on a case by %s", name, me.username)
+    try:
+        enqueue_notifications(rt.redis, message_ids)
+    except redis.RedisError:
+        # The messages are stored as queued; the notify sweep sends them once Redis is back.
+        flash(t("console.action.notify_later"), "error")
+    else:
+        flash(t("console.action.done"), "info")
+    if not visible:  # a bounce: the case went back to the coordinator
+        flash(t("console.action.gone"), "info")
+        return redirect(url_for("console.cases.case_list"), 303)
+    return redirect(page, 303)
+
+
+def _split(db: Session, complaint: Complaint, me: OperatorUser) -> list[int]:
+    """Split a joined follow-up off into a new case; the ids of the replies it queued."""
+    if not me.is_coordinator:
+        abort(403)
+    raw = request.form.get("event", "")
+    event = db.get(StatusEvent, int(raw)) if raw.isdigit() and len(raw) < 19 else None
+    if event is None or event.complaint_id != complaint.id:
+        raise TransitionError(t("console.action.no_event"))
+    return split_follow_up(db, event.id, runtime(), actor=me.actor).outbound_ids
+
+
+def _apply(db: Session, complaint: Complaint, name: str, me: OperatorUser, now: datetime):
+    tz = runtime().settings.timezone
+    if name in (CONFIRM_DUPLICATE, REJECT_DUPLICATE):
+        if not me.is_coordinator:
+            abort(403)
+        link = db.get(DuplicateLink, _link_id())
+        if link is None or link.complaint_id != complaint.id:
+            raise TransitionError(t("console.action.no_link"))
+        note = _text("note", MAX_NOTE_CHARS)
+        if name == CONFIRM_DUPLICATE:
+            return duplicates.confirm_duplicate(db, link, actor=me.actor, now=now, note=note, tz=tz)
+        return duplicates.reject_duplicate(db, link, actor=me.actor, now=now, note=note)
+    try:
+        action = Action(name)
+    except ValueError:
+        abort(400)
+    if not permitted(me, action):
+        abort(403)
+    unit = _text("unit", 64) or None
+    if action is Action.DISPATCH and not me.is_coordinator and unit != me.unit_code:
+        abort(403)
+    return apply_action(
+        db,
+        complaint,
+        action,
+        actor=me.actor,
+        now=now,
+        note=_text("note", MAX_NOTE_CHARS),
+        reason=_text("reason", 64) or None,
+        unit=unit,
+        master=_master(db, me) if action is Action.MARK_DUPLICATE else None,
+        privacy=_text("privacy", 20) or None,
+        tz=tz,
+    )

@@ -1,0 +1,205 @@
+"""/console/cases: the case list, one case's page, its attachments and the actions on it.
+
+A unit operator's queries are scoped to their unit (casestore.casework), so another unit's
+case answers 404 on every URL, the actions and attachments included. Anonymous complaints
+show the citizen's name and contact to the coordinator only.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+
+from flask import Blueprint, abort, render_template, request, send_file
+
+from adapters import attachments as files
+from casestore import attachments as stored_attachments
+from casestore.casework import (
+    CaseFilters,
+    case_file,
+    case_in_scope,
+    deadline_state,
+    search_cases,
+)
+from casestore.lifecycle import Status
+from gateway.auth import operator
+from gateway.console_actions import action_forms, perform, splittable, suggested_links
+from gateway.context import runtime
+from gateway.i18n import language
+from normalizer.records import Channel
+from normalizer.tracking import normalize_tracking_id
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+PER_PAGE = 25
+FILTER_NAMES = ("status", "channel", "unit", "category", "kecamatan", "overdue", "q")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def scope() -> str | None:
+    me = operator()
+    return None if me.is_coordinator else me.unit_code
+
+
+def _choices() -> dict[str, dict[str, str]]:
+    """Every value a filter may take, with the label an operator reads."""
+    rt = runtime()
+    english = language() == "en"
+    return {
+        "status": {s.value: s.value for s in Status},
+        "channel": {c.value: c.value for c in Channel},
+        "unit": {u.code: (u.name_en if english and u.name_en else u.name) for u in rt.units},
+        "category": {
+            c.code: (c.name_en if english and c.name_en else c.name) for c in rt.categories
+        },
+        "kecamatan": {p.code: p.name for p in rt.places if p.level == 3},
+    }
+
+
+def read_filters(args, choices: dict[str, dict[str, str]]) -> CaseFilters:
+    """Filters from the query string; a value that is not a known code is ignored."""
+    picked = {}
+    for name in ("status", "channel", "unit", "category", "kecamatan"):
+        value = args.get(name, "")
+        picked[name] = value if value in choices[name] else None
+    if not operator().is_coordinator:
+        picked["unit"] = None  # a unit sees its own cases only; the scope says so already
+    query = args.get("q", "")[:200]
+    return CaseFilters(
+        **picked,
+        overdue=args.get("overdue") in {"1", "on", "true"},
+        query=query,
+        tracking_id=normalize_tracking_id(query.strip()) if query.strip() else None,
+    )
+
+
+def _page_number(raw: str | None) -> int:
+    try:
+        return max(1, int(raw or 1))
+    except ValueError:
+        return 1
+
+
+@bp.get("")
+def case_list():
+    choices = _choices()
+    filters = read_filters(request.args, choices)
+    moment = now()
+    with runtime().sessions() as db:
+        page = search_cases(
+            db,
+            filters,
+            scope_unit=scope(),
+            now=moment,
+            page=_page_number(request.args.get("page")),
+            per_page=PER_PAGE,
+        )
+        rows = [(c, deadline_state(c, moment)) for c in page.rows]
+    kept = {k: v for k, v in request.args.items() if k in FILTER_NAMES and v}
+
+    def page_url(number: int) -> str:
+        return "?" + urlencode({**kept, "page": number})
+
+    return render_template(
+        "console/cases.html",
+        page=page,
+        rows=rows,
+        filters=filters,
+        choices=choices,
+        page_url=page_url,
+    )
+
+
+def load_case(db, tracking_id: str, *, lock: bool = False):
+    """The case if this operator may see it; 404 otherwise (and for malformed ids)."""
+    canonical = normalize_tracking_id(tracking_id)
+    if canonical is None:
+        abort(404)
+    complaint = case_in_scope(db, canonical, scope(), lock=lock)
+    if complaint is None:
+        abort(404)
+    return complaint
+
+
+def citizen_view(complaint) -> dict[str, str | bool]:
+    """Who filed it, as this operator may see it."""
+    hidden = complaint.privacy == "anonymous" and not operator().is_coordinator
+    contact = complaint.contact
+    return {
+        "hidden": hidden,
+        "name": "" if hidden or contact is None else contact.name,
+        "urn": "" if hidden or contact is None else contact.urn,
+        "opted_out": bool(contact and contact.opted_out),
+        "known": contact is not None,
+    }
+
+
+@bp.get("/<tracking_id>")
+def case_page(tracking_id: str):
+    moment = now()
+    with runtime().sessions() as db:
+        complaint = load_case(db, tracking_id)
+        record = case_file(db, complaint)
+        attachments = stored_attachments.attachments_of(db, complaint.id)
+        me = operator()
+        forms = action_forms(db, complaint, me)
+        suggestions = suggested_links(record.duplicates, complaint) if me.is_coordinator else []
+        visible_related = {
+            cid: other for cid, other in record.related.items() if me.can_see(other.owner_unit)
+        }
+        citizen = citizen_view(complaint)
+        state = deadline_state(complaint, moment)
+    # Rendered after the session closed: everything the page reads is loaded above, and the
+    # layout's header counts open a session of their own (SQLite allows one writer-capable
+    # transaction at a time).
+    names = _choices()
+    return render_template(
+        "console/case.html",
+        case=complaint,
+        record=record,
+        related=visible_related,
+        attachments=attachments,
+        citizen=citizen,
+        deadline_state=state,
+        splittable=splittable,
+        forms=forms,
+        suggestions=suggestions,
+        unit_names=names["unit"],
+        kecamatan_names=names["kecamatan"],
+        category_names=names["category"],
+    )
+
+
+@bp.post("/<tracking_id>/actions")
+def act(tracking_id: str):
+    return perform(tracking_id)
+
+
+@bp.get("/<tracking_id>/attachments/<int:attachment_id>")
+def attachment(tracking_id: str, attachment_id: int):
+    rt = runtime()
+    with rt.sessions() as db:
+        complaint = load_case(db, tracking_id)
+        row = stored_attachments.attachment(db, complaint.id, attachment_id)
+        if row is None:
+            abort(404)
+        try:
+            path = files.resolve(rt.settings.data_dir, row.path)
+        except ValueError:
+            abort(404)
+        name, content_type = row.filename, row.content_type
+    if not path.is_file():
+        abort(404)
+    # Photos open in the browser; a PDF is downloaded, never rendered under our origin. The
+    # sandbox policy keeps any script inside a file inert either way.
+    response = send_file(
+        path,
+        mimetype=content_type,
+        download_name=name,
+        as_attachment=not content_type.startswith("image/"),
+    )
+    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    return response

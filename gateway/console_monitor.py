@@ -1,0 +1,283 @@
+"""The intake monitor (/console/, coordinator only): queues, workers, spool, failed jobs,
+quarantine, channels and the intake chart, refreshed in place every few seconds.
+
+The page loads once; static/console.js then fetches the panel fragment (/console/monitor/panel)
+and swaps it in, so nothing here depends on a client-side framework. Queue figures come from
+the dispatcher (dispatcher/backlog.py), counts from the case store (casestore/stats.py).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import redis
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+
+from casestore.casework import awaiting_verification, pending_quarantine
+from casestore.complaints import QuarantineResolved
+from casestore.stats import ChannelActivity, channel_activity, intake_by_hour
+from dispatcher import abuse
+from dispatcher.abuse import signature_failures
+from dispatcher.backlog import backlog_snapshot
+from dispatcher.dead_letters import Replayed, failed_jobs, replay
+from dispatcher.twitter_poll import channel_status as twitter_channel_status
+from gateway.auth import coordinator_only, operator
+from gateway.console_chart import build_chart
+from gateway.context import runtime
+from gateway.i18n import t
+from normalizer.records import Channel, MalformedRecord
+from normalizer.urns import redact_urn
+
+bp = Blueprint("monitor", __name__, url_prefix="/monitor")
+
+REFRESH_SECONDS = 5
+JOB_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
+# Enough of a held message to judge it (spam or a citizen in a hurry), not the whole of it.
+QUARANTINE_EXCERPT = 80
+FAILED_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class QuarantineRow:
+    """A held message as the monitor shows it: the sender redacted, the text shortened."""
+
+    id: int
+    channel: str
+    reason: str
+    sender: str
+    excerpt: str
+    held_at: datetime
+
+    @classmethod
+    def of(cls, held) -> QuarantineRow:
+        text = str((held.record or {}).get("text", ""))
+        return cls(
+            id=held.id,
+            channel=held.channel,
+            reason=held.reason,
+            sender=redact_urn(held.contact_urn) if held.contact_urn else "—",
+            excerpt=text[:QUARANTINE_EXCERPT] + ("…" if len(text) > QUARANTINE_EXCERPT else ""),
+            held_at=held.created_at,
+        )
+
+
+@dataclass(frozen=True)
+class FailedRow:
+    """A dead letter as the monitor shows it: why it failed, and a preview safe to read."""
+
+    id: str
+    queue: str
+    function: str
+    reason: str
+    failed_at: datetime | None
+    preview: str
+
+    @classmethod
+    def of(cls, job) -> FailedRow:
+        return cls(
+            id=job.id,
+            queue=job.queue,
+            function=job.function.rpartition(".")[2],
+            reason=job.reason,
+            failed_at=job.failed_at,
+            preview=redacted_preview(job.payload),
+        )
+
+
+# Record fields that say what a message was without saying who sent it or what it said.
+SAFE_FIELDS = (
+    "channel",
+    "provider",
+    "intent",
+    "tracking_id",
+    "target_tracking_id",
+    "privacy",
+    "language",
+    "category",
+    "kecamatan_code",
+    "received_at",
+    "external_id",
+)
+
+
+def redacted_preview(payload: Any) -> str:
+    """A job's argument without phone numbers, names or message bodies in clear."""
+    if payload is None:
+        return "—"
+    if isinstance(payload, bool | int | float):
+        return f"#{payload}"  # a notify job's message id
+    if not isinstance(payload, dict):
+        return f"<{type(payload).__name__}>"
+    shown = []
+    for name in SAFE_FIELDS:
+        value = payload.get(name)
+        if value not in (None, "", [], ()):
+            shown.append(f"{name}={str(value)[:64]}")
+    urn = payload.get("contact_urn")
+    if isinstance(urn, str) and urn:
+        shown.append(f"contact_urn={redact_urn(urn)}")
+    text = payload.get("text")
+    if isinstance(text, str):
+        shown.append(f"text=<{len(text)} chars>")
+    media = payload.get("media")
+    if isinstance(media, list) and media:
+        shown.append(f"media=<{len(media)}>")
+    others = sorted(
+        k for k in payload if k not in SAFE_FIELDS and k not in {"contact_urn", "text", "media"}
+    )
+    if others:
+        shown.append("+ " + ", ".join(str(k)[:32] for k in others[:12]))
+    return " ".join(shown)
+
+
+@dataclass(frozen=True)
+class ChannelRow:
+    channel: str
+    on: bool
+    activity: ChannelActivity
+    signature_failures: int | None  # SMS shadow mode: requests that would have been refused
+    poll_error: str | None  # a pull channel's last error (Twitter)
+
+    @property
+    def flagged(self) -> bool:
+        return self.on and self.activity.silent
+
+
+def channel_switches() -> dict[str, bool]:
+    """Which channels take messages in this deployment (each is on once configured)."""
+    app, settings = current_app, runtime().settings
+    return {
+        Channel.WEB.value: "public" in app.blueprints,
+        Channel.SMS.value: settings.twilio_enabled,
+        Channel.WHATSAPP.value: False,
+        Channel.TWITTER.value: settings.twitter_polling or settings.twitter_webhook,
+        Channel.API.value: "api" in app.blueprints,
+        Channel.OPEN311.value: "open311" in app.blueprints or "api" in app.blueprints,
+    }
+
+
+def _signature_failures(connection) -> int | None:
+    """Twilio requests whose signature did not verify (refused, or let in by shadow mode)."""
+    try:
+        counts = signature_failures(connection)
+    except redis.RedisError:
+        return None
+    return sum(count for key, count in counts.items() if key.startswith("twilio:"))
+
+
+def _twitter_error(rt) -> str | None:
+    try:
+        status = twitter_channel_status(rt)
+    except redis.RedisError as exc:
+        return type(exc).__name__
+    if status.state == "off":
+        return None
+    if status.state == "waiting" and status.waiting_until:
+        return f"{status.last_error or ''} (→ {status.waiting_until})".strip()
+    return status.last_error
+
+
+def channel_rows(db, now: datetime, sms_failures: int | None, twitter_error: str | None):
+    """One row per channel this deployment has or had, with its counts and troubles."""
+    switches = channel_switches()
+    rows = []
+    for channel in Channel:
+        activity = channel_activity(db, channel.value, now)
+        on = switches.get(channel.value, False)
+        if not on and activity.last_received_at is None:
+            continue  # a channel this deployment never had: nothing to watch
+        rows.append(
+            ChannelRow(
+                channel=channel.value,
+                on=on,
+                activity=activity,
+                signature_failures=sms_failures if channel is Channel.SMS else None,
+                poll_error=twitter_error if channel is Channel.TWITTER else None,
+            )
+        )
+    return rows
+
+
+def monitor_context() -> dict:
+    rt = runtime()
+    now = datetime.now(UTC)
+    backlog = backlog_snapshot(rt)
+    failed = []
+    if backlog.redis_ok:
+        try:
+            failed = [FailedRow.of(job) for job in failed_jobs(rt.redis, limit=FAILED_SHOWN)]
+        except redis.RedisError:
+            failed = []
+    # Read before the session opens: the Twitter status reads the store in a session of its own.
+    sms_failures, twitter_error = _signature_failures(rt.redis), _twitter_error(rt)
+    with rt.sessions() as db:
+        channels = channel_rows(db, now, sms_failures, twitter_error)
+        intake = intake_by_hour(db, [row.channel for row in channels], now)
+        new_cases = awaiting_verification(db)
+        held = [QuarantineRow.of(row) for row in pending_quarantine(db)]
+    return {
+        "now": now,
+        "backlog": backlog,
+        "channels": channels,
+        "shadow_mode": rt.settings.twilio_signature_mode == "shadow",
+        "chart": build_chart(intake, rt.settings.timezone),
+        "new_cases": new_cases,
+        "quarantine": held,
+        "failed": failed,
+        "refresh_seconds": REFRESH_SECONDS,
+    }
+
+
+def monitor_page():
+    """The whole page (served at /console/ for the coordinator)."""
+    return render_template("console/monitor.html", **monitor_context())
+
+
+@bp.get("/panel")
+@coordinator_only
+def panel():
+    """The part of the page that refreshes itself."""
+    return render_template("console/_monitor_panel.html", **monitor_context())
+
+
+@bp.post("/jobs/<job_id>/retry")
+@coordinator_only
+def retry_job(job_id: str):
+    """Run a failed job again with a fresh retry budget (every job is idempotent)."""
+    if not JOB_ID.match(job_id) or replay(runtime().redis, job_id) is not Replayed.REQUEUED:
+        return _back("console.monitor.gone")
+    current_app.logger.info("failed job %s retried by %s", job_id, operator().username)
+    return _back("console.monitor.done")
+
+
+@bp.post("/quarantine/<int:quarantine_id>/release")
+@coordinator_only
+def release(quarantine_id: int):
+    """Store a held message as if it had just arrived (past the sender's limit)."""
+    try:
+        abuse.release(runtime(), quarantine_id, operator().actor)
+    except QuarantineResolved:
+        return _back("console.monitor.gone")
+    except MalformedRecord as exc:  # held by an older version in a shape this one cannot read
+        flash(t("console.action.failed").format(reason=exc), "error")
+        return redirect(url_for("console.home"), 303)
+    return _back("console.monitor.done")
+
+
+@bp.post("/quarantine/<int:quarantine_id>/reject")
+@coordinator_only
+def reject(quarantine_id: int):
+    """Close a held message without storing it; it stays in the table for the audit trail."""
+    try:
+        abuse.reject(runtime(), quarantine_id, operator().actor)
+    except QuarantineResolved:
+        return _back("console.monitor.gone")
+    return _back("console.monitor.done")
+
+
+def _back(message_key: str):
+    flash(t(message_key), "info")
+    return redirect(url_for("console.home"), 303)

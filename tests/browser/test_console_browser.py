@@ -1,0 +1,206 @@
+"""The console in a real browser: Debian's Chromium driven by Playwright, end to end.
+
+An SMS arrives through the signed Twilio webhook while the coordinator watches the monitor;
+the coordinator opens it, verifies it and dispatches it to Kantor Camat Laut Tawar; that
+kecamatan's admin logs in, starts and resolves it; the citizen's answer leaves through the
+fake Twilio API. Screenshots of the monitor and the case page go to test-artifacts/.
+
+Playwright never downloads a browser here: it launches /usr/bin/chromium (CI installs it with
+`apt-get install -y chromium`); without it, or without playwright, the test skips and says why.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from console_support import PASSWORD, UNIT, add_operator, fast_hashing  # noqa: F401
+from fakes.twilio_api import FakeTwilioApi
+from twilio.request_validator import RequestValidator
+from werkzeug.serving import make_server
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("fast_hashing")]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ACCOUNT_SID = "AC" + "c0de" * 8
+AUTH_TOKEN = "console-browser-test-token"
+CITIZEN = "+6281377001122"
+WAIT_MS = 15_000
+
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')"
+)
+if not CHROMIUM.exists():
+    pytest.skip(
+        "Debian's Chromium is not installed: apt-get install -y chromium", allow_module_level=True
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+PORT = free_port()
+BASE = f"http://127.0.0.1:{PORT}"
+
+
+@pytest.fixture
+def fake_twilio() -> Iterator[FakeTwilioApi]:
+    with FakeTwilioApi(ACCOUNT_SID, AUTH_TOKEN) as api:
+        yield api
+
+
+@pytest.fixture
+def settings(settings, fake_twilio):
+    """SMS on, sending to the fake Twilio; the public URL is the live server below."""
+    return settings.replace(
+        twilio_account_sid=ACCOUNT_SID,
+        twilio_auth_token=AUTH_TOKEN,
+        twilio_from="1708",
+        twilio_api_url=fake_twilio.url,
+        public_url=BASE,
+    )
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    """The app on a real socket (werkzeug, threaded), sharing the test's runtime."""
+    server = make_server("127.0.0.1", PORT, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield BASE
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def send_sms(base: str, text: str) -> None:
+    """POST the webhook as Twilio does: form-encoded and signed with the auth token."""
+    sid = "SM" + datetime.now(UTC).strftime("%Y%m%d%H%M%S%f").ljust(32, "0")
+    params = {
+        "MessageSid": sid,
+        "SmsSid": sid,
+        "AccountSid": ACCOUNT_SID,
+        "From": CITIZEN,
+        "To": "1708",
+        "Body": text,
+        "NumMedia": "0",
+        "NumSegments": "1",
+        "ApiVersion": "2010-04-01",
+    }
+    url = base + "/webhooks/twilio/sms"
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(url, params)
+    request = urllib.request.Request(
+        url,
+        data=urllib.parse.urlencode(params).encode(),
+        headers={"X-Twilio-Signature": signature},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+
+
+def log_in(page, base: str, username: str) -> None:
+    page.goto(base + "/console/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+
+
+def act(page, action: str, **fields: str) -> None:
+    """Open an action's panel on the case page, fill it in and submit it."""
+    form = page.locator(f"form[data-action={action}]")
+    details = form.locator("xpath=..")
+    if details.get_attribute("open") is None:
+        details.locator("summary").click()
+    for name, value in fields.items():
+        control = form.locator(f"[name={name}]")
+        if control.evaluate("el => el.tagName") == "SELECT":
+            control.select_option(value)
+        else:
+            control.fill(value)
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def test_an_sms_complaint_from_monitor_to_resolution(
+    runtime, live_server, browser, work, fake_twilio
+):
+    add_operator(runtime, "koord", display_name="Admin Koordinator")
+    add_operator(runtime, "camat-lt", role="unit", unit=UNIT, display_name="Admin Laut Tawar")
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="id-ID")
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+
+    # The coordinator watches the monitor while an SMS arrives.
+    log_in(page, live_server, "koord")
+    page.wait_for_url(live_server + "/console/")
+    assert page.locator("h1").first.inner_text().startswith("Pantauan")
+    send_sms(live_server, "Lampu jalan mati sepanjang jalan Kampung Bale, Kec. Laut Tawar.")
+    work()  # the store job; the acknowledgement SMS goes to the fake Twilio
+    with runtime.sessions() as db:
+        from sqlalchemy import select
+
+        from casestore.models import Complaint
+
+        tracking_id = db.scalars(select(Complaint.tracking_id)).one()
+    shown = f"{tracking_id[:5]}-{tracking_id[5:]}"
+    # No reload: the panel refreshes itself and the new complaint appears in it.
+    link = page.locator(f"#monitor-panel a.tid:has-text('{shown}')")
+    link.wait_for()
+    page.screenshot(path=str(ARTIFACTS / "console-monitor.png"), full_page=True)
+
+    # Open it, verify and dispatch it to the kecamatan.
+    link.click()
+    page.wait_for_url(f"{live_server}/console/cases/{tracking_id}")
+    assert "Lampu jalan mati" in page.inner_text(".description")
+    act(page, "verify")
+    act(page, "dispatch", unit=UNIT, note="Mohon ditindaklanjuti oleh Kecamatan Laut Tawar.")
+    assert "Didisposisikan" in page.inner_text("h1")
+    page.screenshot(path=str(ARTIFACTS / "console-case.png"), full_page=True)
+    page.click("button:has-text('Keluar')")
+    page.wait_for_url(live_server + "/console/login")
+
+    # The kecamatan's admin finds it in their list, starts and resolves it.
+    log_in(page, live_server, "camat-lt")
+    page.wait_for_url(live_server + "/console/cases")
+    page.click(f"a.tid:has-text('{shown}')")
+    act(page, "start")
+    act(page, "resolve", note="Lampu jalan sudah diganti petugas PJU pada hari ini.")
+    assert "Selesai" in page.inner_text("h1")
+    page.screenshot(path=str(ARTIFACTS / "console-case-resolved.png"), full_page=True)
+    context.close()
+
+    # The citizen hears every step through the fake Twilio API, the answer last.
+    work()
+    sent = fake_twilio.wait_for_messages(5)
+    to_citizen = [m for m in sent if m["to"] == CITIZEN]
+    assert len(to_citizen) == 5, [m["body"] for m in sent]  # ack, verify, dispatch, start, resolve
+    assert "Lampu jalan sudah diganti" in to_citizen[-1]["body"]
+    assert (ARTIFACTS / "console-monitor.png").stat().st_size > 10_000
