@@ -1,0 +1,1 @@
+"""The intake benchmark: `python -m benchmarks.run` (see benchmarks/README.md)."""

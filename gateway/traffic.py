@@ -1,0 +1,387 @@
+"""Citizen traffic as providers and apps really send it, for drills, demos and the benchmark.
+
+``plan_traffic()`` turns a channel mix into ready-to-send HTTP/1.1 requests: Twilio SMS
+webhooks signed with the account's auth token (the twilio library's RequestValidator), JSON
+API submissions with an Idempotency-Key, web form posts with a CSRF token, and Twitter/X
+Account Activity events signed with the consumer secret. Bodies are Indonesian complaints as
+citizens type them; a share of requests repeat an earlier one exactly, as providers retry and
+browsers double-submit, and must not make a second case.
+
+Everything is built before the clock starts (signing costs more than sending), so the load
+generator (gateway/loadgen.py) only writes bytes. Used by `satupintu simulate` and
+benchmarks/.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import hmac
+import http.client
+import json
+import random
+import re
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+from twilio.request_validator import RequestValidator
+
+SMS_PATH = "/webhooks/twilio/sms"
+API_PATH = "/api/v1/complaints"
+FORM_PATH = "/"
+TWITTER_PATH = "/webhooks/twitter"
+CHANNELS = ("sms", "api", "web", "twitter")
+
+# What citizens write, in their spelling: abbreviations, no capitals, place names.
+TEXTS = (
+    "jalan di kampung Bale rusak parah, lubang besar dmn2, tlg segera diperbaiki",
+    "Lampu jalan di simpang Kebayakan mati sudah 2 minggu, malam gelap sekali rawan begal",
+    "Air PDAM di Kampung Asir-Asir tidak mengalir sejak kemarin pagi, warga kesulitan air bersih",
+    "Sampah menumpuk di pasar Takengon, bau busuk dan banyak lalat, mohon diangkut",
+    "Antrean di Puskesmas Bebesen dari jam 7 pagi belum dilayani sampai siang",
+    "Jembatan gantung di desa Serule sudah miring, anak sekolah takut lewat",
+    "Guru honorer SD di Linge belum terima gaji 3 bulan",
+    "Pupuk subsidi langka di Pegasing, petani kopi tidak bisa memupuk",
+    "Pengurusan KTP elektronik di Disdukcapil lama sekali, sudah 2 bulan belum jadi",
+    "Saluran air di Jalan Lebe Kader tersumbat, kalau hujan banjir ke rumah warga",
+    "Banjir bandang di Kecamatan Ketol, rumah warga terendam, butuh bantuan segera",
+    "Tanah longsor menutup jalan Takengon - Bireuen di km 12, kendaraan tidak bisa lewat",
+    "Listrik padam bergilir tiap malam di Silih Nara, usaha warga terganggu",
+    "Dana desa di kampung kami tidak jelas penggunaannya, mohon diaudit",
+    "Bidan desa di Atu Lintang jarang ada di tempat, ibu hamil susah periksa",
+    "Anjing liar berkeliaran di sekitar SD Negeri 2 Takengon, anak-anak takut",
+    "Jalan menuju Jagong Jeget belum diaspal, musim hujan jadi kubangan lumpur",
+    "Pungli di terminal Paya Ilang, sopir dimintai uang tanpa karcis",
+    "Harga gas elpiji 3 kg di Bintang sampai 35 ribu, jauh di atas HET",
+    "Sekolah di Rusip Antara atapnya bocor, murid belajar kena tetesan air",
+    "Pelayanan di RSUD Datu Beru lambat, pasien IGD menunggu berjam-jam",
+    "Irigasi sawah di Celala kering karena bendungan rusak",
+    "Kabel listrik menjuntai rendah di Kampung Kenawat, bahaya untuk pejalan kaki",
+    "Trotoar di jalan Sengeda dipakai parkir, pejalan kaki terpaksa turun ke jalan",
+    "Bantuan sembako untuk korban gempa di Kute Panang belum sampai",
+    "Sinyal internet di Kecamatan Linge tidak ada sama sekali, siswa tidak bisa belajar daring",
+    "Permohonan izin usaha kami di DPMPTSP tidak ada kabar sejak sebulan",
+    "Pohon tumbang menutup jalan di Bies, sudah 3 hari belum dibersihkan",
+    "Air danau Lut Tawar tercemar limbah, ikan depik banyak mati",
+    "Lapor, ada penebangan hutan liar di pinggir jalan ke Isaq",
+)
+# Commands an SMS citizen sends besides new complaints (tracking ids are made up here, so
+# the gateway answers "unknown id", which is what a drill should exercise).
+COMMANDS = ("BANTUAN", "CEK {id}", "STATUS {id}", "INFO {id} masih belum ada perbaikan")
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def load_texts(path: Path) -> tuple[str, ...]:
+    """Bodies from a CSV with a ``text`` column, or one body per line of a text file."""
+    raw = path.read_text(encoding="utf-8")
+    if path.suffix.lower() == ".csv":
+        rows = csv.DictReader(raw.splitlines())
+        texts = tuple(row["text"].strip() for row in rows if (row.get("text") or "").strip())
+    else:
+        texts = tuple(line.strip() for line in raw.splitlines() if line.strip())
+    if not texts:
+        raise ValueError(f"no message texts in {path}")
+    return texts
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where to send, and what the gateway is configured with to check what it receives."""
+
+    url: str  # where to connect, e.g. http://127.0.0.1:8000
+    public_url: str = ""  # the URL providers sign (SATUPINTU_PUBLIC_URL); default: url
+    twilio_auth_token: str = ""
+    twilio_account_sid: str = "AC" + "0" * 32
+    shortcode: str = "1708"
+    twitter_consumer_secret: str = ""
+    twitter_user_id: str = ""
+    twitter_handle: str = "lapor1708"
+
+    @property
+    def host_header(self) -> str:
+        return urlsplit(self.url).netloc
+
+    @property
+    def signed_base(self) -> str:
+        return (self.public_url or self.url).rstrip("/")
+
+    def channels(self) -> tuple[str, ...]:
+        """The channels this target can take: SMS and Twitter only with their secrets."""
+        return tuple(
+            c
+            for c in CHANNELS
+            if (c != "sms" or self.twilio_auth_token)
+            and (c != "twitter" or (self.twitter_consumer_secret and self.twitter_user_id))
+        )
+
+
+@dataclass(frozen=True)
+class FormSession:
+    """A browser's session cookie and the CSRF token of the form it loaded."""
+
+    cookie: str
+    csrf_token: str
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One request ready to write to a socket."""
+
+    channel: str
+    key: str  # the message's id at its provider: MessageSid, Idempotency-Key, tweet id...
+    wire: bytes
+    retry: bool = False
+
+
+@dataclass
+class Plan:
+    requests: list[Prepared]
+    unique: dict[str, int] = field(default_factory=dict)  # channel -> distinct messages
+
+    @property
+    def retries(self) -> int:
+        return sum(1 for r in self.requests if r.retry)
+
+
+def _wire(target: Target, path: str, body: bytes, headers: Mapping[str, str]) -> bytes:
+    lines = [
+        f"POST {path} HTTP/1.1",
+        f"Host: {target.host_header}",
+        f"Content-Length: {len(body)}",
+        *(f"{name}: {value}" for name, value in headers.items()),
+    ]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+def sms_request(target: Target, sid: str, sender: str, text: str) -> bytes:
+    """A Twilio inbound-SMS webhook: the form Twilio posts, signed as Twilio signs it."""
+    params = {
+        "ToCountry": "ID",
+        "ToState": "",
+        "SmsMessageSid": sid,
+        "NumMedia": "0",
+        "ToCity": "",
+        "FromZip": "",
+        "SmsSid": sid,
+        "FromState": "Aceh",
+        "SmsStatus": "received",
+        "FromCity": "",
+        "Body": text,
+        "FromCountry": "ID",
+        "To": target.shortcode,
+        "ToZip": "",
+        "NumSegments": "1",
+        "ReferralNumMedia": "0",
+        "MessageSid": sid,
+        "AccountSid": target.twilio_account_sid,
+        "From": sender,
+        "ApiVersion": "2010-04-01",
+    }
+    url = target.signed_base + SMS_PATH
+    signature = RequestValidator(target.twilio_auth_token).compute_signature(url, params)
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Twilio-Signature": signature,
+        "I-Twilio-Idempotency-Token": str(uuid.uuid4()),
+        "User-Agent": "TwilioProxy/1.1",
+    }
+    return _wire(target, SMS_PATH, urlencode(params).encode(), headers)
+
+
+def api_request(target: Target, key: str, fields: Mapping[str, object]) -> bytes:
+    body = json.dumps(fields, ensure_ascii=False).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "Accept": "application/json",
+        "Idempotency-Key": key,
+        "User-Agent": "satupintu-simulate",
+    }
+    return _wire(target, API_PATH, body, headers)
+
+
+def form_request(target: Target, session: FormSession, fields: Mapping[str, str]) -> bytes:
+    body = urlencode({"csrf_token": session.csrf_token, **fields}).encode()
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Cookie": session.cookie,
+        "Referer": target.url.rstrip("/") + "/",
+        "Accept-Language": "id",
+        "User-Agent": "satupintu-simulate",
+    }
+    return _wire(target, FORM_PATH, body, headers)
+
+
+def twitter_request(target: Target, tweet_id: str, author_id: str, text: str) -> bytes:
+    """An Account Activity ``tweet_create_events`` delivery, signed as X signs it."""
+    created = datetime.now(UTC).strftime("%a %b %d %H:%M:%S +0000 %Y")
+    payload = {
+        "for_user_id": target.twitter_user_id,
+        "user_has_blocked": "false",
+        "tweet_create_events": [
+            {
+                "created_at": created,
+                "id": int(tweet_id),
+                "id_str": tweet_id,
+                "text": f"@{target.twitter_handle} {text}",
+                "truncated": False,
+                "in_reply_to_status_id_str": None,
+                "in_reply_to_user_id_str": target.twitter_user_id,
+                "user": {
+                    "id": int(author_id),
+                    "id_str": author_id,
+                    "name": "Warga Aceh Tengah",
+                    "screen_name": f"warga{author_id[-6:]}",
+                },
+                "entities": {
+                    "user_mentions": [
+                        {"id_str": target.twitter_user_id, "screen_name": target.twitter_handle}
+                    ]
+                },
+            }
+        ],
+    }
+    body = json.dumps(payload).encode()
+    digest = hmac.new(target.twitter_consumer_secret.encode(), body, hashlib.sha256).digest()
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "x-twitter-webhooks-signature": "sha256=" + base64.b64encode(digest).decode(),
+        "User-Agent": "Twitter-Webhooks",
+    }
+    return _wire(target, TWITTER_PATH, body, headers)
+
+
+def fetch_form_session(target: Target, timeout: float = 10.0) -> FormSession:
+    """Load the form once, as a browser would: its session cookie and CSRF token."""
+    parts = urlsplit(target.url)
+    connection_class = (
+        http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    )
+    connection = connection_class(parts.netloc, timeout=timeout)
+    try:
+        connection.request("GET", "/", headers={"Accept-Language": "id"})
+        response = connection.getresponse()
+        page = response.read().decode("utf-8", "replace")
+        cookies = response.headers.get_all("Set-Cookie") or []
+    finally:
+        connection.close()
+    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    if response.status != 200 or found is None:
+        raise RuntimeError(f"the form at {target.url}/ gave no CSRF token (HTTP {response.status})")
+    cookie = "; ".join(c.split(";", 1)[0] for c in cookies)
+    return FormSession(cookie=cookie, csrf_token=found.group(1))
+
+
+def kecamatan_codes() -> tuple[str, ...]:
+    from config.reference import load_gazetteer
+
+    return tuple(p.code for p in load_gazetteer() if p.level == 3)
+
+
+def _phone(rng: random.Random) -> str:
+    # Telkomsel / Indosat / XL mobile prefixes, eight more digits.
+    prefix = rng.choice(("812", "813", "821", "822", "852", "853", "856", "857", "877"))
+    return f"+62{prefix}{rng.randrange(10**7, 10**8)}"
+
+
+def _made_up_tracking_id(rng: random.Random) -> str:
+    return "".join(rng.choice(_CROCKFORD) for _ in range(10))
+
+
+def _sms_text(rng: random.Random, texts: Sequence[str], commands: float) -> str:
+    if rng.random() < commands:
+        return rng.choice(COMMANDS).format(id=_made_up_tracking_id(rng))
+    text = rng.choice(texts)
+    return f"LAPOR {text}" if rng.random() < 0.1 else text
+
+
+def _api_fields(rng: random.Random, text: str, places: Sequence[str]) -> dict[str, object]:
+    fields: dict[str, object] = {"description": text, "language": "id"}
+    if places and rng.random() < 0.6:
+        fields["kecamatan"] = rng.choice(places)
+    if rng.random() < 0.5:
+        fields["contact"] = _phone(rng)
+    fields["privacy"] = rng.choices(("public", "anonymous", "confidential"), (80, 15, 5))[0]
+    return fields
+
+
+def _form_fields(rng: random.Random, key: str, text: str, places: Sequence[str]) -> dict[str, str]:
+    fields = {"submission_key": key, "description": text, "privacy": "biasa"}
+    if places and rng.random() < 0.7:
+        fields["kecamatan"] = rng.choice(places)
+    if rng.random() < 0.4:
+        fields["contact"] = "0" + _phone(rng)[3:]
+    return fields
+
+
+def parse_mix(text: str) -> dict[str, float]:
+    """ "sms=80,api=15,web=5" -> shares by channel; ValueError for anything else."""
+    mix: dict[str, float] = {}
+    for part in text.split(","):
+        name, _, share = part.strip().partition("=")
+        if name not in CHANNELS or not share:
+            raise ValueError(f"expected channel=share with a channel of {CHANNELS}: {part!r}")
+        mix[name] = float(share)
+        if mix[name] < 0:
+            raise ValueError(f"a share cannot be negative: {part!r}")
+    if not any(mix.values()):
+        raise ValueError("the mix sends nothing")
+    return mix
+
+
+def plan_traffic(
+    target: Target,
+    count: int,
+    mix: Mapping[str, float],
+    *,
+    retries: float = 0.02,
+    commands: float = 0.0,
+    texts: Sequence[str] = TEXTS,
+    form_session: FormSession | None = None,
+    places: Iterable[str] | None = None,
+    seed: int | None = None,
+) -> Plan:
+    """``count`` distinct messages across ``mix``, plus about ``retries`` x count repeats.
+
+    A repeat is the same request again (same MessageSid, Idempotency-Key, submission key or
+    tweet id) sent a little later, as providers retry and browsers double-submit.
+    """
+    rng = random.Random(seed)
+    places = tuple(kecamatan_codes() if places is None else places)
+    channels = [c for c, share in mix.items() if share > 0]
+    weights = [mix[c] for c in channels]
+    if "web" in channels and form_session is None:
+        raise ValueError("web form traffic needs a form session (fetch_form_session)")
+    plan = Plan(requests=[])
+    originals: list[Prepared] = []
+    for _ in range(count):
+        channel = rng.choices(channels, weights)[0]
+        text = rng.choice(texts)
+        if channel == "sms":
+            key = "SM" + uuid.UUID(int=rng.getrandbits(128)).hex
+            wire = sms_request(target, key, _phone(rng), _sms_text(rng, texts, commands))
+        elif channel == "api":
+            key = str(uuid.UUID(int=rng.getrandbits(128)))
+            wire = api_request(target, key, _api_fields(rng, text, places))
+        elif channel == "web":
+            assert form_session is not None
+            key = uuid.UUID(int=rng.getrandbits(128)).hex
+            wire = form_request(target, form_session, _form_fields(rng, key, text, places))
+        else:
+            key = str(rng.randrange(10**18, 10**19))
+            wire = twitter_request(target, key, str(rng.randrange(10**17, 10**18)), text)
+        request = Prepared(channel=channel, key=key, wire=wire)
+        originals.append(request)
+        plan.requests.append(request)
+        plan.unique[channel] = plan.unique.get(channel, 0) + 1
+        if rng.random() < retries:
+            # A retry of a recent message (a provider retries within seconds to minutes).
+            earlier = originals[rng.randrange(max(0, len(originals) - 200), len(originals))]
+            plan.requests.append(
+                Prepared(channel=earlier.channel, key=earlier.key, wire=earlier.wire, retry=True)
+            )
+    return plan
