@@ -127,3 +127,15 @@ def replay(connection: redis.Redis, job_id: str) -> Replayed:
     except InvalidJobOperation:  # not in the registry: someone replayed it first
         return Replayed.NOT_FAILED
     return Replayed.REQUEUED
+
+
+def discard(connection: redis.Redis, job_id: str) -> bool:
+    """Delete one failed job and its payload for good; False if it is not a failed job.
+
+    For what no fix will ever make storable (a record from a broken client, a test message):
+    an operator's decision, which the caller logs with who made it.
+    """
+    failed = failed_job(connection, job_id)
+    if failed is None:
+        return False
+    return bool(_registry(connection, failed.queue).remove(job_id, delete_job=True))

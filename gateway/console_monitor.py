@@ -22,7 +22,7 @@ from casestore.stats import ChannelActivity, channel_activity, intake_by_hour
 from dispatcher import abuse
 from dispatcher.abuse import signature_failures
 from dispatcher.backlog import backlog_snapshot
-from dispatcher.dead_letters import Replayed, failed_jobs, replay
+from dispatcher.dead_letters import Replayed, discard, failed_jobs, replay
 from dispatcher.twitter_poll import channel_status as twitter_channel_status
 from gateway.auth import coordinator_only, operator
 from gateway.console_chart import build_chart
@@ -250,6 +250,16 @@ def retry_job(job_id: str):
     if not JOB_ID.match(job_id) or replay(runtime().redis, job_id) is not Replayed.REQUEUED:
         return _back("console.monitor.gone")
     current_app.logger.info("failed job %s retried by %s", job_id, operator().username)
+    return _back("console.monitor.done")
+
+
+@bp.post("/jobs/<job_id>/discard")
+@coordinator_only
+def discard_job(job_id: str):
+    """Delete a failed job that no fix will make storable; the decision is logged."""
+    if not JOB_ID.match(job_id) or not discard(runtime().redis, job_id):
+        return _back("console.monitor.gone")
+    current_app.logger.info("failed job %s discarded by %s", job_id, operator().username)
     return _back("console.monitor.done")
 
 

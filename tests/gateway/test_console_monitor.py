@@ -119,10 +119,42 @@ def test_failed_jobs_show_a_reason_and_a_redacted_preview_and_can_be_retried(
     assert "Sudah tidak ada" in coordinator.get(again.headers["Location"]).get_data(as_text=True)
 
 
-@pytest.mark.parametrize("job_id", ["nope", "../../etc", "x" * 200, "a b"])
-def test_retrying_unknown_jobs_changes_nothing(coordinator, job_id):
+def test_a_failed_job_can_be_discarded_for_good(coordinator, runtime, work):
+    job_id = failed_store_job(runtime)
+    work()
+    assert "Buang" in panel(coordinator)
     token = csrf(coordinator, "/console/")
-    response = coordinator.post(f"/console/monitor/jobs/{job_id}/retry", data={"csrf_token": token})
+    response = coordinator.post(
+        f"/console/monitor/jobs/{job_id}/discard", data={"csrf_token": token}
+    )
+    assert response.status_code == 303
+    intake = queue(INTAKE, runtime.redis)
+    assert job_id not in FailedJobRegistry(queue=intake).get_job_ids()
+    assert job_id not in intake.job_ids
+    assert not runtime.redis.exists(f"rq:job:{job_id}")
+    again = coordinator.post(f"/console/monitor/jobs/{job_id}/discard", data={"csrf_token": token})
+    assert "Sudah tidak ada" in coordinator.get(again.headers["Location"]).get_data(as_text=True)
+
+
+def test_discarding_needs_csrf_and_the_coordinator(coordinator, unit_admin, runtime, work):
+    job_id = failed_store_job(runtime)
+    work()
+    assert coordinator.post(f"/console/monitor/jobs/{job_id}/discard").status_code == 400
+    token = csrf(unit_admin, "/console/cases")
+    response = unit_admin.post(
+        f"/console/monitor/jobs/{job_id}/discard", data={"csrf_token": token}
+    )
+    assert response.status_code == 404
+    assert job_id in FailedJobRegistry(queue=queue(INTAKE, runtime.redis)).get_job_ids()
+
+
+@pytest.mark.parametrize("job_id", ["nope", "../../etc", "x" * 200, "a b"])
+@pytest.mark.parametrize("action", ["retry", "discard"])
+def test_retrying_or_discarding_unknown_jobs_changes_nothing(coordinator, job_id, action):
+    token = csrf(coordinator, "/console/")
+    response = coordinator.post(
+        f"/console/monitor/jobs/{job_id}/{action}", data={"csrf_token": token}
+    )
     assert response.status_code in (303, 404)
 
 
