@@ -128,10 +128,10 @@ def run_up(settings: Settings, *, drain_every: float = 2.0) -> int:
     except Stop:
         console.print("Berhenti / stopping...")
     finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-        # Ignore further Ctrl-C while stopping in order.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        # Ignore a second Ctrl-C or SIGTERM while stopping in order: dying now would take
+        # Redis down (PDEATHSIG) under workers that are still finishing their jobs.
+        for s in previous:
+            signal.signal(s, signal.SIG_IGN)
         web.signal(signal.SIGTERM)
         web.wait(30)
         workers = [c for c in children if c is not web]
@@ -142,7 +142,8 @@ def run_up(settings: Settings, *, drain_every: float = 2.0) -> int:
         runtime.close()
         if redis_server is not None:
             redis_server.stop()
-        signal.signal(signal.SIGINT, previous[signal.SIGINT])
+        for s, handler in previous.items():
+            signal.signal(s, handler)
         console.print("Selesai / stopped.")
     return 0
 
