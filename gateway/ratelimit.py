@@ -39,13 +39,18 @@ def allow(
         return True
     bucket = int((time.time() if now is None else now) // window_seconds)
     key = f"{client_key(scope, client)}:{bucket}"
+    previous = f"{client_key(scope, client)}:{bucket - 1}"
     try:
         pipe = connection.pipeline(transaction=True)
+        pipe.sismember(previous, submission)
         pipe.sadd(key, submission)
         pipe.scard(key)
-        pipe.expire(key, window_seconds + 60)
-        added, count, _ = pipe.execute()
-        if added and count > limit:
+        pipe.scard(previous)
+        pipe.expire(key, 2 * window_seconds + 60)
+        seen_before, added, count, count_before, _ = pipe.execute()
+        # The previous window counts too, so a burst that straddles a window boundary is
+        # not let through twice (a fixed window alone resets to zero mid-burst).
+        if added and not seen_before and count + count_before > limit:
             # Over the limit: forget this one, so its retry later in the window is refused too.
             connection.srem(key, submission)
             return False
@@ -59,11 +64,13 @@ def too_many_failures(
 ) -> bool:
     """True once ``client`` failed ``limit`` times in this window (wrong secret codes)."""
     bucket = int(time.time() // window_seconds)
+    base = f"{client_key(scope, client)}:fail:"
     try:
-        count = connection.get(f"{client_key(scope, client)}:fail:{bucket}")
+        counts = connection.mget(f"{base}{bucket}", f"{base}{bucket - 1}")
     except redis.RedisError:
         return False
-    return count is not None and int(count) >= limit
+    # This window and the one before: failures just before a boundary still count after it.
+    return sum(int(count) for count in counts if count is not None) >= limit
 
 
 def record_failure(
@@ -74,7 +81,7 @@ def record_failure(
     try:
         pipe = connection.pipeline(transaction=True)
         pipe.incr(key)
-        pipe.expire(key, window_seconds + 60)
+        pipe.expire(key, 2 * window_seconds + 60)
         pipe.execute()
     except redis.RedisError as exc:
         log.warning("failure not counted, redis unavailable: %s", type(exc).__name__)
