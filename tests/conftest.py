@@ -117,3 +117,18 @@ def work(runtime: Runtime):
         return worker
 
     return run
+
+
+@pytest.fixture
+def cli_settings(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SATUPINTU_* pointing at the test's database and Redis, as an operator's shell has them
+    when running `satupintu ...` commands."""
+    s = runtime.settings
+    for name, value in {
+        "ENV": "test",
+        "DATA_DIR": str(s.data_dir),
+        "DATABASE_URL": s.database_url,
+        "REDIS_URL": s.redis_url,
+        "SECRET_KEY": s.secret_key,
+    }.items():
+        monkeypatch.setenv(f"SATUPINTU_{name}", value)

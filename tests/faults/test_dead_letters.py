@@ -56,17 +56,8 @@ def database_down(runtime, tmp_path):
 
 
 @pytest.fixture
-def cli(runtime, monkeypatch):
+def cli(cli_settings, monkeypatch):
     """`satupintu ...` against the test's Redis and database, as an operator runs it."""
-    s = runtime.settings
-    for name, value in {
-        "ENV": "test",
-        "DATA_DIR": str(s.data_dir),
-        "DATABASE_URL": s.database_url,
-        "REDIS_URL": s.redis_url,
-        "SECRET_KEY": s.secret_key,
-    }.items():
-        monkeypatch.setenv(f"SATUPINTU_{name}", value)
     monkeypatch.setenv("COLUMNS", "240")  # whole job ids and reasons on one line
 
     def run(*args):

@@ -18,16 +18,7 @@ BODY = {"description": "Air PDAM tidak mengalir tiga hari di Kampung Bale.", "ca
 
 
 @pytest.fixture
-def cli_env(monkeypatch, runtime):
-    s = runtime.settings
-    for name, value in {
-        "ENV": "test",
-        "DATA_DIR": str(s.data_dir),
-        "DATABASE_URL": s.database_url,
-        "REDIS_URL": s.redis_url,
-        "SECRET_KEY": s.secret_key,
-    }.items():
-        monkeypatch.setenv(f"SATUPINTU_{name}", value)
+def cli_env(cli_settings):
     return CliRunner()
 
 

@@ -14,17 +14,8 @@ pytestmark = pytest.mark.usefixtures("fast_hashing")
 
 
 @pytest.fixture
-def cli(runtime, monkeypatch):
+def cli(cli_settings):
     """The CLI against the test database and Redis (it reads SATUPINTU_* like production)."""
-    s = runtime.settings
-    for name, value in {
-        "ENV": "test",
-        "DATA_DIR": str(s.data_dir),
-        "DATABASE_URL": s.database_url,
-        "REDIS_URL": s.redis_url,
-        "SECRET_KEY": s.secret_key,
-    }.items():
-        monkeypatch.setenv(f"SATUPINTU_{name}", value)
 
     def run(*args, input=None):
         return CliRunner().invoke(main, ["operator", *args], input=input)
