@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from console_support import PASSWORD, UNIT, add_operator, fast_hashing  # noqa: F401
-from fakes.twilio_api import FakeTwilioApi
+from fakes.twilio_api import FakeTwilioApi, twilio_settings
 from twilio.request_validator import RequestValidator
 from werkzeug.serving import make_server
 
@@ -72,13 +72,7 @@ def fake_twilio() -> Iterator[FakeTwilioApi]:
 @pytest.fixture
 def settings(settings, fake_twilio):
     """SMS on, sending to the fake Twilio; the public URL is the live server below."""
-    return settings.replace(
-        twilio_account_sid=ACCOUNT_SID,
-        twilio_auth_token=AUTH_TOKEN,
-        twilio_from="1708",
-        twilio_api_url=fake_twilio.url,
-        public_url=BASE,
-    )
+    return twilio_settings(settings, fake_twilio, BASE)
 
 
 @pytest.fixture

@@ -216,3 +216,14 @@ def _basic_auth(header: str) -> tuple[str, str] | None:
         return None
     user, _, password = base64.b64decode(encoded).decode().partition(":")
     return user, password
+
+
+def twilio_settings(settings: Any, fake: FakeTwilioApi, public_url: str) -> Any:
+    """``settings`` with the SMS channel on, sending from 1708 to ``fake``."""
+    return settings.replace(
+        twilio_account_sid=fake.account_sid,
+        twilio_auth_token=fake.auth_token,
+        twilio_from="1708",
+        twilio_api_url=fake.url,
+        public_url=public_url,
+    )

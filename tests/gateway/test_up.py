@@ -60,19 +60,19 @@ def wait_for(url: str, opener, timeout: float) -> None:
             time.sleep(0.2)
 
 
-def test_up_serves_the_form_stores_a_complaint_and_stops_cleanly(tmp_path):
+def start_up(tmp_path: Path, **output) -> tuple[subprocess.Popen, int]:
+    """`satupintu up` on its embedded defaults in ``tmp_path``, on a free port."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SATUPINTU_")} | {
         "SATUPINTU_DATA_DIR": str(tmp_path / "var"),
         "SATUPINTU_PORT": str(port),
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gateway.cli", "up"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    command = [sys.executable, "-m", "gateway.cli", "up"]
+    return subprocess.Popen(command, env=env, **output), port
+
+
+def test_up_serves_the_form_stores_a_complaint_and_stops_cleanly(tmp_path):
+    process, port = start_up(tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     opener = urllib.request.build_opener(
         urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
@@ -122,17 +122,7 @@ def test_up_serves_the_form_stores_a_complaint_and_stops_cleanly(tmp_path):
 
 def test_children_stop_when_up_is_killed_outright(tmp_path):
     """A SIGKILLed supervisor cannot stop its children itself; the kernel tells them to."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SATUPINTU_")} | {
-        "SATUPINTU_DATA_DIR": str(tmp_path / "var"),
-        "SATUPINTU_PORT": str(port),
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gateway.cli", "up"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process, port = start_up(tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     opener = urllib.request.build_opener()
     try:
         wait_for(f"http://127.0.0.1:{port}/healthz", opener, timeout=60)

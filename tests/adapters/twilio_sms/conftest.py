@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
-from fakes.twilio_api import FakeTwilioApi
+from fakes.twilio_api import FakeTwilioApi, twilio_settings
 from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 
@@ -90,13 +90,7 @@ def fake_twilio() -> Iterator[FakeTwilioApi]:
 @pytest.fixture
 def settings(settings, fake_twilio):
     """The shared test settings with the Twilio channel on, sending to the fake API."""
-    return settings.replace(
-        twilio_account_sid=ACCOUNT_SID,
-        twilio_auth_token=AUTH_TOKEN,
-        twilio_from="1708",
-        twilio_api_url=fake_twilio.url,
-        public_url=PUBLIC_URL,
-    )
+    return twilio_settings(settings, fake_twilio, PUBLIC_URL)
 
 
 @pytest.fixture
