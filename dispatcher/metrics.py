@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 JOB_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 _metrics: dict[str, Any] = {}
+_building = threading.Lock()
 
 
 def metrics_root(data_dir: Path) -> Path:
@@ -86,7 +88,11 @@ def _build() -> dict[str, Any]:
 
 def _get(name: str) -> Any:
     if not _metrics:
-        _metrics.update(_build())
+        # Once per process, under a lock: two gthread threads building them at once made the
+        # second fail with DuplicateTimeseries (a 500 on the first requests after a start).
+        with _building:
+            if not _metrics:
+                _metrics.update(_build())
     return _metrics[name]
 
 
