@@ -6,11 +6,13 @@ the transaction, so one message is stored completely or not at all.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -49,20 +51,64 @@ def sync_units(session: Session, units: Iterable[UnitSpec]) -> None:
             unit.active = False
 
 
+RowT = TypeVar("RowT")
+
+# Dialects whose INSERT ... ON CONFLICT DO NOTHING RETURNING claims a unique key in one
+# statement; elsewhere a savepoint around a plain INSERT catches the collision.
+_UPSERT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+@functools.cache
+def _insert_or_nothing(dialect: str, model: type[Any], key: tuple[str, ...]) -> Any:
+    # Built once: building and hashing an INSERT per call cost more CPU than running it.
+    insert = _UPSERT_INSERTS[dialect]
+    return insert(model).on_conflict_do_nothing(index_elements=list(key)).returning(model)
+
+
+def insert_unless_exists(
+    session: Session, model: type[RowT], key: list[str], values: dict[str, Any]
+) -> RowT | None:
+    """Insert one row of ``model``; None (and nothing written) when a row with the same
+    unique ``key`` columns exists, committed or in this transaction (a concurrent insert
+    of the same key is waited for). The row comes back as a persistent object with its id.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect in _UPSERT_INSERTS:
+        statement = _insert_or_nothing(dialect, model, tuple(key))
+        return session.scalars(statement, [values]).one_or_none()
+    row = model(**values)
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return None
+    return row
+
+
+def contact_by_urn(session: Session, urn: str) -> Contact | None:
+    return session.scalar(select(Contact).where(Contact.urn == urn))
+
+
+def insert_contact(
+    session: Session, urn: str, name: str = "", language: str = "id"
+) -> Contact | None:
+    """A new contact for ``urn``; None when it has one already (a concurrent insert won)."""
+    return insert_unless_exists(
+        session, Contact, ["urn"], {"urn": urn, "name": name, "language": language}
+    )
+
+
 def get_or_create_contact(
     session: Session, urn: str, name: str = "", language: str = "id"
 ) -> Contact:
     """The contact for ``urn``, created on first sight; safe against a concurrent insert."""
-    contact = session.scalar(select(Contact).where(Contact.urn == urn))
+    contact = contact_by_urn(session, urn)
     if contact is not None:
         if name and not contact.name:
             contact.name = name
         return contact
-    try:
-        with session.begin_nested():
-            contact = Contact(urn=urn, name=name, language=language)
-            session.add(contact)
-    except IntegrityError:
+    contact = insert_contact(session, urn, name, language)
+    if contact is None:
         contact = session.scalars(select(Contact).where(Contact.urn == urn)).one()
     return contact
 
@@ -79,27 +125,28 @@ def claim_inbound(
     reply_to: str,
     received_at: datetime,
     raw: dict[str, Any],
+    contact_id: int | None = None,
 ) -> Message | None:
     """Record an inbound message; None when this channel+id was stored before (a retry)."""
-    message = Message(
-        direction="in",
-        channel=channel,
-        provider=provider,
-        external_id=external_id,
-        intent=intent,
-        body=body,
-        media=media,
-        reply_to=reply_to,
-        status="received",
-        received_at=received_at,
-        raw=raw,
+    return insert_unless_exists(
+        session,
+        Message,
+        ["channel", "direction", "external_id"],
+        {
+            "direction": "in",
+            "channel": channel,
+            "provider": provider,
+            "external_id": external_id,
+            "contact_id": contact_id,
+            "intent": intent,
+            "body": body,
+            "media": media,
+            "reply_to": reply_to,
+            "status": "received",
+            "received_at": received_at,
+            "raw": raw,
+        },
     )
-    try:
-        with session.begin_nested():
-            session.add(message)
-    except IntegrityError:
-        return None
-    return message
 
 
 def inbound_message(session: Session, channel: str, external_id: str) -> Message | None:
@@ -144,6 +191,23 @@ def complaint_by_tracking_id(session: Session, tracking_id: str) -> Complaint | 
 
 def complaint_by_key(session: Session, idempotency_key: str) -> Complaint | None:
     return session.scalar(select(Complaint).where(Complaint.idempotency_key == idempotency_key))
+
+
+def complaints_by_key_or_tracking_id(
+    session: Session, idempotency_key: str, tracking_id: str
+) -> list[Complaint]:
+    """The complaint stored under ``idempotency_key`` and the one holding ``tracking_id`` (at
+    most two, possibly one and the same): both questions a new case asks, in one query."""
+    return list(
+        session.scalars(
+            select(Complaint).where(
+                or_(
+                    Complaint.idempotency_key == idempotency_key,
+                    Complaint.tracking_id == tracking_id,
+                )
+            )
+        )
+    )
 
 
 def tracking_id_taken(session: Session, tracking_id: str) -> bool:
@@ -240,23 +304,26 @@ def queue_reply(
     reply_to: str = "",
     intent: str = "",
 ) -> Message | None:
-    """An outbound message waiting for a notify job; None if this reply was queued before."""
-    existing = session.scalar(select(Message).where(Message.dedupe_key == dedupe_key))
-    if existing is not None:
-        return None
-    message = Message(
-        direction="out",
-        channel=channel,
-        dedupe_key=dedupe_key,
-        complaint=complaint,
-        contact_id=contact.id,
-        body=body,
-        reply_to=reply_to,
-        intent=intent,
-        status="queued",
+    """An outbound message waiting for a notify job, already with its id; None if this reply
+    was queued before."""
+    if contact.id is None or (complaint is not None and complaint.id is None):
+        session.flush()  # the row refers to them by id
+    return insert_unless_exists(
+        session,
+        Message,
+        ["dedupe_key"],
+        {
+            "direction": "out",
+            "channel": channel,
+            "dedupe_key": dedupe_key,
+            "complaint_id": complaint.id if complaint is not None else None,
+            "contact_id": contact.id,
+            "body": body,
+            "reply_to": reply_to,
+            "intent": intent,
+            "status": "queued",
+        },
     )
-    session.add(message)
-    return message
 
 
 def quarantine_record(
@@ -271,17 +338,19 @@ def quarantine_record(
     held = session.scalar(select(Quarantine).where(Quarantine.idempotency_key == key))
     if held is not None:
         return held
-    try:
-        with session.begin_nested():
-            held = Quarantine(
-                idempotency_key=key,
-                channel=record["channel"],
-                contact_urn=record.get("contact_urn", "") if contact_urn is None else contact_urn,
-                reason=reason,
-                record=record,
-            )
-            session.add(held)
-    except IntegrityError:  # a concurrent delivery of the same message held it first
+    held = insert_unless_exists(
+        session,
+        Quarantine,
+        ["idempotency_key"],
+        {
+            "idempotency_key": key,
+            "channel": record["channel"],
+            "contact_urn": record.get("contact_urn", "") if contact_urn is None else contact_urn,
+            "reason": reason,
+            "record": record,
+        },
+    )
+    if held is None:  # a concurrent delivery of the same message held it first
         held = session.scalars(select(Quarantine).where(Quarantine.idempotency_key == key)).one()
     return held
 
@@ -328,6 +397,25 @@ def inbound_count_since(
             Message.received_at > since,
         )
     )
+
+
+def contact_with_inbound_count(
+    session: Session, urn: str, since: datetime, channels: Iterable[str]
+) -> tuple[Contact | None, int]:
+    """The contact for ``urn`` and ``inbound_count_since`` for it, in one query; (None, 0)
+    when ``urn`` has no contact (it has sent nothing)."""
+    recent = (
+        select(func.count(Message.id))
+        .where(
+            Message.contact_id == Contact.id,
+            Message.direction == "in",
+            Message.channel.in_(list(channels)),
+            Message.received_at > since,
+        )
+        .scalar_subquery()
+    )
+    row = session.execute(select(Contact, recent).where(Contact.urn == urn)).first()
+    return (None, 0) if row is None else (row[0], row[1])
 
 
 def replied_since(session: Session, contact_id: int, intent: str, since: datetime) -> bool:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casestore.clock import DEFAULT_TIMEZONE
+from casestore.complaints import insert_unless_exists
 from casestore.lifecycle import Action, Status, TransitionError, apply_action
 from casestore.models import Complaint, DuplicateLink, StatusEvent
 
@@ -34,17 +35,21 @@ def suggest_duplicate(
 
     ``note`` is what the operator reads on the event (the dispatcher writes it).
     """
-    exists = session.scalar(
-        select(DuplicateLink.id).where(
-            DuplicateLink.complaint_id == complaint.id, DuplicateLink.master_id == master.id
-        )
+    if complaint.id is None:
+        session.flush()  # the link refers to the new case by id
+    link = insert_unless_exists(
+        session,
+        DuplicateLink,
+        ["complaint_id", "master_id"],
+        {
+            "complaint_id": complaint.id,
+            "master_id": master.id,
+            "state": SUGGESTED,
+            "score": round(score, 3),
+        },
     )
-    if exists is not None:
+    if link is None:
         return None
-    link = DuplicateLink(
-        complaint_id=complaint.id, master_id=master.id, state=SUGGESTED, score=round(score, 3)
-    )
-    session.add(link)
     session.add(
         StatusEvent(
             complaint=complaint,
@@ -56,7 +61,6 @@ def suggest_duplicate(
             created_at=now,
         )
     )
-    session.flush()
     return link
 
 

@@ -13,6 +13,7 @@ reject or unlink the duplicate). Similarity is dispatcher/similarity.py.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -38,12 +39,21 @@ class Match:
 
 
 def _gist(complaint: Complaint) -> Gist:
-    return Gist.of(
+    return _gist_of(
         complaint.description,
         complaint.category,
         complaint.kecamatan_code,
         complaint.desa_code,
     )
+
+
+# The same open cases are the candidates of every new one in their place for days: their
+# gists (immutable) are kept rather than worked out from the text again for each comparison.
+@functools.lru_cache(maxsize=2048)
+def _gist_of(
+    text: str, category: str | None, kecamatan_code: str | None, desa_code: str | None
+) -> Gist:
+    return Gist.of(text, category, kecamatan_code, desa_code)
 
 
 def _best(gist: Gist, candidates: list[Complaint], threshold: float) -> Match | None:

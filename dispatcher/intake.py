@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -50,6 +50,7 @@ PUBLIC_REPLY_CHANNELS = frozenset({Channel.TWITTER})
 REPLY_LIMITS = {Channel.TWITTER: fits_in_tweet}
 # Channels whose senders are held to SATUPINTU_SMS_RATE_LIMIT.
 RATE_LIMITED_CHANNELS = frozenset({Channel.SMS, Channel.WHATSAPP})
+RATE_LIMITED_CHANNEL_VALUES = tuple(sorted(channel.value for channel in RATE_LIMITED_CHANNELS))
 
 
 @dataclass
@@ -59,6 +60,9 @@ class StoreOutcome:
     duplicate_delivery: bool = False
     outbound_ids: list[int] = field(default_factory=list)
     quarantined: bool = False
+    # The complaint ``tracking_id`` names, when the handler had it in hand (saves a lookup);
+    # an object of the caller's session, never part of a job's result.
+    complaint: Complaint | None = field(default=None, repr=False, compare=False)
 
 
 def store_record(
@@ -69,12 +73,18 @@ def store_record(
     ``check_rate_limit=False`` is for a record an operator released from quarantine: it
     skips the holds (the rate limit and the low-information check).
     """
-    if check_rate_limit and _over_rate_limit(session, record, runtime):
-        return _hold(session, record, runtime, "rate_limited")
+    # The sender is looked up once, with the rate limit's count when the limit applies.
+    since = _rate_window(record, runtime) if check_rate_limit else None
+    contact, recent = _sender(session, record, since)
+    if since is not None and _over_rate_limit(session, record, runtime, recent):
+        return _hold(session, record, runtime, "rate_limited", contact)
     record = _thread_follow_up(session, record)
     # After the thread check: "ok, makasih" in reply to our tweet is a follow-up, not thin.
     if check_rate_limit and _low_information(record):
-        return _hold_low_information(session, record, runtime)
+        return _hold_low_information(session, record, runtime, contact)
+    first_contact = False  # a contact created just now has no cases to follow up
+    if record.contact_urn:
+        contact, first_contact = _ensure_contact(session, record, contact)
     inbound = store.claim_inbound(
         session,
         channel=record.channel.value,
@@ -88,6 +98,7 @@ def store_record(
         reply_to=record.reply_to,
         received_at=record.received_at,
         raw=record.raw,
+        contact_id=contact.id if contact is not None else None,
     )
     if inbound is None:
         earlier = store.inbound_message(session, record.channel.value, record.external_id)
@@ -96,16 +107,14 @@ def store_record(
             tracking_id=complaint.tracking_id if complaint else None, duplicate_delivery=True
         )
 
-    contact = None
-    if record.contact_urn:
-        contact = store.get_or_create_contact(
-            session, record.contact_urn, record.contact_name, record.language
-        )
-        inbound.contact_id = contact.id
-    handler = _HANDLERS[record.intent]
-    outcome = handler(session, record, runtime, contact)
+    if record.intent is Intent.NEW:
+        outcome = _new(session, record, runtime, contact, first_contact=first_contact)
+    else:
+        outcome = _HANDLERS[record.intent](session, record, runtime, contact)
     if outcome.tracking_id:
-        complaint = store.complaint_by_tracking_id(session, outcome.tracking_id)
+        complaint = outcome.complaint
+        if complaint is None or complaint.tracking_id != outcome.tracking_id:
+            complaint = store.complaint_by_tracking_id(session, outcome.tracking_id)
         if complaint is not None and inbound.complaint_id is None:
             inbound.complaint_id = complaint.id
     return outcome
@@ -128,27 +137,82 @@ def _thread_follow_up(session: Session, record: ComplaintRecord) -> ComplaintRec
     )
 
 
-def _over_rate_limit(session: Session, record: ComplaintRecord, runtime: Runtime) -> bool:
-    """Whether this sender already sent the allowed number of messages in the window.
-
-    The count is the case store's own (stored inbound messages), exact and with no state of
-    its own; held messages are not stored, so at most the limit gets through per window. An
-    opt-out always goes through, and so does a provider retry (the claim drops it).
+def _rate_window(record: ComplaintRecord, runtime: Runtime) -> datetime | None:
+    """Where the rate limit's window for this record starts; None when the limit does not
+    apply (it is off, another channel, no sender, or an opt-out: that always goes through).
     """
     limit = runtime.settings.sms_rate
     if limit is None or record.channel not in RATE_LIMITED_CHANNELS or not record.contact_urn:
-        return False
+        return None
     if record.intent is Intent.OPT_OUT:
-        return False
-    since = record.received_at - timedelta(seconds=limit[1])
-    channels = [channel.value for channel in RATE_LIMITED_CHANNELS]
-    if store.inbound_count_since(session, record.contact_urn, since, channels) < limit[0]:
+        return None
+    return record.received_at - timedelta(seconds=limit[1])
+
+
+def _sender(
+    session: Session, record: ComplaintRecord, since: datetime | None
+) -> tuple[Contact | None, int]:
+    """The sender's contact (None: not seen before) and, when ``since`` is given, how many
+    messages it sent on the rate-limited channels after it; one query."""
+    if not record.contact_urn:
+        return None, 0
+    if since is None:
+        return store.contact_by_urn(session, record.contact_urn), 0
+    return store.contact_with_inbound_count(
+        session, record.contact_urn, since, RATE_LIMITED_CHANNEL_VALUES
+    )
+
+
+def _over_rate_limit(
+    session: Session, record: ComplaintRecord, runtime: Runtime, recent: int
+) -> bool:
+    """Whether this sender already sent the allowed number of messages in the window
+    (``recent``, counted by ``_sender`` from ``_rate_window``).
+
+    The count is the case store's own (stored inbound messages), exact and with no state of
+    its own; held messages are not stored, so at most the limit gets through per window. An
+    opt-out always goes through (no window), and so does a provider retry (the claim drops
+    it).
+    """
+    if recent < runtime.settings.sms_rate[0]:
         return False
     return store.inbound_message(session, record.channel.value, record.external_id) is None
 
 
-def _hold(session: Session, record: ComplaintRecord, runtime: Runtime, reason: str) -> StoreOutcome:
-    """Quarantine the record for an operator; tell the sender once per window, not per message."""
+def _ensure_contact(
+    session: Session, record: ComplaintRecord, known: Contact | None
+) -> tuple[Contact, bool]:
+    """The sender's contact, created on first sight, and whether it was created just now.
+
+    ``known`` is what ``_sender`` found (None: the sender had no contact then).
+    """
+    if known is not None:
+        if record.contact_name and not known.name:
+            known.name = record.contact_name
+        return known, False
+    contact = store.insert_contact(
+        session, record.contact_urn, record.contact_name, record.language
+    )
+    if contact is not None:
+        return contact, True
+    # A concurrent message of the same sender created it first.
+    contact = store.get_or_create_contact(
+        session, record.contact_urn, record.contact_name, record.language
+    )
+    return contact, False
+
+
+def _hold(
+    session: Session,
+    record: ComplaintRecord,
+    runtime: Runtime,
+    reason: str,
+    contact: Contact | None,
+) -> StoreOutcome:
+    """Quarantine the record for an operator; tell the sender once per window, not per message.
+
+    ``contact`` is what ``_sender`` found.
+    """
     store.quarantine_record(session, record.to_dict(), reason)
     log.info(
         "held a %s message from %s: %s",
@@ -157,9 +221,7 @@ def _hold(session: Session, record: ComplaintRecord, runtime: Runtime, reason: s
         reason,
     )
     outcome = StoreOutcome(tracking_id=None, quarantined=True)
-    contact = store.get_or_create_contact(
-        session, record.contact_urn, record.contact_name, record.language
-    )
+    contact, _ = _ensure_contact(session, record, contact)
     since = record.received_at - timedelta(seconds=runtime.settings.sms_rate[1])
     if not store.replied_since(session, contact.id, reason, since):
         _reply(session, record, runtime, contact, None, reason, outcome)
@@ -183,13 +245,23 @@ def _route(record: ComplaintRecord, runtime: Runtime):  # -> RouteDecision
     return route_complaint(category, location, runtime.routing_rules, runtime.units)
 
 
-def _free_tracking_id(session: Session, record: ComplaintRecord, secret: str) -> str:
-    """The record's tracking id, or the next derivation if another complaint holds it."""
+def _stored_or_free_id(
+    session: Session, record: ComplaintRecord, secret: str
+) -> tuple[Complaint | None, str]:
+    """The complaint already stored under the record's idempotency key (or None), and the
+    tracking id a new one gets: the record's own, or the next derivation if another
+    complaint holds it. One query answers both in the usual case."""
+    found = store.complaints_by_key_or_tracking_id(
+        session, record.idempotency_key, record.tracking_id
+    )
+    stored = next((c for c in found if c.idempotency_key == record.idempotency_key), None)
     tracking_id, attempt = record.tracking_id, 0
-    while store.tracking_id_taken(session, tracking_id):
+    taken = any(c.tracking_id == tracking_id for c in found)
+    while taken:
         attempt += 1
         tracking_id = derive_tracking_id(record.idempotency_key, secret, attempt)
-    return tracking_id
+        taken = store.tracking_id_taken(session, tracking_id)
+    return stored, tracking_id
 
 
 def _new(
@@ -199,19 +271,26 @@ def _new(
     contact: Contact | None,
     *,
     join: bool = True,
+    first_contact: bool = False,
 ) -> StoreOutcome:
-    existing = store.complaint_by_key(session, record.idempotency_key)
+    """A new case, unless the record was stored before or repeats the contact's open case.
+
+    ``first_contact``: the contact was created for this very message, so it has no case to
+    follow up (saves the query).
+    """
+    existing, tracking_id = _stored_or_free_id(session, record, runtime.settings.secret_key)
     if existing is not None:
-        return StoreOutcome(tracking_id=existing.tracking_id, duplicate_delivery=True)
+        return StoreOutcome(
+            tracking_id=existing.tracking_id, duplicate_delivery=True, complaint=existing
+        )
     # Only where the citizen can be told which case it joined: a web or API citizen already
     # holds this message's own tracking id, so theirs becomes a case (and may be suggested
     # as a duplicate below).
-    joinable = join and record.channel in REPLY_CHANNELS
+    joinable = join and record.channel in REPLY_CHANNELS and not first_contact
     match = follow_up_target(session, record, contact) if joinable else None
     if match is not None:
         return _join(session, record, runtime, contact, match)
     decision = _route(record, runtime)
-    tracking_id = _free_tracking_id(session, record, runtime.settings.secret_key)
     complaint = store.open_complaint(
         session,
         tracking_id=tracking_id,
@@ -250,7 +329,7 @@ def _new(
         include_same_contact=record.channel not in REPLY_CHANNELS,
     )
     _attach_files(session, complaint, record)
-    outcome = StoreOutcome(tracking_id=tracking_id, created=True)
+    outcome = StoreOutcome(tracking_id=tracking_id, created=True, complaint=complaint)
     template = "ack_confidential" if record.privacy is Privacy.CONFIDENTIAL else "ack"
     _reply(session, record, runtime, contact, complaint, template, outcome, key="ack")
     return outcome
@@ -279,7 +358,7 @@ def _join(
         data={"score": round(match.score, 3), "record": record.to_dict()},
     )
     _attach_files(session, complaint, record)
-    outcome = StoreOutcome(tracking_id=complaint.tracking_id)
+    outcome = StoreOutcome(tracking_id=complaint.tracking_id, complaint=complaint)
     _reply(session, record, runtime, contact, complaint, "joined_existing", outcome)
     return outcome
 
@@ -300,7 +379,7 @@ def split_follow_up(
     contact = event.complaint.contact
     outcome = _new(session, record, runtime, contact, join=False)
     inbound = store.inbound_message(session, record.channel.value, record.external_id)
-    new_case = store.complaint_by_tracking_id(session, outcome.tracking_id or "")
+    new_case = outcome.complaint
     if inbound is not None and new_case is not None:
         inbound.complaint_id = new_case.id
     event.data = {**event.data, "split_into": outcome.tracking_id}
@@ -332,16 +411,17 @@ def _low_information(record: ComplaintRecord) -> str | None:
 
 
 def _hold_low_information(
-    session: Session, record: ComplaintRecord, runtime: Runtime
+    session: Session, record: ComplaintRecord, runtime: Runtime, contact: Contact | None
 ) -> StoreOutcome:
-    """Quarantine a greeting, a few words or spam, and ask the sender for the details."""
+    """Quarantine a greeting, a few words or spam, and ask the sender for the details.
+
+    ``contact`` is what ``_sender`` found.
+    """
     store.quarantine_record(session, record.to_dict(), "low_information")
     log.info("held a %s message as low information", record.channel.value)
     outcome = StoreOutcome(tracking_id=None, quarantined=True)
     if record.contact_urn:
-        contact = store.get_or_create_contact(
-            session, record.contact_urn, record.contact_name, record.language
-        )
+        contact, _ = _ensure_contact(session, record, contact)
         _reply(session, record, runtime, contact, None, "need_details", outcome)
     return outcome
 
@@ -382,7 +462,7 @@ def _target_or_unknown(session, record, runtime, contact, outcome, *, open_only:
     if complaint is None or (open_only and complaint.status not in OPEN_STATUSES):
         _reply(session, record, runtime, contact, None, "unknown_id", outcome)
         return None
-    outcome.tracking_id = complaint.tracking_id
+    outcome.tracking_id, outcome.complaint = complaint.tracking_id, complaint
     return complaint
 
 
@@ -560,5 +640,4 @@ def _reply(
         intent=template,
     )
     if message is not None:
-        session.flush()
         outcome.outbound_ids.append(message.id)

@@ -153,12 +153,14 @@ def render_reply(
             return False
         return count_segments(text).segments <= max_segments
 
+    fitting = fits(filled)
     for key in SHORTENABLE:
-        if fits(filled):
+        if fitting:
             break
         if filled.get(key):  # an empty value has nothing to give, and "..." would add
             filled[key] = _shorten_to_fit(filled, key, fits)
-    if not fits(filled):
+            fitting = fits(filled)
+    if not fitting:
         limit = f"{max_segments} SMS" + (" and the channel's limit" if fits_channel else "")
         raise ValueError(
             f"reply {name!r} ({lang}) does not fit {limit} even with "

@@ -40,9 +40,12 @@ class SegmentCount:
     units: int
 
 
+_GSM7 = GSM7_BASIC | GSM7_EXTENSION
+
+
 def is_gsm7(text: str) -> bool:
     """True when every character of ``text`` is in the GSM-7 basic or extension table."""
-    return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
+    return _GSM7.issuperset(text)
 
 
 def count_segments(text: str) -> SegmentCount:
@@ -51,10 +54,15 @@ def count_segments(text: str) -> SegmentCount:
     An empty text is one (empty) segment, as Twilio's segment calculator reports it.
     """
     encoding: Encoding = "GSM-7" if is_gsm7(text) else "UCS-2"
-    sizes = [_unit_size(ch, encoding) for ch in text]
-    units = sum(sizes)
+    # Every character is one unit but the two-unit ones (replies are checked a few times
+    # each, so the common single segment is counted without a list of sizes).
+    if encoding == "GSM-7":
+        units = len(text) + sum(ch in GSM7_EXTENSION for ch in text)
+    else:
+        units = len(text) + sum(ord(ch) > 0xFFFF for ch in text)
     if units <= SINGLE_LIMITS[encoding]:
         return SegmentCount(encoding, 1, units)
+    sizes = [_unit_size(ch, encoding) for ch in text]
     return SegmentCount(encoding, _pack(sizes, MULTIPART_LIMITS[encoding]), units)
 
 
