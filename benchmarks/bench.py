@@ -44,6 +44,7 @@ from benchmarks.services import (
     python_module,
 )
 from casestore.models import Base, Complaint, Message, Quarantine
+from dispatcher import inbox
 from gateway import loadgen
 from gateway.traffic import (
     FormSession,
@@ -347,8 +348,11 @@ class Bench:
         return Processed(keys=keys, times=times, held=len(held))
 
     def queued(self, name: str = "intake") -> int:
+        """Jobs on the queue; for intake, plus the records waiting in the inbox."""
         assert self.redis is not None
-        return int(self.redis.client().llen(f"rq:queue:{name}"))
+        client = self.redis.client()
+        waiting = inbox.depth(client).records if name == "intake" else 0
+        return int(client.llen(f"rq:queue:{name}")) + waiting
 
     # --- phases -------------------------------------------------------------------------
 

@@ -24,9 +24,11 @@ from rq.registry import (
 )
 from rq.utils import utcparse
 
-from dispatcher.queues import QUEUE_NAMES
+from dispatcher import inbox
+from dispatcher.queues import INTAKE, QUEUE_NAMES
 from dispatcher.runtime import Runtime
 from dispatcher.spool import SpoolStats
+from dispatcher.submit import DRAIN_JOB_PREFIX
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ class QueueBacklog:
     """One rq queue: jobs waiting to run, running, and waiting for something else."""
 
     name: str
-    queued: int  # waiting for a worker
+    queued: int  # waiting for a worker (intake: records in the inbox, plus its jobs)
     oldest_age_seconds: float | None  # how long the job at the head has waited
     started: int  # running now (or abandoned by a dead worker, until recovered)
     scheduled: int  # waiting for a retry after a transient failure
@@ -113,12 +115,19 @@ def _queue_backlogs(connection: redis.Redis, now: float) -> tuple[QueueBacklog, 
         for head in heads:
             pipe.hget(Job.redis_job_namespace_prefix + head, "enqueued_at")
         enqueued_at = dict(zip(heads, pipe.execute(), strict=True))
+    waiting_records = inbox.depth(connection)
     result = []
     for name, (queued, head, started, scheduled, deferred, failed) in zip(
         QUEUE_NAMES, rows, strict=True
     ):
         stamp = enqueued_at.get(head.decode()) if head else None
         age = max(0.0, now - utcparse(stamp.decode()).timestamp()) if stamp else None
+        if name == INTAKE:
+            # Messages wait in the inbox; the drain jobs that store them are no messages.
+            queued += waiting_records.records - _drain_jobs_queued(connection)
+            oldest = waiting_records.oldest_received_at
+            if oldest is not None:
+                age = max(age or 0.0, now - oldest.timestamp())
         result.append(
             QueueBacklog(
                 name=name,
@@ -131,6 +140,12 @@ def _queue_backlogs(connection: redis.Redis, now: float) -> tuple[QueueBacklog, 
             )
         )
     return tuple(result)
+
+
+def _drain_jobs_queued(connection: redis.Redis) -> int:
+    """Drain jobs on the intake queue (a few per shard at most; the scan stops at 500)."""
+    queued = connection.lrange(Queue.redis_queue_namespace_prefix + INTAKE, 0, 499)
+    return sum(1 for job_id in queued if job_id.startswith(DRAIN_JOB_PREFIX.encode()))
 
 
 def _workers(connection: redis.Redis, now: float) -> tuple[WorkerInfo, ...]:

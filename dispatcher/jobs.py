@@ -11,8 +11,8 @@ import logging
 from typing import Any
 
 import redis
-from rq import Retry
-from rq.exceptions import DuplicateJobError
+from rq import Queue, Retry
+from rq.job import Job
 
 from adapters.base import PermanentSendError, TransientSendError
 from adapters.registry import sender_for
@@ -53,25 +53,33 @@ def enqueue_notifications(connection: redis.Redis, message_ids: list[int]) -> in
     """Queue a notify job per outbound message (after the commit that created them).
 
     Once per message: the outbox sweep (dispatcher/outbox.py) may get there first when this
-    enqueue was cut short. Returns how many were queued now.
+    enqueue was cut short, so messages whose job exists are skipped. Two round trips for
+    any number of messages. Returns how many were queued now.
     """
-    queued = 0
-    for message_id in message_ids:
-        try:
-            queue(NOTIFY, connection).enqueue(
-                "dispatcher.jobs.notify",
-                message_id,
-                job_id=job_id("notify", str(message_id)),
-                unique=True,
-                retry=NOTIFY_RETRY,
-                result_ttl=3600,
-                failure_ttl=30 * 24 * 3600,
-                description="notify citizen",
-            )
-        except DuplicateJobError:
-            continue
-        queued += 1
-    return queued
+    if not message_ids:
+        return 0
+    ids = {message_id: job_id("notify", str(message_id)) for message_id in message_ids}
+    with connection.pipeline(transaction=False) as pipe:
+        for this_job in ids.values():
+            pipe.exists(Job.key_for(this_job))
+        exists = pipe.execute()
+    fresh = [(mid, jid) for (mid, jid), found in zip(ids.items(), exists, strict=True) if not found]
+    if fresh:
+        queue(NOTIFY, connection).enqueue_many(
+            [
+                Queue.prepare_data(
+                    "dispatcher.jobs.notify",
+                    args=(message_id,),
+                    job_id=this_job,
+                    retry=NOTIFY_RETRY,
+                    result_ttl=3600,
+                    failure_ttl=30 * 24 * 3600,
+                    description="notify citizen",
+                )
+                for message_id, this_job in fresh
+            ]
+        )
+    return len(fresh)
 
 
 @retry_transient_only

@@ -78,6 +78,17 @@ def _build() -> dict[str, Any]:
             ["queue", "job", "outcome"],
             buckets=JOB_BUCKETS,
         ),
+        "stored": Counter(
+            "satupintu_stored",
+            "Inbox records handled by drain jobs: stored (new or a provider's repeat), or set"
+            " aside as a store job of their own",
+            ["outcome"],
+        ),
+        "batch": Histogram(
+            "satupintu_batch_size",
+            "Records per drain transaction",
+            buckets=(1, 2, 5, 10, 20, 50, 100),
+        ),
         "outbound": Counter(
             "satupintu_outbound",
             "Replies to citizens handed to a provider, by channel and result",
@@ -103,6 +114,14 @@ def count_intake(channel: str, outcome: str) -> None:
 
 def observe_job(queue: str, job: str, ok: bool, seconds: float) -> None:
     _get("job").labels(queue, job, "ok" if ok else "failed").observe(seconds)
+
+
+def count_stored(stored: int, set_aside: int) -> None:
+    """One drain batch: how many records it stored and how many went on alone."""
+    _get("stored").labels("stored").inc(stored)
+    if set_aside:
+        _get("stored").labels("set_aside").inc(set_aside)
+    _get("batch").observe(stored + set_aside)
 
 
 def count_outbound(channel: str, result: str) -> None:

@@ -150,6 +150,10 @@ class GatewayWorker(SimpleWorker):
                     queue_name, connection=self.connection, serializer=self.serializer
                 ).cleanup()
             _drain_spool(self.connection)
+            # Records no drain job will take (a web process died between push and enqueue).
+            from dispatcher.drain import sweep_inbox
+
+            sweep_inbox(self.connection)
         except (redis.RedisError, StopRequested):
             raise  # rq's loop waits for Redis, or stops
         except Exception:  # recovery must never take the worker down with it

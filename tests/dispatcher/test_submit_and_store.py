@@ -10,6 +10,7 @@ from rq.registry import FailedJobRegistry
 from sqlalchemy import func, select
 
 from casestore.models import Complaint, Message, StatusEvent
+from dispatcher.inbox import waiting_records
 from dispatcher.queues import INTAKE, queue
 from dispatcher.spool import Spool
 from dispatcher.submit import Submitted, drain_spool, submit
@@ -53,7 +54,7 @@ def test_provider_retries_are_answered_without_a_second_job(runtime, work):
     record = normalize(web_message("key-bbbbbbbbbbbbbbbb"), runtime.rules)
     assert submit(record, runtime.redis, runtime.spool) is Submitted.QUEUED
     assert submit(record, runtime.redis, runtime.spool) is Submitted.DUPLICATE
-    assert queue(INTAKE, runtime.redis).count == 1
+    assert len(waiting_records(runtime.redis)) == 1
     work()
     assert count(runtime, Complaint) == 1
 

@@ -15,7 +15,7 @@ from rq import Worker
 from sqlalchemy import func, select
 
 from casestore.models import Complaint
-from dispatcher.queues import INTAKE, queue
+from dispatcher.inbox import waiting_records
 from dispatcher.submit import submit
 from normalizer import normalize
 from normalizer.records import Channel, InboundMessage
@@ -73,7 +73,7 @@ def test_a_pool_drains_the_queue_in_burst_mode_and_exits(runtime, settings):
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert complaints(runtime) == 12
-    assert queue(INTAKE, runtime.redis).count == 0
+    assert len(waiting_records(runtime.redis)) == 0
     # Both members wrote job durations into the pool's metrics directory.
     pool_dirs = list((settings.data_dir / "metrics").glob("worker-*"))
     assert len(pool_dirs) == 1
@@ -118,5 +118,5 @@ def test_a_worker_can_serve_only_some_queues(runtime, settings):
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    assert queue(INTAKE, runtime.redis).count == 2  # intake untouched
+    assert len(waiting_records(runtime.redis)) == 2  # intake untouched
     assert complaints(runtime) == 0

@@ -2,7 +2,7 @@
 
 Each citizen texts a complaint, then INFO and CEK about it, then STOP and MULAI, all before
 any of it is stored. Two real `satupintu worker` processes share the queue: without the
-per-contact chain, the second worker picks up INFO while the first still stores the
+one inbox shard per contact, the second worker picks up INFO while the first still stores the
 complaint, and the citizen hears "unknown id". With it, every INFO lands on its case, every
 reply goes out in order, and every contact ends opted in.
 """
@@ -14,11 +14,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from faults.harness import WORKER_ARGV, service_env, wait_until
-from rq.registry import DeferredJobRegistry
 from sqlalchemy import select
 
 from casestore.models import Complaint, Contact, Message, StatusEvent
-from dispatcher.queues import INTAKE, queue
+from dispatcher.inbox import shard_of, waiting_records
 from dispatcher.submit import Submitted, submit
 from normalizer import normalize
 from normalizer.records import Channel, InboundMessage
@@ -60,10 +59,13 @@ def test_two_workers_apply_each_contacts_messages_in_order(runtime, services):
     for records in conversations:
         for record in records:
             assert submit(record, runtime.redis, runtime.spool) is Submitted.QUEUED
-    intake = queue(INTAKE, runtime.redis)
-    waiting = DeferredJobRegistry(INTAKE, connection=runtime.redis).count
-    assert intake.count == CONTACTS  # one runnable job per contact; the rest wait their turn
-    assert waiting == CONTACTS * 4
+    # One contact's messages share an inbox shard, in the order they came.
+    waiting = waiting_records(runtime.redis)
+    assert len(waiting) == CONTACTS * 5
+    for records in conversations:
+        keys = [record.idempotency_key for record in records]
+        assert [r["idempotency_key"] for r in waiting if r["idempotency_key"] in keys] == keys
+    assert len({shard_of(r.contact_urn, r.idempotency_key) for r in records}) == 1
 
     env = service_env(runtime.settings)
     started = time.monotonic()

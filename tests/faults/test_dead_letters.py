@@ -18,9 +18,10 @@ from casestore.models import Complaint
 from dispatcher import dead_letters
 from dispatcher import runtime as runtime_module
 from dispatcher.failures import is_transient, reason_of
+from dispatcher.inbox import shard_keys, shard_of, waiting_records
 from dispatcher.queues import INTAKE, job_id, queue
 from dispatcher.runtime import Runtime
-from dispatcher.submit import STORE_RETRY, submit
+from dispatcher.submit import DRAIN_RETRY, STORE_RETRY, submit
 from gateway.cli import main
 from normalizer import normalize
 from normalizer.records import Channel, InboundMessage
@@ -80,14 +81,20 @@ def test_which_failures_are_transient():
 def test_a_database_outage_is_retried_with_backoff_then_stored(runtime, work, database_down):
     record = web_record(runtime, "key-transient-00000001")
     submit(record, runtime.redis, runtime.spool)
+    shard = shard_of(record.contact_urn, record.idempotency_key)
+    drain_job = runtime.redis.get(shard_keys(shard).active).decode()
     work()
-    job = Job.fetch(job_id("store", record.idempotency_key), connection=runtime.redis)
+    job = Job.fetch(drain_job, connection=runtime.redis)
     assert job.id in ScheduledJobRegistry(INTAKE, connection=runtime.redis)
-    assert job.retries_left == STORE_RETRY.max - 1
+    assert job.retries_left == DRAIN_RETRY.max - 1
     assert FailedJobRegistry(INTAKE, connection=runtime.redis).count == 0
+    # The record waits in the shard, taken but not stored, for the retry.
+    assert [r["idempotency_key"] for r in waiting_records(runtime.redis)] == [
+        record.idempotency_key
+    ]
 
     runtime_module.install(runtime)  # the database is back
-    time.sleep(STORE_RETRY.intervals[0] + 0.2)
+    time.sleep(DRAIN_RETRY.intervals[0] + 0.2)
     worker = work_with_scheduler(runtime)
     assert worker is not None
     assert complaints(runtime) == 1

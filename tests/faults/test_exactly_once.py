@@ -16,11 +16,12 @@ from sqlalchemy import func, select
 
 from casestore.models import Complaint, Message
 from dispatcher import jobs
+from dispatcher.inbox import waiting_records
 from dispatcher.intake import store_record
 from dispatcher.outbox import sweep_outbox
 from dispatcher.queues import INTAKE, NOTIFY, job_id, queue
 from dispatcher.spool import Spool
-from dispatcher.submit import Submitted, drain_spool, enqueue_spooled, store_job_id, submit
+from dispatcher.submit import Submitted, drain_spool, enqueue_spooled, submit
 from normalizer import normalize
 from normalizer.records import Channel, InboundMessage
 
@@ -106,18 +107,26 @@ def test_a_provider_retry_racing_the_original_is_answered_duplicate(runtime):
     record = sms_record(runtime, "SM" + "f" * 32)
     outcomes = [submit(record, runtime.redis, runtime.spool) for _ in range(3)]
     assert outcomes == [Submitted.QUEUED, Submitted.DUPLICATE, Submitted.DUPLICATE]
-    assert queue(INTAKE, runtime.redis).count == 1
+    assert len(waiting_records(runtime.redis)) == 1
 
 
-def test_a_spooled_record_is_queued_even_when_its_claim_was_taken(runtime, work):
+def test_a_spooled_record_whose_push_reached_redis_is_stored_once(runtime, work):
     record = sms_record(runtime, "SM" + "1" * 32)
-    # Redis took the claim, then failed before the job: the record went to the spool.
-    runtime.redis.set(f"satupintu:seen:{record.idempotency_key}", "1", ex=60)
+    # The push script ran, but its answer was lost (a timeout): the web spooled it as well.
+    assert submit(record, runtime.redis, runtime.spool) is Submitted.QUEUED
     runtime.spool.append(record.to_dict())
-    assert submit(record, runtime.redis, runtime.spool) is Submitted.DUPLICATE
     assert drain_spool(runtime.redis, runtime.spool) == 1
-    assert Job.exists(store_job_id(record.idempotency_key), connection=runtime.redis)
     assert enqueue_spooled(runtime.redis, record.to_dict()) is Submitted.DUPLICATE
+    assert len(waiting_records(runtime.redis)) == 1
+    work()
+    assert count(runtime, Complaint) == 1
+
+
+def test_a_spooled_record_that_never_reached_redis_is_queued_and_stored(runtime, work):
+    record = sms_record(runtime, "SM" + "2" * 32)
+    runtime.spool.append(record.to_dict())  # Redis was away when it came
+    assert drain_spool(runtime.redis, runtime.spool) == 1
+    assert submit(record, runtime.redis, runtime.spool) is Submitted.DUPLICATE  # a retry
     work()
     assert count(runtime, Complaint) == 1
 
@@ -149,7 +158,7 @@ def test_many_drainers_hand_each_record_over_once(runtime, tmp_path):
     drained = [out.get(timeout=5) for _ in drainers]
     drained.append(drain_spool(runtime.redis, spool))
     assert sum(drained) == 60  # whoever got the lock did it; nobody handed one over twice
-    assert queue(INTAKE, runtime.redis).count + _deferred(runtime) == 60
+    assert len(waiting_records(runtime.redis)) + _deferred(runtime) == 60
     assert spool.stats().records == 0
 
 

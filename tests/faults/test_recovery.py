@@ -11,13 +11,14 @@ from rq.serializers import JSONSerializer
 from sqlalchemy import func, select
 
 from casestore.models import Complaint
+from dispatcher.inbox import shard_of, waiting_records
 from dispatcher.queues import INTAKE, queue
 from dispatcher.recovery import (
     release_dead_scheduler_locks,
     release_stale_cleaning_locks,
     requeue_abandoned,
 )
-from dispatcher.submit import STORE_RETRY, store_job_id, submit
+from dispatcher.submit import DRAIN_RETRY, submit
 from dispatcher.worker import make_worker
 from normalizer import normalize
 from normalizer.records import Channel, InboundMessage
@@ -53,18 +54,19 @@ def taken_by_a_worker_that_dies(runtime, stage: str) -> Job:
     doomed.register_death()  # what a killed worker cannot do; dead all the same
     assert job.id in StartedJobRegistry(INTAKE, connection=runtime.redis)
     assert execution.worker_name == doomed.name
-    return Job.fetch(store_job_id(sms.idempotency_key), connection=runtime.redis)
+    return job
 
 
 def test_a_job_taken_but_never_started_goes_back_to_the_head_of_its_queue(runtime, work):
     job = taken_by_a_worker_that_dies(runtime, "taken")
     assert job.get_status() == JobStatus.QUEUED and queue(INTAKE, runtime.redis).count == 0
+    assert len(waiting_records(runtime.redis)) == 1  # the record waits in its inbox shard
     assert requeue_abandoned(runtime.redis) == 1
     assert queue(INTAKE, runtime.redis).get_job_ids() == [job.id]
     assert job.id not in StartedJobRegistry(INTAKE, connection=runtime.redis)
     assert runtime.redis.llen(queue(INTAKE, runtime.redis).intermediate_queue_key) == 0
     job.refresh()
-    assert job.retries_left == STORE_RETRY.max  # it never ran: no retry spent
+    assert job.retries_left == DRAIN_RETRY.max  # it never ran: no retry spent
     work()
     assert complaints(runtime) == 1
 
@@ -74,7 +76,7 @@ def test_a_job_killed_while_running_is_retried(runtime):
     assert job.get_status() == JobStatus.STARTED
     assert requeue_abandoned(runtime.redis) == 1
     job.refresh()
-    assert job.get_status() == JobStatus.SCHEDULED and job.retries_left == STORE_RETRY.max - 1
+    assert job.get_status() == JobStatus.SCHEDULED and job.retries_left == DRAIN_RETRY.max - 1
     assert requeue_abandoned(runtime.redis) == 0  # once
 
 
@@ -118,7 +120,10 @@ def test_locks_left_by_the_dead_are_released_and_the_living_keep_theirs(runtime)
 
 
 def test_jobs_of_the_serializer_we_use_are_readable(runtime):
-    submit(record(runtime, "SM" + "5" * 32), runtime.redis, runtime.spool)
+    sms = record(runtime, "SM" + "5" * 32)
+    submit(sms, runtime.redis, runtime.spool)
     (job_id,) = queue(INTAKE, runtime.redis).get_job_ids()
     job = Job.fetch(job_id, connection=runtime.redis, serializer=JSONSerializer)
-    assert job.args[0]["external_id"] == "SM" + "5" * 32
+    assert job.args == [shard_of(sms.contact_urn, sms.idempotency_key)]  # the drain job's shard
+    (waiting,) = waiting_records(runtime.redis)
+    assert waiting["external_id"] == "SM" + "5" * 32

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from web_samples import resolve_case
 
 from casestore.models import Complaint, Message
-from dispatcher.queues import INTAKE, queue
+from dispatcher.inbox import waiting_records
 from normalizer.citizen_secret import hash_citizen_secret
 
 KEY = "0b6f2c1e-5a0d-4d4e-9a57-3f2f7c9d1a11"
@@ -81,7 +81,7 @@ def test_a_key_reused_with_another_body_is_422(client, runtime):
     response = create(client, {**BODY, "description": "Lain sama sekali."})
     assert response.status_code == 422
     assert problem(response)["type"].endswith("idempotency-key-reused")
-    assert queue(INTAKE, runtime.redis).count == 1
+    assert len(waiting_records(runtime.redis)) == 1
 
 
 def test_status_is_public_without_personal_data(client, runtime, work):
@@ -163,7 +163,7 @@ def test_bad_fields_are_422_with_field_detail(client, runtime, label, body, fiel
     response = create(client, body)
     assert response.status_code == 422, label
     assert fields_of(response) == fields, label
-    assert queue(INTAKE, runtime.redis).count == 0
+    assert len(waiting_records(runtime.redis)) == 0
 
 
 @pytest.mark.parametrize(
@@ -199,7 +199,7 @@ def test_bodies_that_are_not_json_objects(client, runtime):
     )
     assert huge.status_code == 413
     problem(huge)
-    assert queue(INTAKE, runtime.redis).count == 0
+    assert len(waiting_records(runtime.redis)) == 0
 
 
 def test_routing_errors_are_problems_too(client):
@@ -278,7 +278,7 @@ def test_bad_messages_are_refused(client, runtime, work, label, body, status):
     response = message(client, tracking_id, body)
     assert response.status_code == status, label
     problem(response)
-    assert queue(INTAKE, runtime.redis).count == 0
+    assert len(waiting_records(runtime.redis)) == 0
 
 
 def test_a_message_to_an_unknown_complaint_is_404(client, runtime):

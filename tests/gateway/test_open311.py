@@ -23,7 +23,7 @@ from werkzeug.datastructures import MultiDict
 
 from casestore import api_keys
 from casestore.models import Complaint, Message
-from dispatcher.queues import INTAKE, queue
+from dispatcher.inbox import waiting_records
 
 SPEC_DIR = Path(__file__).parent / "fixtures" / "open311"
 EXAMPLES = SPEC_DIR / "spec_v2_examples"
@@ -283,7 +283,7 @@ def test_a_bad_api_key_is_403_as_in_the_spec_example(client, runtime, key):
     with runtime.sessions.begin() as session:
         api_keys.revoke_key(session, key[3:15])
     assert post(client, key).status_code == 403
-    assert queue(INTAKE, runtime.redis).count == 0
+    assert len(waiting_records(runtime.redis)) == 0
 
 
 @pytest.mark.parametrize(
@@ -325,7 +325,7 @@ def test_bad_fields_are_400_arrays_naming_them(
     descriptions = [e["description"] for e in response.get_json()]
     assert any(fragment in d for d in descriptions), (label, descriptions)
     assert all(e["code"] == 400 for e in response.get_json())
-    assert queue(INTAKE, runtime.redis).count == 0
+    assert len(waiting_records(runtime.redis)) == 0
 
 
 def test_a_field_given_twice_is_refused(client, runtime, key):

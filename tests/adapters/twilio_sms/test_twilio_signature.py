@@ -16,7 +16,7 @@ from werkzeug.wrappers import Request
 from adapters import twilio_sms
 from config import load_settings
 from dispatcher.abuse import signature_failures
-from dispatcher.queues import INTAKE, queue
+from dispatcher.inbox import waiting_records
 
 VECTORS = json.loads(
     (Path(__file__).parent / "fixtures" / "twilio_signature_vectors.json").read_text()
@@ -146,7 +146,7 @@ def test_the_signed_url_is_rebuilt_from_trusted_proxies_only(
     runtime.settings = runtime.settings.replace(public_url=None, proxy_hops=hops)
     response = twilio.post(twilio.params("sms_basic"), signed_url=signed_url, headers=forwarded)
     assert response.status_code == status
-    assert queue(INTAKE, runtime.redis).count == (1 if status == 200 else 0)
+    assert len(waiting_records(runtime.redis)) == (1 if status == 200 else 0)
 
 
 def test_public_url_wins_over_forwarded_headers(redis_only):
@@ -165,7 +165,7 @@ def test_enforce_mode_refuses_and_counts(redis_only):
     assert twilio.post(params, sign="wrong_token").status_code == 403
     assert twilio.post(params, sign="none").status_code == 403
     assert signature_failures(runtime.redis) == {"twilio:invalid": 1, "twilio:missing": 1}
-    assert queue(INTAKE, runtime.redis).count == 0
+    assert len(waiting_records(runtime.redis)) == 0
 
 
 def test_shadow_mode_accepts_counts_and_logs_without_personal_data(redis_only, caplog):
@@ -177,9 +177,8 @@ def test_shadow_mode_accepts_counts_and_logs_without_personal_data(redis_only, c
         assert twilio.post(twilio.params("sms_emoji"), sign="none").status_code == 200
     assert response.status_code == 200
     assert response.get_data(as_text=True) == twilio_sms.EMPTY_TWIML
-    # One sender's records are chained (dispatcher/submit.py): the second one waits its turn.
-    intake = queue(INTAKE, runtime.redis)
-    assert intake.count + intake.deferred_job_registry.count == 2
+    # One sender's records wait in one inbox shard, in order (dispatcher/inbox.py).
+    assert len(waiting_records(runtime.redis)) == 2
     assert signature_failures(runtime.redis) == {"twilio:invalid": 1, "twilio:missing": 1}
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "shadow" in logged
@@ -201,7 +200,7 @@ def test_the_channel_answers_503_until_configured(redis_only):
         response = twilio.post(twilio.params("sms_basic"), path=path, sign="none")
         assert response.status_code == 503
         assert "not configured" in response.get_data(as_text=True)
-    assert queue(INTAKE, runtime.redis).count == 0
+    assert len(waiting_records(runtime.redis)) == 0
 
 
 def test_the_configured_max_body_applies_when_smaller(redis_only):
@@ -209,4 +208,4 @@ def test_the_configured_max_body_applies_when_smaller(redis_only):
     runtime.settings = runtime.settings.replace(max_body_bytes=2_000)
     params = [(k, "x" * 3_000 if k == "Body" else v) for k, v in twilio.params("sms_basic")]
     assert twilio.post(params).status_code == 413
-    assert queue(INTAKE, runtime.redis).count == 0
+    assert len(waiting_records(runtime.redis)) == 0

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from adapters.twilio_sms import EMPTY_TWIML
+from dispatcher.inbox import waiting_records
 from dispatcher.queues import INTAKE, NOTIFY, queue
 from normalizer.records import ComplaintRecord
 
@@ -253,6 +254,8 @@ CASES = [
 
 
 def queued_args(runtime, name: str) -> list[dict[str, Any]]:
+    if name == INTAKE:  # records wait in the inbox, not as jobs (dispatcher/inbox.py)
+        return waiting_records(runtime.redis)
     return [job.args[0] for job in queue(name, runtime.redis).get_jobs()]
 
 

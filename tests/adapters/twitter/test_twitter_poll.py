@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 
 from casestore.models import ChannelState, Complaint
 from dispatcher import schedule
-from dispatcher.queues import INTAKE, MAINTENANCE, queue
+from dispatcher.inbox import waiting_records
+from dispatcher.queues import MAINTENANCE, queue
 from dispatcher.submit import submit
 from dispatcher.twitter_poll import HOLD_KEY, LOCK_KEY, channel_status, run_poll
 
@@ -34,11 +35,8 @@ def serve(x_api, tw, *fixtures: str) -> None:
 
 
 def queued_ids(runtime) -> list[str]:
-    """Tweet ids of the store jobs waiting: queued, or chained behind the sender's previous."""
-    intake = queue(INTAKE, runtime.redis)
-    deferred = intake.deferred_job_registry.get_job_ids()
-    jobs = intake.get_jobs() + [intake.fetch_job(job_id) for job_id in deferred]
-    return sorted((job.args[0]["external_id"] for job in jobs), key=int)
+    """Tweet ids of the records waiting in the inbox to be stored."""
+    return sorted((record["external_id"] for record in waiting_records(runtime.redis)), key=int)
 
 
 def submitting(runtime, order: list[str], crash_after: int | None = None):

@@ -16,14 +16,14 @@ import pytest
 
 from adapters.twitter import MAX_BODY_BYTES, MAX_CRC_TOKEN_CHARS
 from dispatcher.abuse import signature_failures
-from dispatcher.queues import INTAKE, queue
+from dispatcher.inbox import waiting_records
 from dispatcher.twitter_poll import channel_status
 
 SITI = "twitter:1212333444555666777"
 
 
 def queued(runtime) -> list[dict[str, Any]]:
-    return [job.args[0] for job in queue(INTAKE, runtime.redis).get_jobs()]
+    return waiting_records(runtime.redis)
 
 
 def tweet_events(*tweets: Any, **top: Any) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from web_samples import csrf_token
 from werkzeug.datastructures import MultiDict
 
 from casestore.models import Complaint
-from dispatcher.queues import INTAKE, queue
+from dispatcher.inbox import waiting_records
 
 KEY = "form-key-fields-0123456789"
 TAKENGON = {"latitude": "4.6226", "longitude": "96.8485"}
@@ -98,7 +98,7 @@ def test_bad_fields_are_refused_with_a_message(client, runtime, label, fields, m
     page = response.get_data(as_text=True)
     assert message in page, label
     assert "<script>alert(1)" not in page
-    assert queue(INTAKE, runtime.redis).count == 0
+    assert len(waiting_records(runtime.redis)) == 0
 
 
 @pytest.mark.parametrize("field", ["description", "kecamatan", "privacy", "submission_key"])
@@ -109,7 +109,7 @@ def test_a_field_sent_twice_is_refused(client, runtime, field):
     response = post(client, extra=[(field, value)], kecamatan="11.04.17", privacy="biasa")
     assert response.status_code == 422
     assert "lebih dari sekali" in response.get_data(as_text=True)
-    assert queue(INTAKE, runtime.redis).count == 0
+    assert len(waiting_records(runtime.redis)) == 0
 
 
 def test_errors_follow_the_page_language(client):
@@ -129,4 +129,4 @@ def test_the_rate_limit_counts_submissions_not_retries(client, runtime, app):
     assert "Terlalu banyak" in third.get_data(as_text=True)
     # The retries of admitted submissions still get their tracking id.
     assert post(client, submission_key="form-key-rate-00000000002").status_code == 201
-    assert queue(INTAKE, runtime.redis).count == 2
+    assert len(waiting_records(runtime.redis)) == 2

@@ -16,7 +16,7 @@ from web_samples import (
 )
 
 from casestore.models import Attachment, Complaint, Message, StatusEvent
-from dispatcher.queues import INTAKE, queue
+from dispatcher.inbox import waiting_records
 from normalizer.citizen_secret import hash_citizen_secret
 
 
@@ -108,7 +108,7 @@ def test_bad_follow_ups_are_refused_and_nothing_is_queued(
     response = reply(client, tracking_id, **fields)
     assert response.status_code == status, label
     assert message in response.get_data(as_text=True), label
-    assert queue(INTAKE, runtime.redis).count == 0
+    assert len(waiting_records(runtime.redis)) == 0
 
 
 def test_the_code_of_one_complaint_does_not_open_another(client, runtime, work):

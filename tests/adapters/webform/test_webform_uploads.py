@@ -21,7 +21,7 @@ from web_samples import (
 from adapters.attachments import MAX_FILE_BYTES, resolve
 from casestore.attachments import attachments_of
 from casestore.models import Attachment, Complaint, Message
-from dispatcher.queues import INTAKE, queue
+from dispatcher.inbox import waiting_records
 
 KEY = "form-key-uploads-0123456789"
 
@@ -126,7 +126,7 @@ def test_bad_files_are_refused_and_nothing_is_kept(client, runtime, label, files
     page = response.get_data(as_text=True)
     assert message in page, label
     assert "<b>passwd" not in page  # names are escaped when shown back
-    assert queue(INTAKE, runtime.redis).count == 0
+    assert len(waiting_records(runtime.redis)) == 0
     assert not (runtime.settings.data_dir / "attachments").exists()
 
 
