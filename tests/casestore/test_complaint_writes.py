@@ -32,7 +32,7 @@ def claim(session, external_id: str, contact_id: int | None = None, at=T0):
     )
 
 
-def case(session, n: int, contact=None) -> Complaint:
+def case(session, n: int, contact=None, *, flush: bool = True) -> Complaint:
     complaint = store.open_complaint(
         session,
         tracking_id=f"TEST{n:04d}",
@@ -45,7 +45,8 @@ def case(session, n: int, contact=None) -> Complaint:
         language="id",
         received_at=T0,
     )
-    session.flush()
+    if flush:
+        session.flush()
     return complaint
 
 
@@ -97,18 +98,7 @@ def test_queue_reply_gives_the_id_and_queues_a_key_once(store_session):
 
 def test_queue_reply_flushes_a_case_not_yet_written(store_session):
     contact = store.get_or_create_contact(store_session, "tel:+6281300000004")
-    complaint = store.open_complaint(
-        store_session,
-        tracking_id="TEST0004",
-        idempotency_key="sms:case-4",
-        channel="sms",
-        contact=contact,
-        owner_unit=UNIT,
-        privacy="public",
-        description="Lampu jalan mati",
-        language="id",
-        received_at=T0,
-    )
+    complaint = case(store_session, 4, contact, flush=False)
     reply = store.queue_reply(
         store_session,
         dedupe_key="ack:sms:SM4",
