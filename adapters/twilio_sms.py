@@ -275,6 +275,10 @@ class TwilioSender:
             settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_api_url
         )
 
+    def warm_up(self) -> None:
+        """Import the client's Messages API now (no request is made)."""
+        _ = self.client.messages
+
     def send(self, message: OutboundMessage) -> SendResult:
         s = self.settings
         options: dict[str, Any] = {"to": _address(message.to, message.channel)}

@@ -210,6 +210,7 @@ def run_worker(
     goes away and rq's loop gives up, a fresh worker starts once Redis answers again.
     """
     os.register_at_fork(after_in_child=die_with_parent)
+    _warm_up(runtime)
     stopping = threading.Event()
     dead: list[GatewayWorker] = []  # workers whose death Redis has not heard of yet
     worked, failures = False, 0
@@ -236,6 +237,16 @@ def run_worker(
             signal.signal(signum, lambda *_: stopping.set())
         if stopping.wait(RESTART_PAUSE_SECONDS[min(failures, len(RESTART_PAUSE_SECONDS) - 1)]):
             return worked
+
+
+def _warm_up(runtime: Runtime) -> None:
+    """Load the reply senders' libraries before the first job (never fatal)."""
+    from adapters.registry import warm_up
+
+    try:
+        warm_up(runtime.settings)
+    except Exception:
+        log.exception("warming up the reply senders failed; the first send will load them")
 
 
 def _drain_spool(connection: redis.Redis) -> None:
@@ -290,6 +301,7 @@ def run_pool(
     runtime: Runtime, count: int, *, burst: bool = False, queues: Sequence[str] = QUEUE_NAMES
 ) -> None:
     """Run ``count`` SimpleWorkers as one service until stopped or, in burst, until idle."""
+    _warm_up(runtime)  # once, before the fork: the members share the loaded modules
     pool = GatewayPool(
         list(queues),
         connection=runtime.redis,

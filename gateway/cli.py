@@ -53,8 +53,13 @@ def up(host: str | None, port: int | None, workers: int | None) -> None:
 @main.command()
 @click.option("--bind", default=None, help="host:port (default SATUPINTU_HOST:SATUPINTU_PORT).")
 @click.option("--workers", type=int, default=None, help="gunicorn worker processes.")
-@click.option("--worker-class", default="sync", show_default=True, help="gunicorn worker class.")
-@click.option("--threads", type=int, default=1, show_default=True)
+@click.option(
+    "--worker-class",
+    default="gthread",
+    show_default=True,
+    help="gunicorn worker class (gthread keeps providers' connections alive; sync closes them).",
+)
+@click.option("--threads", type=int, default=4, show_default=True, help="Threads per worker.")
 def web(bind: str | None, workers: int | None, worker_class: str, threads: int) -> None:
     """Serve the web app with gunicorn (against SATUPINTU_REDIS_URL / DATABASE_URL)."""
     from gateway.web import serve
