@@ -14,10 +14,12 @@ of them); the function must be importable, take no arguments, and be safe to run
 
 from __future__ import annotations
 
+import importlib
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import redis
 from rq.exceptions import DuplicateJobError
@@ -72,6 +74,7 @@ def enqueue_due(connection: redis.Redis, settings: object, now: float | None = N
         slot = int(now // every)
         try:
             maintenance.enqueue(
+                "dispatcher.schedule.run_periodic",
                 job.func,
                 job_id=f"periodic-{job.name}-{slot}",
                 unique=True,
@@ -84,6 +87,22 @@ def enqueue_due(connection: redis.Redis, settings: object, now: float | None = N
             continue
         enqueued.append(job.name)
     return enqueued
+
+
+def run_periodic(func: str) -> Any:
+    """Run one periodic job. A transient failure (the database or Redis away, a provider
+    timing out) is logged and passed over: the next slot runs the job again, so it is no
+    dead letter for an operator. Any other failure fails the job as usual."""
+    from dispatcher.failures import is_transient, reason_of
+
+    module, _, name = func.rpartition(".")
+    try:
+        return getattr(importlib.import_module(module), name)()
+    except Exception as exc:
+        if not is_transient(exc):
+            raise
+        log.warning("periodic %s passed over this time: %s", name, reason_of(exc))
+        return {"passed_over": reason_of(exc)}
 
 
 def run_scheduler(connection: redis.Redis, settings: object, tick: float = 1.0) -> None:

@@ -19,7 +19,7 @@ from dispatcher import dead_letters
 from dispatcher import runtime as runtime_module
 from dispatcher.failures import is_transient, reason_of
 from dispatcher.inbox import shard_keys, shard_of, waiting_records
-from dispatcher.queues import INTAKE, job_id, queue
+from dispatcher.queues import INTAKE, MAINTENANCE, job_id, queue
 from dispatcher.runtime import Runtime
 from dispatcher.submit import DRAIN_RETRY, STORE_RETRY, submit
 from gateway.cli import main
@@ -206,3 +206,34 @@ def test_status_without_redis_still_shows_the_spool_and_fails(runtime, cli, monk
     assert result.exit_code == 1
     assert "Redis" in result.output and "not answering" in result.output
     assert "Spool" in result.output
+
+
+def test_a_periodic_job_meeting_an_outage_is_passed_over_not_a_dead_letter(runtime, work):
+    from dispatcher import schedule
+
+    broken = Runtime(runtime.settings.replace(database_url="sqlite:////nonexistent/gone/x.db"))
+    broken.__dict__["redis"] = runtime.redis
+    runtime_module.install(broken)
+    try:
+        assert "outbox-sweep" in schedule.enqueue_due(runtime.redis, runtime.settings)
+        work()
+    finally:
+        broken.__dict__.pop("redis")
+        runtime_module.install(runtime)
+    assert FailedJobRegistry(MAINTENANCE, connection=runtime.redis).count == 0
+    finished = queue(MAINTENANCE, runtime.redis).finished_job_registry.get_job_ids()
+    (sweep,) = [job_id for job_id in finished if job_id.startswith("periodic-outbox-sweep-")]
+    result = Job.fetch(sweep, connection=runtime.redis, serializer=JSONSerializer).latest_result()
+    assert "unable to open database file" in result.return_value["passed_over"]
+
+
+def test_a_periodic_job_with_a_bug_is_a_dead_letter(runtime, work, monkeypatch):
+    from dispatcher import outbox, schedule
+
+    def broken_sweep():
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(outbox, "sweep_outbox", broken_sweep)
+    assert "outbox-sweep" in schedule.enqueue_due(runtime.redis, runtime.settings)
+    work()
+    assert FailedJobRegistry(MAINTENANCE, connection=runtime.redis).count == 1
