@@ -32,6 +32,17 @@ DUPLICATE_WINDOW = timedelta(days=7)
 MAX_CANDIDATES = 50  # the newest cases compared; a district sees far fewer in a week and place
 
 
+# What a case's gist is made of, and what ranks two equally close cases.
+_GIST_COLUMNS = (
+    Complaint.id,
+    Complaint.description,
+    Complaint.category,
+    Complaint.kecamatan_code,
+    Complaint.desa_code,
+    Complaint.received_at,
+)
+
+
 @dataclass(frozen=True)
 class Match:
     complaint: Complaint
@@ -99,8 +110,10 @@ def suggest_master(
     """
     if not complaint.category or not complaint.kecamatan_code:
         return None
+    # Columns, not cases: up to MAX_CANDIDATES rows are compared for every new case in a
+    # busy place, and only the best one is loaded as a case.
     query = (
-        select(Complaint)
+        select(*_GIST_COLUMNS)
         .where(
             Complaint.category == complaint.category,
             Complaint.kecamatan_code == complaint.kecamatan_code,
@@ -119,9 +132,15 @@ def suggest_master(
     # A pair an operator already decided is not suggested again.
     decided = select(DuplicateLink.master_id).where(DuplicateLink.complaint_id == complaint.id)
     query = query.where(Complaint.id.not_in(decided))
-    match = _best(_gist(complaint), list(session.scalars(query)), DUPLICATE_THRESHOLD)
-    if match is None:
+    gist = _gist(complaint)
+    scored = []  # (score, received_at, id): the closest; between equals, the newest
+    for row in session.execute(query):
+        other = _gist_of(row.description, row.category, row.kecamatan_code, row.desa_code)
+        scored.append((similarity(gist, other), row.received_at, row.id))
+    best = max((s for s in scored if s[0] >= DUPLICATE_THRESHOLD), default=None)
+    if best is None:
         return None
+    match = Match(session.get(Complaint, best[2]), best[0])
     shown = format_tracking_id(match.complaint.tracking_id)
     note = f"Mungkin sama dengan aduan {shown} (kemiripan {match.score:.2f})."
     suggest_duplicate(session, complaint, match.complaint, match.score, now=now, note=note)

@@ -14,9 +14,10 @@ and a transaction per message costs a commit; under a flood both are the ceiling
   taken list after the commit. A drainer that dies leaves the taken list behind; the next one
   stores it first (storing is idempotent, so nothing doubles). When the shard is empty, the
   flag and the lock go in one script, so a record pushed a moment later raises the flag anew.
-- ``sweep`` (a periodic job) raises the flag and enqueues a drain job for every shard that
-  holds records with nobody on it: after a web process died between its push and its
-  enqueue, or a drainer died and its flag lapsed.
+- The flag names the shard's drain job. ``shards_unattended`` finds shards that hold records
+  while their flag is down or names a job that is gone or over (a web process died between
+  its push and its enqueue; a drain job gave up); every worker's maintenance enqueues a
+  drain job for them (dispatcher/drain.py ``sweep_inbox``).
 """
 
 from __future__ import annotations

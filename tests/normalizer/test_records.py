@@ -66,3 +66,13 @@ def test_malformed_records_are_refused_with_a_reason(label, mutate, message):
 def test_not_json_is_malformed():
     with pytest.raises(MalformedRecord, match="not JSON"):
         ComplaintRecord.from_json("{nope")
+
+
+def test_the_dict_form_shares_nothing_mutable_with_the_record():
+    record = make_record(raw={"Body": "jalan rusak", "MediaUrl": ["a", "b"], "x": {"y": 1}})
+    data = record.to_dict()
+    data["raw"]["Body"] = "changed"
+    data["raw"]["MediaUrl"].append("c")
+    data["raw"]["x"]["y"] = 2
+    assert record.raw == {"Body": "jalan rusak", "MediaUrl": ["a", "b"], "x": {"y": 1}}
+    assert ComplaintRecord.from_dict(record.to_dict()) == record
