@@ -613,7 +613,7 @@ class Bench:
                 "burst backlog seen on /metrics",
                 peak,
                 None,
-                "jobs",
+                "records",
                 "> 0",
                 passed=peak > 0,
                 note="peak satupintu_queue_depth{queue=intake}",
