@@ -1,10 +1,11 @@
 """What is waiting and where: per-queue depth and age, rq's registries, workers and the spool.
 
 ``backlog_snapshot(runtime)`` is what operators read (`satupintu status`, /readyz, /metrics,
-the console's intake monitor). It reads counters only (a few Redis round trips, no job
-payloads, nothing from the case store) and never changes anything: rq's registry cleanup is
-the workers' job. When Redis does not answer, the snapshot still carries the spool, which is
-where acknowledged messages wait then, and says why Redis is missing.
+the console's intake monitor). It reads counters (a few Redis round trips; of the payloads
+only the oldest record of each inbox shard, for its age; nothing from the case store) and
+never changes anything: rq's registry cleanup is the workers' job. When Redis does not
+answer, the snapshot still carries the spool, which is where acknowledged messages wait
+then, and says why Redis is missing.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class QueueBacklog:
     """One rq queue: jobs waiting to run, running, and waiting for something else."""
 
     name: str
-    queued: int  # waiting for a worker (intake: records in the inbox, plus its jobs)
+    queued: int  # waiting for a worker (intake: records in the inbox, plus store jobs)
     oldest_age_seconds: float | None  # how long the job at the head has waited
     started: int  # running now (or abandoned by a dead worker, until recovered)
     scheduled: int  # waiting for a retry after a transient failure
