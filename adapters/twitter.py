@@ -188,17 +188,14 @@ def _tweet_v2(
     referenced = [includes["tweets"].get(_tweet_id(r.get("id")) or "") for r in references]
     conversation = _tweet_id(tweet.get("conversation_id"))
     note = _field(tweet, "note_tweet", dict)
-    return InboundMessage(
-        channel=Channel.TWITTER,
-        provider=NAME,
-        external_id=tweet_id,
-        sender=twitter_urn(author_id),
-        recipient=twitter_urn(own_user_id),
+    return _tweet_message(
+        tweet_id,
+        author_id,
+        own_user_id,
         sender_name=_display_name(author.get("name"), author.get("username")),
-        text=_text(note.get("text") or tweet.get("text")),
+        text=note.get("text") or tweet.get("text"),
         received_at=_when(tweet.get("created_at")),
-        media=tuple(m for m in media if m is not None),
-        reply_to=tweet_id,
+        media=media,
         thread_ids=_thread(replied_to, conversation, tweet_id),
         raw={
             "api": "2",
@@ -207,6 +204,35 @@ def _tweet_v2(
             "media": media_objects,
             "referenced_tweets": [t for t in referenced if t is not None],
         },
+    )
+
+
+def _tweet_message(
+    tweet_id: str,
+    author_id: str,
+    own_user_id: str,
+    *,
+    sender_name: str,
+    text: Any,
+    received_at: datetime,
+    media: list[Media | None],
+    thread_ids: tuple[str, ...],
+    raw: dict[str, Any],
+) -> InboundMessage:
+    """A mention as a message, whichever API version's shape it came in; answered in thread."""
+    return InboundMessage(
+        channel=Channel.TWITTER,
+        provider=NAME,
+        external_id=tweet_id,
+        sender=twitter_urn(author_id),
+        recipient=twitter_urn(own_user_id),
+        sender_name=sender_name,
+        text=_text(text),
+        received_at=received_at,
+        media=tuple(m for m in media if m is not None),
+        reply_to=tweet_id,
+        thread_ids=thread_ids,
+        raw=raw,
     )
 
 
@@ -275,17 +301,14 @@ def _tweet_v1(
     )
     media = [_media(m.get("media_url_https")) for m in _dicts(entities.get("media"))]
     replied_to = _tweet_id(tweet.get("in_reply_to_status_id_str"))
-    return InboundMessage(
-        channel=Channel.TWITTER,
-        provider=NAME,
-        external_id=tweet_id,
-        sender=twitter_urn(author_id),
-        recipient=twitter_urn(own_user_id),
+    return _tweet_message(
+        tweet_id,
+        author_id,
+        own_user_id,
         sender_name=_display_name(user.get("name"), user.get("screen_name")),
-        text=_text(text),
+        text=text,
         received_at=_when(tweet.get("created_at"), "%a %b %d %H:%M:%S %z %Y"),
-        media=tuple(m for m in media if m is not None),
-        reply_to=tweet_id,
+        media=media,
         thread_ids=_thread([replied_to], None, tweet_id),
         raw={"api": "1.1", "tweet": tweet, "user_has_blocked": user_has_blocked},
     )
