@@ -23,11 +23,12 @@ and a transaction per message costs a commit; under a flood both are the ceiling
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -141,12 +142,15 @@ class Pushed:
     NEEDS_DRAINER = 2
 
 
-def _script(connection: redis.Redis, source: str):
-    """The registered script (EVALSHA after the first call), cached on the client."""
-    scripts = connection.__dict__.setdefault("_satupintu_scripts", {})
-    if source not in scripts:
-        scripts[source] = connection.register_script(source)
-    return scripts[source]
+_SCRIPTS: dict[str, Any] = {}  # source -> redis-py Script (it knows its SHA)
+
+
+def _script(connection: redis.Redis, source: str) -> Callable[..., Any]:
+    """The script, run on ``connection`` by EVALSHA (loaded again if Redis restarted)."""
+    script = _SCRIPTS.get(source)
+    if script is None:
+        script = _SCRIPTS[source] = connection.register_script(source)
+    return functools.partial(script, client=connection)
 
 
 def push(
