@@ -1,15 +1,15 @@
 """Operators' access to the console: log in, log out, change the password, and who may see what.
 
 Flask-Login keeps the operator id in the signed session cookie; the account is read again on
-every console request, so disabling an operator or changing their password ends their other
-sessions at once (the session id carries a digest of the password hash). Failed logins are
-counted in Redis per username and per client address; past the limit further tries are refused
-without checking the password. Sessions end after ``console_session_hours``.
+every console request. The session id also carries the operator's session epoch (a column),
+which logout, a password change and disabling bump: a cookie saved before any of them no longer
+opens the console, on any web process and after restarts. Login attempts are counted in Redis
+per username and per client address *before* the password is checked (one atomic script), so
+parallel guesses cannot slip past the limit. Sessions end after ``console_session_hours``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -57,7 +57,7 @@ class OperatorUser:
     unit_code: str | None
     unit_name: str
     must_change_password: bool
-    password_digest: str
+    session_epoch: int
 
     is_authenticated = True
     is_active = True
@@ -73,14 +73,10 @@ class OperatorUser:
         return f"operator:{self.username}"
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.password_digest}"
+        return f"{self.id}:{self.session_epoch}"
 
     def can_see(self, owner_unit: str) -> bool:
         return self.is_coordinator or owner_unit == self.unit_code
-
-
-def _digest(password_hash: str) -> str:
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:20]
 
 
 def _user(operator: Operator, unit: Unit | None) -> OperatorUser:
@@ -92,18 +88,18 @@ def _user(operator: Operator, unit: Unit | None) -> OperatorUser:
         unit_code=operator.unit_code,
         unit_name=(unit.name if unit else "") if operator.unit_code else "",
         must_change_password=operator.must_change_password,
-        password_digest=_digest(operator.password_hash),
+        session_epoch=operator.session_epoch or 0,
     )
 
 
 @login_manager.user_loader
 def load_operator(user_id: str) -> OperatorUser | None:
-    number, _, digest = user_id.partition(":")
-    if not number.isdigit():
+    number, _, epoch = user_id.partition(":")
+    if not number.isdigit() or not epoch.isdigit():
         return None
     with runtime().sessions() as db:
         operator = db.get(Operator, int(number))
-        if operator is None or not operator.active or _digest(operator.password_hash) != digest:
+        if operator is None or not operator.active or operator.session_epoch != int(epoch):
             return None
         unit = db.get(Unit, operator.unit_code) if operator.unit_code else None
         return _user(operator, unit)
@@ -286,6 +282,12 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        # Server side too: the cookie alone (or a copy of it) must not open the console again.
+        with runtime().sessions.begin() as db:
+            account = db.get(Operator, operator().id)
+            if account is not None:
+                accounts.end_sessions(account)
     _end_session()
     flash(t("console.logout.done"), "info")
     return redirect(url_for("console.auth.login"))
@@ -322,7 +324,7 @@ def password():
                 user = _user(account, unit)
     if error is not None:
         return render_template("console/password.html", error=error), 422
-    # The session id carries the password digest: log in again under the new one.
+    # set_password ended every session of this operator: renew this one under the new epoch.
     login_user(user)
     flash(t("console.password.changed"), "info")
     return redirect(url_for("console.home"))

@@ -214,3 +214,73 @@ def test_unit_operators_land_on_their_cases_and_never_see_coordinator_pages(clie
     home = client.get("/console/")
     assert home.status_code == 302 and home.headers["Location"].endswith("/console/cases")
     assert client.get("/console/monitor/panel").status_code == 404
+
+
+# --- issue 13: a saved session cookie ends with the session ---------------------------
+
+
+def _cookie(client) -> str:
+    return client.get_cookie("session").value
+
+
+def _replay(app, cookie: str):
+    """A fresh browser holding a cookie captured earlier (same address and user agent)."""
+    thief = app.test_client()
+    thief.set_cookie("session", cookie)
+    return thief
+
+
+def test_a_cookie_saved_before_logout_no_longer_opens_the_console(client, app, staff):
+    login(client, "koord")
+    assert client.get("/console/cases").status_code == 200
+    saved = _cookie(client)
+    assert _replay(app, saved).get("/console/cases").status_code == 200  # the replay works
+    client.post("/console/logout", data={"csrf_token": csrf(client, "/console/cases")})
+    replay = _replay(app, saved)
+    response = replay.get("/console/cases")
+    assert response.status_code == 302 and "/console/login" in response.headers["Location"]
+    fragment = replay.get("/console/monitor/panel", headers={"X-Requested-With": "fetch"})
+    assert fragment.status_code == 401
+
+
+def test_logging_in_again_after_logout_works(client, staff):
+    login(client, "koord")
+    client.post("/console/logout", data={"csrf_token": csrf(client, "/console/cases")})
+    assert login(client, "koord").status_code == 302
+    assert client.get("/console/cases").status_code == 200
+
+
+def test_a_cookie_saved_before_a_password_change_is_dead_after_it(client, app, staff):
+    login(client, "koord")
+    saved = _cookie(client)
+    token = csrf(client, "/console/password")
+    new = "ganti-sandi-sekarang"
+    form = {"csrf_token": token, "current": PASSWORD, "new": new, "confirm": new}
+    assert client.post("/console/password", data=form).status_code == 302
+    assert client.get("/console/cases").status_code == 200  # the current session is renewed
+    assert _replay(app, saved).get("/console/cases").status_code == 302
+
+
+def test_disabling_and_enabling_again_does_not_revive_old_cookies(client, app, runtime, staff):
+    login(client, "camat-lt")
+    saved = _cookie(client)
+    with runtime.sessions.begin() as db:
+        accounts.set_active(db, "camat-lt", False)
+    with runtime.sessions.begin() as db:
+        accounts.set_active(db, "camat-lt", True)
+    assert _replay(app, saved).get("/console/cases").status_code == 302
+    assert login(app.test_client(), "camat-lt").status_code == 302
+
+
+def test_the_cli_disable_ends_sessions_for_good(client, app, staff, cli_settings):
+    from click.testing import CliRunner
+
+    from gateway.cli import main
+
+    login(client, "camat-lt")
+    saved = _cookie(client)
+    runner = CliRunner()
+    assert runner.invoke(main, ["operator", "disable", "camat-lt"]).exit_code == 0
+    assert client.get("/console/cases").status_code == 302
+    assert runner.invoke(main, ["operator", "enable", "camat-lt"]).exit_code == 0
+    assert _replay(app, saved).get("/console/cases").status_code == 302
