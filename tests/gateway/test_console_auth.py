@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
+from argon2 import PasswordHasher
 from console_support import (  # noqa: F401 (fast_hashing is a fixture)
     OTHER_UNIT,
     PASSWORD,
@@ -284,3 +288,53 @@ def test_the_cli_disable_ends_sessions_for_good(client, app, staff, cli_settings
     assert client.get("/console/cases").status_code == 302
     assert runner.invoke(main, ["operator", "enable", "camat-lt"]).exit_code == 0
     assert _replay(app, saved).get("/console/cases").status_code == 302
+
+
+class CountingHasher(PasswordHasher):
+    """argon2 at its real cost, counting how many passwords it really checked."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.checks = 0
+        self._lock = threading.Lock()
+
+    def verify(self, hash, password) -> bool:
+        with self._lock:
+            self.checks += 1
+        return super().verify(hash, password)
+
+
+def test_parallel_wrong_passwords_get_no_more_checks_than_the_limit(
+    app, runtime, staff, monkeypatch
+):
+    hasher = CountingHasher()
+    monkeypatch.setattr(accounts, "_hasher", hasher)
+    limit, tries = runtime.settings.console_login_max_failures, 20
+    clients = [app.test_client() for _ in range(tries)]
+    tokens = [csrf(client) for client in clients]
+    start = threading.Barrier(tries)
+
+    def attempt(n: int) -> int:
+        form = {"csrf_token": tokens[n], "username": "koord", "password": "salah-salah-salah"}
+        start.wait()
+        return clients[n].post("/console/login", data=form).status_code
+
+    with ThreadPoolExecutor(max_workers=tries) as pool:
+        statuses = list(pool.map(attempt, range(tries)))
+    assert hasher.checks <= limit
+    assert statuses.count(401) == hasher.checks
+    assert statuses.count(429) == tries - hasher.checks
+    # The window is spent: even the right password is refused now, without a check.
+    checks = hasher.checks
+    assert login(app.test_client(), "koord").status_code == 429
+    assert hasher.checks == checks
+
+
+def test_a_successful_login_gives_its_attempt_back(client, runtime, staff):
+    limit = runtime.settings.console_login_max_failures
+    for _ in range(limit + 2):
+        assert login(client, "koord").status_code == 302
+        client.post("/console/logout", data={"csrf_token": csrf(client, "/console/cases")})
+    for _ in range(limit):
+        assert login(client, "koord", "salah-salah-salah").status_code == 401
+    assert login(client, "koord").status_code == 429
