@@ -291,6 +291,9 @@ class Operator(Base):
     unit_code: Mapped[str | None] = mapped_column(ForeignKey("units.code"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Part of every session id: bumped on logout, password change and disable, so a cookie
+    # saved before any of them no longer opens the console (on any web process, after restarts).
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[created]
     last_login_at: Mapped[when]
 

@@ -69,6 +69,7 @@ CONSOLE_STRINGS: dict[str, dict[str, str]] = {
         "console.monitor.no_quarantine": "Tidak ada pesan yang ditahan.",
         "console.monitor.release": "Loloskan",
         "console.monitor.reject": "Tolak",
+        "console.monitor.reject_confirm": "Tolak pesan ini? Pesan tidak akan menjadi laporan.",
         "console.monitor.channels": "Kanal",
         "console.monitor.channel": "Kanal",
         "console.monitor.on": "aktif",
@@ -149,6 +150,11 @@ CONSOLE_STRINGS: dict[str, dict[str, str]] = {
         "console.action.resolve": "Selesaikan dengan tanggapan",
         "console.action.reject": "Tolak",
         "console.action.archive": "Arsipkan",
+        "console.action.reject_confirm": "Tolak laporan ini? Pelapor akan diberi tahu alasannya.",
+        "console.action.archive_confirm": "Arsipkan laporan ini? Pelapor akan diberi tahu.",
+        "console.action.bounce_confirm": (
+            "Kembalikan laporan ini ke koordinator sebagai bukan wewenang unit ini?"
+        ),
         "console.action.close": "Tutup",
         "console.action.reopen": "Buka kembali",
         "console.action.mark_duplicate": "Gabungkan ke laporan induk",
@@ -249,6 +255,7 @@ CONSOLE_STRINGS: dict[str, dict[str, str]] = {
         "console.monitor.no_quarantine": "No messages held back.",
         "console.monitor.release": "Release",
         "console.monitor.reject": "Reject",
+        "console.monitor.reject_confirm": "Reject this message? It will not become a case.",
         "console.monitor.channels": "Channels",
         "console.monitor.channel": "Channel",
         "console.monitor.on": "on",
@@ -329,6 +336,11 @@ CONSOLE_STRINGS: dict[str, dict[str, str]] = {
         "console.action.resolve": "Resolve with a response",
         "console.action.reject": "Reject",
         "console.action.archive": "Archive",
+        "console.action.reject_confirm": "Reject this case? The citizen will be told the reason.",
+        "console.action.archive_confirm": "Archive this case? The citizen will be told.",
+        "console.action.bounce_confirm": (
+            "Send this case back to the coordinator as outside this unit's authority?"
+        ),
         "console.action.close": "Close",
         "console.action.reopen": "Reopen",
         "console.action.mark_duplicate": "Merge into a master case",
