@@ -209,8 +209,10 @@ class StatusEvent(Base):
     to_unit: Mapped[str | None] = mapped_column(String(64))
     actor: Mapped[str] = mapped_column(String(100), default="system")
     reason: Mapped[str | None] = mapped_column(String(64))
-    note: Mapped[str] = mapped_column(Text, default="")
-    public: Mapped[bool] = mapped_column(Boolean, default=True)
+    note: Mapped[str] = mapped_column(Text, default="")  # internal: operators only, never sent
+    # What the citizen reads: sent on their channel, on the tracking page only with the code.
+    message_to_reporter: Mapped[str] = mapped_column(Text, default="", server_default="")
+    public: Mapped[bool] = mapped_column(Boolean, default=True)  # a step on the public timeline
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[created]
 

@@ -1,7 +1,8 @@
 """JSON API ``/api/v1`` for the mobile app and partner systems; errors as problem+json.
 
 Citizens: ``POST /complaints`` (Idempotency-Key required), ``GET /complaints/<id>`` (public
-status), ``POST /complaints/<id>/messages`` (follow-up, proved by the citizen secret).
+status; with a ``Citizen-Secret`` header also the messages to the reporter),
+``POST /complaints/<id>/messages`` (follow-up, proved by the citizen secret).
 Partners, with ``Authorization: Bearer <key>``: ``GET /cases``, ``GET /cases/<id>`` and
 ``POST /cases/<id>/actions`` for the cases their unit owns. The OpenAPI document is
 ``/api/v1/openapi.json`` (gateway/api_spec.py); a test keeps the two in step.
@@ -22,7 +23,7 @@ from casestore import api_keys
 from casestore.lifecycle import OPEN_STATUSES, Action, Status, TransitionError, apply_action
 from casestore.models import Complaint, StatusEvent, utcnow
 from casestore.public_api import citizen_proof, unit_case, unit_cases
-from casestore.queries import PublicCase, public_case
+from casestore.queries import PublicCase, public_case, reporter_messages
 from dispatcher.jobs import enqueue_notifications
 from dispatcher.notifications import queue_status_notification
 from gateway.api_spec import spec
@@ -34,7 +35,7 @@ from gateway.submission import (
     secret_guessing_blocked,
     within_limit,
 )
-from normalizer.citizen_secret import secret_hash_matches
+from normalizer.citizen_secret import hash_citizen_secret, secret_hash_matches
 from normalizer.replies import render_reply
 from normalizer.tracking import format_tracking_id, normalize_tracking_id
 
@@ -239,7 +240,8 @@ def _labels(status: str) -> dict[str, str]:
 
 
 def public_status(case: PublicCase) -> dict[str, Any]:
-    """What the tracking page shows, as JSON: no names, contacts or message bodies."""
+    """What the tracking page shows, as JSON: status, unit, dates and category; no names,
+    contacts, message bodies or operators' words."""
     return {
         "tracking_id": case.tracking_id,
         "tracking_id_display": format_tracking_id(case.tracking_id),
@@ -250,10 +252,7 @@ def public_status(case: PublicCase) -> dict[str, Any]:
         "category": case.category,
         "kecamatan_code": case.kecamatan_code,
         "received_at": _iso(case.received_at),
-        "events": [
-            {"at": _iso(e.at), "kind": e.kind, "status": e.status, "note": e.note}
-            for e in case.events
-        ],
+        "events": [{"at": _iso(e.at), "kind": e.kind, "status": e.status} for e in case.events],
     }
 
 
@@ -311,13 +310,29 @@ def create_complaint():
 @bp.get("/complaints/<tracking_id>")
 def complaint_status(tracking_id: str):
     canonical = _tracking_id(tracking_id)
+    presented = request.headers.get("Citizen-Secret")
     with runtime().sessions() as session:
         case = public_case(session, canonical)
-    if case is None:
-        raise Problem(
-            404, "Not Found", "No complaint has this tracking id (a new one may take a moment)."
-        )
-    return public_status(case)
+        if case is None:
+            raise Problem(
+                404, "Not Found", "No complaint has this tracking id (a new one may take a moment)."
+            )
+        if presented is None:
+            return public_status(case)
+        if secret_guessing_blocked():
+            raise _too_many()
+        proof = citizen_proof(session, canonical)
+        if proof is None or not secret_hash_matches(
+            hash_citizen_secret(presented), proof.secret_hash
+        ):
+            count_secret_failure()
+            raise Problem(403, "Forbidden", "The citizen secret does not match this complaint.")
+        messages = reporter_messages(session, canonical)
+    body = public_status(case)
+    body["messages_to_reporter"] = [
+        {"at": _iso(m.at), "kind": m.kind, "status": m.status, "text": m.text} for m in messages
+    ]
+    return body
 
 
 @bp.post("/complaints/<tracking_id>/messages")
@@ -391,7 +406,8 @@ def partner_case(complaint: Complaint, *, events: list[StatusEvent] | None = Non
                 "to_unit": e.to_unit,
                 "actor": e.actor,
                 "reason": e.reason,
-                "note": e.note,
+                "note": e.note,  # internal: the owning unit's own system reads it
+                "message_to_reporter": e.message_to_reporter,
                 "public": e.public,
             }
             for e in events
@@ -477,7 +493,7 @@ def _action_request(partner: api_keys.Partner, body: Any) -> dict[str, Any]:
     errors = []
     if not isinstance(body, dict):
         raise _invalid(api_adapter.InvalidRequest([api_adapter.field_error("", "not_an_object")]))
-    for name in sorted(set(body) - {"action", "note", "reason", "unit"}):
+    for name in sorted(set(body) - {"action", "note", "message_to_reporter", "reason", "unit"}):
         errors.append(api_adapter.field_error(name, "unexpected"))
     coordinator = partner.unit_code == runtime().coordinator
     allowed = COORDINATOR_ACTIONS if coordinator else UNIT_ACTIONS
@@ -486,7 +502,12 @@ def _action_request(partner: api_keys.Partner, body: Any) -> dict[str, Any]:
         errors.append(api_adapter.field_error("action", "required"))
     elif action not in {a.value for a in allowed}:
         errors.append(api_adapter.field_error("action", "unknown"))
-    for name, limit in (("note", 5000), ("reason", 64), ("unit", 64)):
+    for name, limit in (
+        ("note", 5000),
+        ("message_to_reporter", 5000),
+        ("reason", 64),
+        ("unit", 64),
+    ):
         value = body.get(name)
         if value is not None and not isinstance(value, str):
             errors.append(api_adapter.field_error(name, "not_text"))
@@ -515,6 +536,7 @@ def act_on_case(tracking_id: str):
                 actor=f"api:{partner.name}"[:100],
                 now=utcnow(),
                 note=body.get("note") or "",
+                message_to_reporter=body.get("message_to_reporter") or "",
                 reason=body.get("reason"),
                 unit=body.get("unit"),
                 tz=rt.settings.timezone,

@@ -135,16 +135,33 @@ def _schemas() -> dict[str, Any]:
                 "kecamatan_code": _nullable("string"),
                 "received_at": time,
                 "events": {"type": "array", "items": _ref("PublicEvent")},
+                "messages_to_reporter": {
+                    "type": "array",
+                    "items": _ref("ReporterMessage"),
+                    "description": "Only with a matching Citizen-Secret header, and only for "
+                    "web and API complaints: what operators wrote to the reporter.",
+                },
             },
         },
         "PublicEvent": {
             "type": "object",
+            "additionalProperties": False,
             "required": ["at", "kind"],
+            "description": "A step of the case: no text (operators' notes are internal).",
             "properties": {
                 "at": time,
                 "kind": {"type": "string"},
                 "status": _nullable("string", enum=[*statuses, None]),
-                "note": {"type": "string"},
+            },
+        },
+        "ReporterMessage": {
+            "type": "object",
+            "required": ["at", "kind", "text"],
+            "properties": {
+                "at": time,
+                "kind": {"type": "string"},
+                "status": _nullable("string", enum=[*statuses, None]),
+                "text": {"type": "string"},
             },
         },
         "NewMessage": {
@@ -203,7 +220,11 @@ def _schemas() -> dict[str, Any]:
                 "to_unit": _nullable("string"),
                 "actor": {"type": "string"},
                 "reason": _nullable("string"),
-                "note": {"type": "string"},
+                "note": {"type": "string", "description": "Internal; never sent or public."},
+                "message_to_reporter": {
+                    "type": "string",
+                    "description": "What the citizen was sent (empty: nothing).",
+                },
                 "public": {"type": "boolean"},
             },
         },
@@ -240,7 +261,18 @@ def _schemas() -> dict[str, Any]:
                     "description": "A unit's key: start, resolve, bounce, reply. The "
                     "coordinator's key also: verify, dispatch, reject, archive.",
                 },
-                "note": {"type": "string", "maxLength": 5000},
+                "note": {
+                    "type": "string",
+                    "maxLength": 5000,
+                    "description": "Internal note: never sent to the citizen, never public.",
+                },
+                "message_to_reporter": {
+                    "type": "string",
+                    "maxLength": 5000,
+                    "description": "Sent to the citizen on their channel (required for reply "
+                    "and resolve; refused for bounce). No personal data: a web citizen reads "
+                    "it on the tracking page with their secret code.",
+                },
                 "reason": {"type": "string", "maxLength": 64},
                 "unit": {"type": "string", "maxLength": 64},
             },
@@ -329,10 +361,20 @@ def _paths() -> dict[str, Any]:
             "parameters": [tracking],
             "get": {
                 "operationId": "getComplaintStatus",
-                "summary": "Public status of a complaint (no personal data)",
+                "summary": "Public status of a complaint (no personal data, no operator text)",
+                "parameters": [
+                    {
+                        "name": "Citizen-Secret",
+                        "in": "header",
+                        "schema": {"type": "string", "maxLength": 64},
+                        "description": "The citizen secret: adds messages_to_reporter.",
+                    }
+                ],
                 "responses": {
                     "200": _json("The status and public timeline", "PublicStatus"),
+                    "403": _problem("The citizen secret does not match"),
                     "404": _problem("Unknown tracking id (or not stored yet)"),
+                    "429": TOO_MANY,
                 },
             },
         },

@@ -147,7 +147,7 @@ CONSOLE_STRINGS: dict[str, dict[str, str]] = {
         "console.action.dispatch": "Disposisi ke unit",
         "console.action.bounce": "Kembalikan: bukan wewenang",
         "console.action.start": "Mulai tindak lanjut",
-        "console.action.resolve": "Selesaikan dengan tanggapan",
+        "console.action.resolve": "Selesaikan dengan pesan untuk pelapor",
         "console.action.reject": "Tolak",
         "console.action.archive": "Arsipkan",
         "console.action.reject_confirm": "Tolak laporan ini? Pelapor akan diberi tahu alasannya.",
@@ -160,11 +160,24 @@ CONSOLE_STRINGS: dict[str, dict[str, str]] = {
         "console.action.mark_duplicate": "Gabungkan ke laporan induk",
         "console.action.unlink_duplicate": "Lepaskan dari laporan induk",
         "console.action.set_privacy": "Ubah kerahasiaan",
-        "console.action.reply": "Balas pelapor",
+        "console.action.reply": "Kirim pesan ke pelapor",
         "console.action.confirm_duplicate": "Ya, gabungkan",
         "console.action.reject_duplicate": "Bukan duplikat",
-        "console.action.response": "Tanggapan untuk pelapor",
-        "console.action.message": "Pesan untuk pelapor",
+        "console.action.message_to_reporter": (
+            "Pesan untuk pelapor (dikirim ke pelapor; jangan tulis data pribadi)"
+        ),
+        "console.action.message_to_reporter.help": (
+            "Dikirim lewat kanal pelapor (SMS, WhatsApp, X); pelapor web membacanya di halaman "
+            "lacak dengan kode rahasianya. Jangan tulis nama, nomor HP atau alamat siapa pun."
+        ),
+        "console.case.note": "Catatan internal",
+        "console.case.message": "Pesan untuk pelapor",
+        "console.policy": (
+            "Catatan petugas bersifat internal: tidak pernah dikirim ke pelapor dan tidak "
+            'pernah tampil di publik. Yang dibaca pelapor hanya "Pesan untuk pelapor". '
+            "Halaman publik (lacak tanpa kode rahasia, API, Open311) hanya menampilkan status, "
+            "unit, tanggal dan kategori."
+        ),
         "console.action.master": "Nomor laporan induk",
         "console.action.too_long": "Isian paling banyak {chars} karakter.",
         "console.action.no_master": "Laporan induk tidak ditemukan.",
@@ -181,7 +194,9 @@ CONSOLE_STRINGS: dict[str, dict[str, str]] = {
         "console.event.escalated": "Lewat batas waktu: diteruskan ke koordinator",
         "console.action.done": "Tindakan dicatat.",
         "console.action.failed": "Tindakan tidak dapat dilakukan: {reason}",
-        "console.action.note": "Catatan (opsional)",
+        "console.action.note": (
+            "Catatan internal (tidak dikirim ke pelapor dan tidak tampil di publik)"
+        ),
         "console.action.reason": "Alasan",
         "console.action.required": "Wajib diisi.",
         "console.action.gone": "Laporan ini sekarang di luar wewenang unit Anda.",
@@ -333,7 +348,7 @@ CONSOLE_STRINGS: dict[str, dict[str, str]] = {
         "console.action.dispatch": "Dispatch to a unit",
         "console.action.bounce": "Bounce: not our authority",
         "console.action.start": "Start follow-up",
-        "console.action.resolve": "Resolve with a response",
+        "console.action.resolve": "Resolve with a message to the reporter",
         "console.action.reject": "Reject",
         "console.action.archive": "Archive",
         "console.action.reject_confirm": "Reject this case? The citizen will be told the reason.",
@@ -346,11 +361,24 @@ CONSOLE_STRINGS: dict[str, dict[str, str]] = {
         "console.action.mark_duplicate": "Merge into a master case",
         "console.action.unlink_duplicate": "Unlink from the master case",
         "console.action.set_privacy": "Change privacy",
-        "console.action.reply": "Reply to the citizen",
+        "console.action.reply": "Message the reporter",
         "console.action.confirm_duplicate": "Yes, merge",
         "console.action.reject_duplicate": "Not a duplicate",
-        "console.action.response": "Response to the citizen",
-        "console.action.message": "Message to the citizen",
+        "console.action.message_to_reporter": (
+            "Message to the reporter (sent to the reporter; no personal data)"
+        ),
+        "console.action.message_to_reporter.help": (
+            "Sent on the reporter's channel (SMS, WhatsApp, X); a web reporter reads it on the "
+            "tracking page with their secret code. Never write anyone's name, phone or address."
+        ),
+        "console.case.note": "Internal note",
+        "console.case.message": "Message to the reporter",
+        "console.policy": (
+            "Officers' notes are internal: never sent to the reporter, never public. The "
+            'reporter reads only the "Message to the reporter". Public pages (tracking '
+            "without the secret code, the API, Open311) show only status, unit, dates and "
+            "category."
+        ),
         "console.action.master": "Master case number",
         "console.action.too_long": "At most {chars} characters.",
         "console.action.no_master": "Master case not found.",
@@ -367,7 +395,7 @@ CONSOLE_STRINGS: dict[str, dict[str, str]] = {
         "console.event.escalated": "Overdue: escalated to the coordinator",
         "console.action.done": "Action recorded.",
         "console.action.failed": "The action cannot be done: {reason}",
-        "console.action.note": "Note (optional)",
+        "console.action.note": "Internal note (not sent to the reporter, never public)",
         "console.action.reason": "Reason",
         "console.action.required": "Required.",
         "console.action.gone": "This case is now outside your unit.",

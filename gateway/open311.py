@@ -3,8 +3,9 @@
 Services are the configured categories plus ``lainnya`` (let officers sort it). A POST needs
 a partner key (``api_key``); its ``service_request_id`` is the tracking id, known at once
 because it derives from the request's key. GETs are public: confidential cases are never
-listed, and no GET carries a name, a contact, the description or an anonymous citizen's
-coordinates. Errors are arrays of {code, description} with 400, 403 or 404.
+listed, and no GET carries a name, a contact, the description, an operator's words or an
+anonymous citizen's coordinates: ``status_notes`` is a fixed phrase per status. Errors are
+arrays of {code, description} with 400, 403 or 404.
 """
 
 from __future__ import annotations
@@ -39,6 +40,19 @@ CLOSED_STATUSES = [s.value for s in Status if s not in OPEN_STATUSES]
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 # XML 1.0 forbids most control characters even escaped; they are dropped, never sent.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# ``status_notes``: one fixed phrase per status, never an operator's words (issue 13).
+STATUS_NOTES = {
+    Status.RECEIVED: "Laporan diterima, menunggu verifikasi.",
+    Status.VERIFIED: "Laporan sudah diverifikasi.",
+    Status.DISPATCHED: "Laporan diteruskan ke unit yang berwenang.",
+    Status.IN_PROGRESS: "Laporan sedang ditindaklanjuti.",
+    Status.RESOLVED: "Unit menyatakan laporan selesai; menunggu tanggapan pelapor.",
+    Status.CLOSED: "Laporan ditutup.",
+    Status.REJECTED: "Laporan tidak dapat ditindaklanjuti.",
+    Status.ARCHIVED: "Laporan diarsipkan.",
+    Status.BOUNCED: "Laporan dikembalikan ke koordinator untuk diteruskan ke unit lain.",
+    Status.DUPLICATE: "Laporan digabung dengan laporan lain tentang masalah yang sama.",
+}
 
 
 # --- answering in JSON or XML --------------------------------------------------------------
@@ -267,7 +281,7 @@ def service_request(row: PublicRequest) -> dict[str, Any]:
     return {
         "service_request_id": row.tracking_id,
         "status": "open" if row.status in OPEN_STATUSES else "closed",
-        "status_notes": row.status_note or None,
+        "status_notes": STATUS_NOTES.get(row.status),
         "service_name": category.name if category else "Lainnya",
         "service_code": category.code if category else OTHER_SERVICE,
         "description": None,

@@ -2,7 +2,9 @@
 
 The tracking page also takes the citizen's additional information and their answer to a
 resolution, proved by the secret code shown once on the thank-you page; both travel as
-follow-up records through submit() like everything else.
+follow-up records through submit() like everything else. Without the code it shows status,
+unit, dates and category only; with it (``POST /track/<id>/messages``) a web or API citizen
+also reads the messages operators wrote to them. Operators' notes are never shown.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from adapters import webform
 from adapters.attachments import AttachmentError, Upload, check_uploads
 from casestore.lifecycle import OPEN_STATUSES, Status
-from casestore.public_api import citizen_proof
-from casestore.queries import public_case
+from casestore.public_api import CitizenProof, citizen_proof
+from casestore.queries import public_case, reporter_messages
 from gateway import i18n
 from gateway.context import runtime
 from gateway.submission import (
@@ -25,7 +27,7 @@ from gateway.submission import (
     secret_guessing_blocked,
     within_limit,
 )
-from normalizer.citizen_secret import secret_hash_matches
+from normalizer.citizen_secret import hash_citizen_secret, secret_hash_matches
 from normalizer.tracking import format_tracking_id, normalize_tracking_id
 
 bp = Blueprint("public", __name__)
@@ -110,21 +112,37 @@ def track_lookup():
     return redirect(url_for("public.track", tracking_id=canonical))
 
 
-def _track_page(canonical: str, values: dict[str, str], errors: dict[str, str], status: int):
+def _track_page(
+    canonical: str,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status: int,
+    *,
+    proved: bool = False,
+):
+    """The tracking page; ``proved``: the secret code was just shown, so add the messages."""
     with runtime().sessions() as session:
         case = public_case(session, canonical)
         proof = citizen_proof(session, canonical)
+        messages = reporter_messages(session, canonical) if proved else None
     if case is None or proof is None:
         abort(404)
     values = dict(values)
     values.setdefault("submission_key", secrets.token_urlsafe(24))
+    category = intake_rules().categories.get(case.category or "")
+    english = i18n.language() == "en"
     page = render_template(
         "track.html",
         case=case,
+        category_name=(category.name_en if english and category.name_en else category.name)
+        if category
+        else None,
         shown=format_tracking_id(canonical),
         can_add=case.status in OPEN_STATUSES and proof.secret_hash is not None,
         can_answer=case.status == Status.RESOLVED,
         answer_until=proof.due_at if case.status == Status.RESOLVED else None,
+        can_read=proof.secret_hash is not None,
+        messages=messages,
         values=values,
         errors=errors,
     )
@@ -139,6 +157,33 @@ def track(tracking_id: str):
     if canonical != tracking_id:
         return redirect(url_for("public.track", tracking_id=canonical), 301)
     return _track_page(canonical, {}, {}, 200)
+
+
+@bp.post("/track/<tracking_id>/messages")
+def track_messages(tracking_id: str):
+    """The tracking page with the messages to the reporter, for the citizen holding the code."""
+    canonical = normalize_tracking_id(tracking_id)
+    if canonical is None or canonical != tracking_id:
+        abort(404)
+    if secret_guessing_blocked():
+        return _too_many()
+    _, matches = _prove(canonical, hash_citizen_secret(request.form.get("code", "")))
+    if not matches:
+        return _track_page(canonical, {}, {"read_code": i18n.t("track.code.wrong")}, 403)
+    return _track_page(canonical, {}, {}, 200, proved=True)
+
+
+def _prove(canonical: str, given_hash: str | None) -> tuple[CitizenProof, bool]:
+    """The case's proof (404 when the id is unknown) and whether the code matches it; a wrong
+    code counts towards the guessing block."""
+    with runtime().sessions() as session:
+        proof = citizen_proof(session, canonical)
+    if proof is None:
+        abort(404)
+    matches = secret_hash_matches(given_hash, proof.secret_hash)
+    if not matches:
+        count_secret_failure()
+    return proof, matches
 
 
 @bp.post("/track/<tracking_id>")
@@ -160,12 +205,8 @@ def track_reply(tracking_id: str):
         return _track_page(canonical, fields, errors, 422)
     if secret_guessing_blocked():
         return _too_many()
-    with runtime().sessions() as session:
-        proof = citizen_proof(session, canonical)
-    if proof is None:
-        abort(404)
-    if not secret_hash_matches(follow_up.secret_hash, proof.secret_hash):
-        count_secret_failure()
+    proof, matches = _prove(canonical, follow_up.secret_hash)
+    if not matches:
         errors["code"] = i18n.t("track.code.wrong")
         return _track_page(canonical, fields, errors, 403)
     if proof.status not in OPEN_STATUSES:

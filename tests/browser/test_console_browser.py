@@ -196,7 +196,11 @@ def test_an_sms_complaint_from_monitor_to_resolution(
     page.wait_for_url(live_server + "/console/cases")
     page.click(f"a.tid:has-text('{shown}')")
     act(page, "start")
-    act(page, "resolve", note="Lampu jalan sudah diganti petugas PJU pada hari ini.")
+    act(
+        page,
+        "resolve",
+        message_to_reporter="Lampu jalan sudah diganti petugas PJU pada hari ini.",
+    )
     assert "Selesai" in page.inner_text("h1")
     page.screenshot(path=str(ARTIFACTS / "console-case-resolved.png"), full_page=True)
     context.close()

@@ -291,7 +291,11 @@ def test_the_citizen_rejects_a_resolution_through_the_api(client, runtime, work)
     resolve_case(runtime, tracking_id)
     status = client.get(f"/api/v1/complaints/{tracking_id}").get_json()
     assert status["status"] == "resolved"
-    assert "Jalan sudah ditambal." in [e["note"] for e in status["events"]]
+    assert "Jalan sudah ditambal." not in json.dumps(status)  # the reporter's, not public
+    mine = client.get(
+        f"/api/v1/complaints/{tracking_id}", headers={"Citizen-Secret": secret}
+    ).get_json()
+    assert [m["text"] for m in mine["messages_to_reporter"]] == ["Jalan sudah ditambal."]
     response = message(
         client, tracking_id, {"citizen_secret": secret, "resolution_answer": "rejected"}
     )

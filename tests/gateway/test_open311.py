@@ -335,19 +335,24 @@ def test_a_field_given_twice_is_refused(client, runtime, key):
     assert "service_code was given more than once" in response.get_data(as_text=True)
 
 
-def test_hostile_text_is_escaped_in_xml(client, runtime, work, key):
+def test_operator_text_never_reaches_the_xml(client, runtime, work, key):
     from casestore.lifecycle import Action, apply_action
     from casestore.models import utcnow
+    from gateway.open311 import STATUS_NOTES
 
     (request_id,) = file_requests(client, work, key, {})
     with runtime.sessions.begin() as session:
         case = session.scalars(select(Complaint)).one()
-        note = "<b>selesai</b> & </status_notes><x>\x0b\x1f"  # not valid in XML 1.0
-        apply_action(session, case, Action.VERIFY, actor="admin", now=utcnow())
-        apply_action(session, case, Action.REPLY, actor="admin", now=utcnow(), note=note)
+        text = "<b>selesai</b> & </status_notes><x>\x0b\x1f"  # not valid in XML 1.0
+        apply_action(session, case, Action.VERIFY, actor="admin", now=utcnow(), note=text)
+        apply_action(
+            session, case, Action.REPLY, actor="admin", now=utcnow(), message_to_reporter=text
+        )
     response = client.get(f"/open311/v2/requests/{request_id}.xml")
-    root = ET.fromstring(response.data)  # parses: escaped, and no invalid characters
-    assert root.find("request/status_notes").text == "<b>selesai</b> & </status_notes><x>"
+    root = ET.fromstring(response.data)  # parses
+    # status_notes is a fixed phrase per status (issue 13), never what an operator wrote.
+    assert root.find("request/status_notes").text == STATUS_NOTES["verified"]
+    assert b"selesai" not in response.data
 
 
 @pytest.mark.parametrize(
