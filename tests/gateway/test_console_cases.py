@@ -188,6 +188,18 @@ def test_anonymous_citizens_are_hidden_from_units_not_from_the_coordinator(
     assert "Rahmat Hidayat" in coordinator_page and "tel:+6281234567890" in coordinator_page
 
 
+def test_a_typed_contact_is_shown_to_the_unit_as_typed_not_verified(app, runtime, work, staff):
+    # Issue 13: a web citizen's phone is what they typed, kept on the case, not a contact.
+    tracking_id = web_complaint(runtime, "key-typed-000000001", name="Rahmat Hidayat")
+    work()
+    set_owner(runtime, tracking_id, UNIT)
+    unit = app.test_client()
+    login(unit, "camat-lt")
+    page = unit.get(f"/console/cases/{tracking_id}").get_data(as_text=True)
+    assert "Rahmat Hidayat" in page and "tel:+6281234567890" in page
+    assert "diketik pelapor, belum terverifikasi" in page
+
+
 def test_confidential_cases_are_marked_in_the_list_and_on_the_page(client, runtime, work, staff):
     tracking_id = web_complaint(runtime, "key-secret-00000001", privacy="confidential")
     work()
