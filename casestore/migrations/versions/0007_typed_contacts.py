@@ -8,7 +8,7 @@ names of contacts a form ever touched are cleared: a form may have written them;
 channel that shows names (WhatsApp, X) gives them back with the sender's next message.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-03
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
