@@ -18,12 +18,14 @@ from casestore.public_api import citizen_proof
 from casestore.queries import public_case
 from gateway import i18n
 from gateway.context import runtime
+from gateway.ratelimit import Refusal
 from gateway.submission import (
     accept,
+    browser_token,
     count_secret_failure,
     intake_rules,
-    secret_guessing_blocked,
-    within_limit,
+    over_limit,
+    secret_guessing_wait,
 )
 from normalizer.citizen_secret import secret_hash_matches
 from normalizer.tracking import format_tracking_id, normalize_tracking_id
@@ -51,11 +53,31 @@ def _choices() -> dict[str, object]:
     }
 
 
-def _form_page(values: dict[str, str], errors: dict[str, str], status: int = 200):
+def _form_page(
+    values: dict[str, str], errors: dict[str, str], status: int = 200, limited: str = ""
+):
     values = dict(values)
     values.setdefault("submission_key", secrets.token_urlsafe(24))
-    page = render_template("form.html", values=values, errors=errors, **_choices())
+    browser_token()
+    page = render_template("form.html", values=values, errors=errors, limited=limited, **_choices())
     return page, status
+
+
+def _limited(refusal: Refusal) -> str:
+    """Why the citizen must wait and for how long; what they wrote stays in the form."""
+    again = i18n.t("limit.again").format(when=i18n.in_minutes(refusal.retry_after))
+    return f"{i18n.t('limit.' + refusal.scope)} {again}"
+
+
+def _retry_after(page, seconds: int):
+    body, status = page
+    return body, status, {"Retry-After": str(seconds)}
+
+
+def _files_again(errors: dict[str, str]) -> None:
+    """Files cannot be put back into a form: ask for them again when some were sent."""
+    if request.files.getlist("attachments") and "attachments" not in errors:
+        errors["attachments"] = i18n.t("form.attachments.again")
 
 
 def _uploads(errors: dict[str, str]) -> list[Upload]:
@@ -64,12 +86,6 @@ def _uploads(errors: dict[str, str]) -> list[Upload]:
     except AttachmentError as exc:
         errors["attachments"] = i18n.attachment_error(exc)
         return []
-
-
-def _too_many():
-    return render_template(
-        "error.html", code=429, title=i18n.t("error.429.title"), message=i18n.t("error.429.body")
-    ), 429
 
 
 @bp.get("/")
@@ -87,11 +103,13 @@ def submit_form():
     except webform.FormErrors as exc:
         errors = exc.fields | errors
     if errors:
-        if request.files.getlist("attachments") and "attachments" not in errors:
-            errors["attachments"] = i18n.t("form.attachments.again")
+        _files_again(errors)
         return _form_page(fields, errors, 422)
-    if not within_limit(inbound.external_id):
-        return _too_many()
+    refusal = over_limit(inbound, browser=browser_token())
+    if refusal is not None:
+        _files_again(errors)
+        page = _form_page(fields, errors, 429, limited=_limited(refusal))
+        return _retry_after(page, refusal.retry_after)
     accepted = accept(inbound, uploads=uploads)
     return render_template(
         "done.html",
@@ -118,6 +136,7 @@ def _track_page(canonical: str, values: dict[str, str], errors: dict[str, str], 
         abort(404)
     values = dict(values)
     values.setdefault("submission_key", secrets.token_urlsafe(24))
+    browser_token()
     page = render_template(
         "track.html",
         case=case,
@@ -158,21 +177,26 @@ def track_reply(tracking_id: str):
         return _track_page(canonical, fields, exc.fields | errors, 422)
     if errors:
         return _track_page(canonical, fields, errors, 422)
-    if secret_guessing_blocked():
-        return _too_many()
+    wait = secret_guessing_wait(canonical)
+    if wait:
+        errors["code"] = i18n.t("limit.secret").format(when=i18n.in_minutes(wait))
+        return _retry_after(_track_page(canonical, fields, errors, 429), wait)
     with runtime().sessions() as session:
         proof = citizen_proof(session, canonical)
     if proof is None:
         abort(404)
     if not secret_hash_matches(follow_up.secret_hash, proof.secret_hash):
-        count_secret_failure()
+        count_secret_failure(canonical)
         errors["code"] = i18n.t("track.code.wrong")
         return _track_page(canonical, fields, errors, 403)
     if proof.status not in OPEN_STATUSES:
         errors["text"] = i18n.t("track.closed")
         return _track_page(canonical, fields, errors, 409)
-    if not within_limit(follow_up.inbound.external_id):
-        return _too_many()
+    refusal = over_limit(follow_up.inbound, browser=browser_token())
+    if refusal is not None:
+        _files_again(errors)
+        errors["text"] = _limited(refusal)
+        return _retry_after(_track_page(canonical, fields, errors, 429), refusal.retry_after)
     accept(follow_up.inbound, uploads=uploads)
     return render_template(
         "track_sent.html",
