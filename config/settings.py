@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from config.files import private_dir
+
 PREFIX = "SATUPINTU_"
 
 
@@ -193,7 +195,7 @@ def _secret_key_for(data_dir: Path, env: str) -> str:
     key_file = data_dir / "secret_key"
     if key_file.exists():
         return key_file.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     key = secrets.token_urlsafe(48)
     # O_EXCL: two processes starting at once must agree on one key.
     try:
@@ -281,7 +283,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
     if not settings.database_url:
         if settings.env == "production":
             raise ConfigError(f"{PREFIX}DATABASE_URL is required when {PREFIX}ENV=production")
-        data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(data_dir)
         changes["database_url"] = f"sqlite:///{(data_dir / 'satupintu.db').resolve()}"
     if settings.env == "production" and not settings.redis_url:
         raise ConfigError(f"{PREFIX}REDIS_URL is required when {PREFIX}ENV=production")
