@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,16 +35,25 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _private_database(path: Path) -> Callable[..., None]:
+    def before_connect(*_args: Any) -> None:
+        # Created 0600 before SQLite opens it: its -wal and -shm files take its mode. Where
+        # it cannot be created (a missing directory), SQLite's own connect says what is wrong.
+        with contextlib.suppress(OSError):
+            private_file(path)
+
+    return before_connect
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine with the pragmas and pool settings each backend needs."""
     # Errors carry no bound values: they would put phone numbers and bodies in the logs.
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         database = make_url(url).database
         if database and database != ":memory:" and not database.startswith("file:"):
-            # Created 0600 before SQLite opens it: its -wal and -shm files take its mode.
-            private_file(Path(database))
-        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+            event.listen(engine, "do_connect", _private_database(Path(database)))
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
