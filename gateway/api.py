@@ -32,8 +32,8 @@ from gateway.submission import (
     accept,
     count_secret_failure,
     intake_rules,
-    secret_guessing_blocked,
-    within_limit,
+    over_limit,
+    secret_guessing_wait,
 )
 from normalizer.citizen_secret import hash_citizen_secret, secret_hash_matches
 from normalizer.replies import render_reply
@@ -174,14 +174,8 @@ def _tracking_id(given: str) -> str:
     return canonical
 
 
-def _too_many() -> Problem:
-    window = runtime().settings.rate_limit_window_seconds
-    return Problem(
-        429,
-        "Too Many Requests",
-        "Too many submissions from this client; try again later.",
-        headers={"Retry-After": str(window)},
-    )
+def _too_many(retry_after: int, detail: str = "Too many submissions; try again later.") -> Problem:
+    return Problem(429, "Too Many Requests", detail, headers={"Retry-After": str(retry_after)})
 
 
 def _same_body_as_before(external_id: str, fingerprint: str) -> bool:
@@ -294,8 +288,9 @@ def create_complaint():
             "This Idempotency-Key was already used with a different body.",
             kind="idempotency-key-reused",
         )
-    if not within_limit(inbound.external_id, partner=prefix):
-        raise _too_many()
+    refusal = over_limit(inbound, partner=prefix)
+    if refusal is not None:
+        raise _too_many(refusal.retry_after)
     accepted = accept(inbound)
     status = 200 if accepted.repeated else 201
     response = Response(
@@ -319,13 +314,14 @@ def complaint_status(tracking_id: str):
             )
         if presented is None:
             return public_status(case)
-        if secret_guessing_blocked():
-            raise _too_many()
+        wait = secret_guessing_wait(canonical)
+        if wait:
+            raise _too_many(wait, "Too many wrong citizen secrets for this complaint.")
         proof = citizen_proof(session, canonical)
         if proof is None or not secret_hash_matches(
             hash_citizen_secret(presented), proof.secret_hash
         ):
-            count_secret_failure()
+            count_secret_failure(canonical)
             raise Problem(403, "Forbidden", "The citizen secret does not match this complaint.")
         messages = reporter_messages(session, canonical)
     body = public_status(case)
@@ -344,14 +340,15 @@ def add_message(tracking_id: str):
         message = api_adapter.parse_message(body, canonical, intake_rules(), idempotency_key=key)
     except api_adapter.InvalidRequest as exc:
         raise _invalid(exc) from exc
-    if secret_guessing_blocked():
-        raise _too_many()
+    wait = secret_guessing_wait(canonical)
+    if wait:
+        raise _too_many(wait, "Too many wrong citizen secrets for this complaint.")
     with runtime().sessions() as session:
         proof = citizen_proof(session, canonical)
     if proof is None:
         raise Problem(404, "Not Found", "No complaint has this tracking id.")
     if not secret_hash_matches(message.secret_hash, proof.secret_hash):
-        count_secret_failure()
+        count_secret_failure(canonical)
         raise Problem(403, "Forbidden", "The citizen secret does not match this complaint.")
     if proof.status not in OPEN_STATUSES:
         raise Problem(409, "Conflict", "This complaint is closed; it takes no more messages.")
@@ -360,8 +357,9 @@ def add_message(tracking_id: str):
         raise Problem(
             409, "Conflict", "Only a resolved complaint can be answered as resolved or not."
         )
-    if not within_limit(message.inbound.external_id):
-        raise _too_many()
+    refusal = over_limit(message.inbound)
+    if refusal is not None:
+        raise _too_many(refusal.retry_after)
     accept(message.inbound)
     return {"tracking_id": canonical, "accepted": True}, 202
 

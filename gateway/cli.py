@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sys
 
 import click
 from rich.console import Console
 
 from config import ConfigError, Settings, load_settings
+from config.files import PRIVATE_UMASK
 from dispatcher.queues import QUEUE_NAMES
 
 console = Console()
@@ -35,6 +37,9 @@ def prepare_database(runtime) -> None:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """SatuPintu: one door for public-service complaints."""
+    # What any command or its children (Redis, gunicorn, workers) write under the data dir
+    # holds citizens' data: no group or other bits (issue 13).
+    os.umask(PRIVATE_UMASK)
 
 
 @main.command()

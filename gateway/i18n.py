@@ -128,10 +128,18 @@ STRINGS: dict[str, dict[str, str]] = {
         "attachments.not_allowed": (
             "Berkas {name} bukan foto (JPEG, PNG, WebP) atau PDF yang dapat dibaca."
         ),
-        "error.429.title": "Terlalu banyak kiriman",
-        "error.429.body": (
-            "Terlalu banyak laporan dari jaringan Anda. Coba lagi beberapa menit lagi."
+        # Limits (issue 13): the form keeps what the citizen wrote and says when to send again.
+        "limit.citizen": "Terlalu banyak laporan dari jaringan Anda dalam waktu singkat.",
+        "limit.browser": "Terlalu banyak laporan dari perangkat ini dalam waktu singkat.",
+        "limit.text": "Laporan yang sama persis sudah terkirim beberapa kali.",
+        "limit.again": (
+            "Belum terkirim; yang Anda tulis masih ada di formulir. Kirim lagi dalam {when}."
         ),
+        "limit.secret": (
+            "Terlalu banyak kode rahasia salah untuk laporan ini. Coba lagi dalam {when}."
+        ),
+        "limit.minute": "1 menit",
+        "limit.minutes": "{minutes} menit",
     },
     "en": {
         "site.title": "SatuPintu — Public Service Complaints",
@@ -248,8 +256,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "attachments.not_allowed": (
             "The file {name} is not a readable photo (JPEG, PNG, WebP) or PDF."
         ),
-        "error.429.title": "Too many submissions",
-        "error.429.body": "Too many reports from your network. Please try again in a few minutes.",
+        "limit.citizen": "Too many reports from your network in a short time.",
+        "limit.browser": "Too many reports from this device in a short time.",
+        "limit.text": "This very report has already been sent several times.",
+        "limit.again": (
+            "Not sent yet; what you wrote is still in the form. Send it again in {when}."
+        ),
+        "limit.secret": "Too many wrong secret codes for this report. Try again in {when}.",
+        "limit.minute": "1 minute",
+        "limit.minutes": "{minutes} minutes",
     },
 }
 
@@ -267,6 +282,12 @@ def language() -> str:
 
 def t(key: str) -> str:
     return STRINGS[language()].get(key) or STRINGS["id"].get(key, key)
+
+
+def in_minutes(seconds: int) -> str:
+    """A wait as people say it: whole minutes, at least one."""
+    minutes = max(1, -(-seconds // 60))
+    return t("limit.minute") if minutes == 1 else t("limit.minutes").format(minutes=minutes)
 
 
 def attachment_error(error: Exception) -> str:

@@ -26,7 +26,7 @@ from casestore.lifecycle import OPEN_STATUSES, Status
 from casestore.models import utcnow
 from casestore.public_api import PublicRequest, public_requests
 from gateway.context import runtime
-from gateway.submission import accept, intake_rules, within_limit
+from gateway.submission import accept, intake_rules, over_limit
 from normalizer.tracking import format_tracking_id, normalize_tracking_id
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
@@ -238,7 +238,7 @@ def create_request(fmt: str):
     inbound = open311_adapter.parse(
         request.form, intake_rules(), partner=partner.prefix, idempotency_key=key
     )
-    if not within_limit(inbound.external_id, partner=partner.prefix):
+    if over_limit(inbound, partner=partner.prefix) is not None:
         raise error(429, "too many requests from this api_key; try again later")
     accepted = accept(inbound, with_secret=False)
     notice = (

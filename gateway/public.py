@@ -20,12 +20,14 @@ from casestore.public_api import CitizenProof, citizen_proof
 from casestore.queries import public_case, reporter_messages
 from gateway import i18n
 from gateway.context import runtime
+from gateway.ratelimit import Refusal
 from gateway.submission import (
     accept,
+    browser_token,
     count_secret_failure,
     intake_rules,
-    secret_guessing_blocked,
-    within_limit,
+    over_limit,
+    secret_guessing_wait,
 )
 from normalizer.citizen_secret import hash_citizen_secret, secret_hash_matches
 from normalizer.tracking import format_tracking_id, normalize_tracking_id
@@ -53,11 +55,31 @@ def _choices() -> dict[str, object]:
     }
 
 
-def _form_page(values: dict[str, str], errors: dict[str, str], status: int = 200):
+def _form_page(
+    values: dict[str, str], errors: dict[str, str], status: int = 200, limited: str = ""
+):
     values = dict(values)
     values.setdefault("submission_key", secrets.token_urlsafe(24))
-    page = render_template("form.html", values=values, errors=errors, **_choices())
+    browser_token()
+    page = render_template("form.html", values=values, errors=errors, limited=limited, **_choices())
     return page, status
+
+
+def _limited(refusal: Refusal) -> str:
+    """Why the citizen must wait and for how long; what they wrote stays in the form."""
+    again = i18n.t("limit.again").format(when=i18n.in_minutes(refusal.retry_after))
+    return f"{i18n.t('limit.' + refusal.scope)} {again}"
+
+
+def _retry_after(page, seconds: int):
+    body, status = page
+    return body, status, {"Retry-After": str(seconds)}
+
+
+def _files_again(errors: dict[str, str]) -> None:
+    """Files cannot be put back into a form: ask for them again when some were sent."""
+    if request.files.getlist("attachments") and "attachments" not in errors:
+        errors["attachments"] = i18n.t("form.attachments.again")
 
 
 def _uploads(errors: dict[str, str]) -> list[Upload]:
@@ -66,12 +88,6 @@ def _uploads(errors: dict[str, str]) -> list[Upload]:
     except AttachmentError as exc:
         errors["attachments"] = i18n.attachment_error(exc)
         return []
-
-
-def _too_many():
-    return render_template(
-        "error.html", code=429, title=i18n.t("error.429.title"), message=i18n.t("error.429.body")
-    ), 429
 
 
 @bp.get("/")
@@ -89,11 +105,13 @@ def submit_form():
     except webform.FormErrors as exc:
         errors = exc.fields | errors
     if errors:
-        if request.files.getlist("attachments") and "attachments" not in errors:
-            errors["attachments"] = i18n.t("form.attachments.again")
+        _files_again(errors)
         return _form_page(fields, errors, 422)
-    if not within_limit(inbound.external_id):
-        return _too_many()
+    refusal = over_limit(inbound, browser=browser_token())
+    if refusal is not None:
+        _files_again(errors)
+        page = _form_page(fields, errors, 429, limited=_limited(refusal))
+        return _retry_after(page, refusal.retry_after)
     accepted = accept(inbound, uploads=uploads)
     return render_template(
         "done.html",
@@ -129,6 +147,7 @@ def _track_page(
         abort(404)
     values = dict(values)
     values.setdefault("submission_key", secrets.token_urlsafe(24))
+    browser_token()
     category = intake_rules().categories.get(case.category or "")
     english = i18n.language() == "en"
     page = render_template(
@@ -165,8 +184,10 @@ def track_messages(tracking_id: str):
     canonical = normalize_tracking_id(tracking_id)
     if canonical is None or canonical != tracking_id:
         abort(404)
-    if secret_guessing_blocked():
-        return _too_many()
+    wait = secret_guessing_wait(canonical)
+    if wait:
+        message = i18n.t("limit.secret").format(when=i18n.in_minutes(wait))
+        return _retry_after(_track_page(canonical, {}, {"read_code": message}, 429), wait)
     _, matches = _prove(canonical, hash_citizen_secret(request.form.get("code", "")))
     if not matches:
         return _track_page(canonical, {}, {"read_code": i18n.t("track.code.wrong")}, 403)
@@ -182,7 +203,7 @@ def _prove(canonical: str, given_hash: str | None) -> tuple[CitizenProof, bool]:
         abort(404)
     matches = secret_hash_matches(given_hash, proof.secret_hash)
     if not matches:
-        count_secret_failure()
+        count_secret_failure(canonical)
     return proof, matches
 
 
@@ -203,8 +224,10 @@ def track_reply(tracking_id: str):
         return _track_page(canonical, fields, exc.fields | errors, 422)
     if errors:
         return _track_page(canonical, fields, errors, 422)
-    if secret_guessing_blocked():
-        return _too_many()
+    wait = secret_guessing_wait(canonical)
+    if wait:
+        errors["code"] = i18n.t("limit.secret").format(when=i18n.in_minutes(wait))
+        return _retry_after(_track_page(canonical, fields, errors, 429), wait)
     proof, matches = _prove(canonical, follow_up.secret_hash)
     if not matches:
         errors["code"] = i18n.t("track.code.wrong")
@@ -212,8 +235,11 @@ def track_reply(tracking_id: str):
     if proof.status not in OPEN_STATUSES:
         errors["text"] = i18n.t("track.closed")
         return _track_page(canonical, fields, errors, 409)
-    if not within_limit(follow_up.inbound.external_id):
-        return _too_many()
+    refusal = over_limit(follow_up.inbound, browser=browser_token())
+    if refusal is not None:
+        _files_again(errors)
+        errors["text"] = _limited(refusal)
+        return _retry_after(_track_page(canonical, fields, errors, 429), refusal.retry_after)
     accept(follow_up.inbound, uploads=uploads)
     return render_template(
         "track_sent.html",
