@@ -61,6 +61,7 @@ _ATTRIBUTE = re.compile(r"^attribute\[([^\]]*)\](\[\])?$")
 DESCRIPTIONS = {
     "required": "{field} is required",
     "not_text": "{field} must be text",
+    "invalid_text": "{field} holds a lone surrogate, which is not text",
     "too_long": "{field} must be at most {limit} characters",
     "unknown": "{field} is not one of the allowed values",
     "not_in_kecamatan": "{field} is not a village of the given kecamatan",

@@ -22,6 +22,7 @@ from gateway.submission import (
     accept,
     count_secret_failure,
     intake_rules,
+    same_body_as_before,
     secret_guessing_blocked,
     within_limit,
 )
@@ -90,6 +91,12 @@ def submit_form():
         if request.files.getlist("attachments") and "attachments" not in errors:
             errors["attachments"] = i18n.t("form.attachments.again")
         return _form_page(fields, errors, 422)
+    sent = webform.submission_fingerprint(fields, [u.data for u in uploads])
+    if not same_body_as_before(inbound, sent):
+        # The key came before with other words: shown again with a fresh key, to send anew.
+        again = {k: v for k, v in fields.items() if k != "submission_key"}
+        reused = webform.message("submission_key", "reused", i18n.language())
+        return _form_page(again, {"submission_key": reused}, 422)
     if not within_limit(inbound.external_id):
         return _too_many()
     accepted = accept(inbound, uploads=uploads)
