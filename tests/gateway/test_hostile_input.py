@@ -190,6 +190,14 @@ def test_open311_dates_at_the_edge_of_the_calendar_are_400_naming_them(client, n
     assert body[0]["code"] == 400 and body[0]["description"].startswith(name)
 
 
+def test_open311_a_media_url_urllib_cannot_split_is_400(client, runtime, open311_key):
+    pairs = open311_pairs(open311_key, media_url="http://[")
+    response = client.post("/open311/v2/requests.json", data=pairs)
+    assert response.status_code == 400
+    assert "media_url must be an http or https URL" in response.get_data(as_text=True)
+    assert waiting_records(runtime.redis) == []
+
+
 def test_open311_a_date_near_the_edge_still_works(client):
     late = client.get("/open311/v2/requests.json", query_string={"start_date": "2999-12-01"})
     assert (late.status_code, late.get_json()) == (200, [])
