@@ -19,7 +19,14 @@ from flask import Blueprint, Response, g, json, request
 from werkzeug.exceptions import HTTPException
 
 from adapters import api as api_adapter
-from adapters.fields import FieldProblem, check_time, fingerprint, parse_json
+from adapters.fields import (
+    EARLIEST_TIME,
+    LATEST_TIME,
+    FieldProblem,
+    check_time,
+    fingerprint,
+    parse_json,
+)
 from casestore import api_keys
 from casestore.lifecycle import OPEN_STATUSES, Action, Status, TransitionError, apply_action
 from casestore.models import Complaint, StatusEvent, utcnow
@@ -453,7 +460,8 @@ def _query_since() -> datetime | None:
         return check_time("since", given)
     except FieldProblem as problem:
         if problem.code == "out_of_range":
-            raise _query_problem("since", "since must be from 1900 up to 2999.") from None
+            years = f"{EARLIEST_TIME.year} up to {LATEST_TIME.year - 1}"
+            raise _query_problem("since", f"since must be from {years}.") from None
         raise _query_problem(
             "since", "since must be an ISO 8601 time with a zone offset."
         ) from None

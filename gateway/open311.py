@@ -19,7 +19,7 @@ from flask import Blueprint, Response, json, request
 from werkzeug.exceptions import HTTPException
 
 from adapters import open311 as open311_adapter
-from adapters.fields import FieldProblem, check_time, fingerprint
+from adapters.fields import EARLIEST_TIME, LATEST_TIME, FieldProblem, check_time, fingerprint
 from adapters.open311 import OTHER_SERVICE, Open311Error, Open311Errors, error
 from casestore import api_keys
 from casestore.lifecycle import OPEN_STATUSES, Status
@@ -309,7 +309,8 @@ def _date_arg(name: str) -> datetime | None:
         return check_time(name, given, assume=ZoneInfo(runtime().settings.timezone))
     except FieldProblem as problem:
         if problem.code == "out_of_range":
-            raise error(400, f"{name} is out of range (from 1900 up to 2999)") from None
+            years = f"{EARLIEST_TIME.year} up to {LATEST_TIME.year - 1}"
+            raise error(400, f"{name} is out of range (from {years})") from None
         raise error(
             400, f"{name} must be a W3C date-time, e.g. 2026-11-28T09:00:00+07:00"
         ) from None
