@@ -55,6 +55,7 @@ MESSAGES = {
     "not_an_object": "the body must be a JSON object",
     "not_json": "the body is not valid JSON",
     "too_deep": "is nested deeper than {limit} levels",
+    "duplicated": "was given more than once",
     "invalid_text": "contains a lone surrogate (\\ud800-\\udfff), which is not text",
 }
 

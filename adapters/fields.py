@@ -170,15 +170,36 @@ def _deep_field(text: str, limit: int) -> str:
         return ""
 
 
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _object_once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are each given once: a second value is refused, not guessed."""
+    body = dict(pairs)
+    if len(body) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return body
+
+
 def parse_json(data: bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
     """A JSON request body, refused (FieldProblem) when it cannot be carried safely.
 
     Codes: ``not_json`` (field ""), ``too_deep`` (the top-level field it happens under, ""
-    for the body itself), ``invalid_text`` (the top-level field holding a lone surrogate).
+    for the body itself), ``invalid_text`` (the top-level field holding a lone surrogate),
+    ``duplicated`` (a key given twice in one object).
     """
     try:
         text = data.decode("utf-8")
-        body = json.loads(text)
+        body = json.loads(text, object_pairs_hook=_object_once)
+    except _DuplicateKey as duplicate:
+        raise FieldProblem(_SURROGATE.sub("\ufffd", duplicate.key), "duplicated") from None
     except RecursionError:
         raise FieldProblem(_deep_field(text, max_depth), "too_deep", max_depth) from None
     except ValueError:

@@ -79,6 +79,13 @@ def partner(runtime) -> dict[str, str]:
             "invalid_text",
         ),
         (
+            "a field given twice",
+            '{"description": "Air mati di Bale.", "description": "Lampu mati."}',
+            422,
+            "description",
+            "duplicated",
+        ),
+        (
             "a lone surrogate deep in an unknown field",
             json.dumps({**BODY, "extra": [{"x": "\\ud83d"}]}).replace("\\\\", "\\"),
             422,
