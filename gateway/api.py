@@ -11,6 +11,7 @@ Partners, with ``Authorization: Bearer <key>``: ``GET /cases``, ``GET /cases/<id
 from __future__ import annotations
 
 import contextlib
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +20,14 @@ from flask import Blueprint, Response, g, json, request
 from werkzeug.exceptions import HTTPException
 
 from adapters import api as api_adapter
+from adapters.fields import (
+    EARLIEST_TIME,
+    LATEST_TIME,
+    FieldProblem,
+    check_time,
+    fingerprint,
+    parse_json,
+)
 from casestore import api_keys
 from casestore.lifecycle import OPEN_STATUSES, Action, Status, TransitionError, apply_action
 from casestore.models import Complaint, StatusEvent, utcnow
@@ -33,6 +42,7 @@ from gateway.submission import (
     count_secret_failure,
     intake_rules,
     over_limit,
+    same_body_as_before,
     secret_guessing_wait,
 )
 from normalizer.citizen_secret import hash_citizen_secret, secret_hash_matches
@@ -43,8 +53,6 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # No files travel through the JSON API: a megabyte is far beyond any honest body.
 MAX_BODY_BYTES = 1_000_000
-# A fingerprint of each idempotent request's body, to refuse a key reused for another body.
-FINGERPRINT_TTL_SECONDS = 7 * 24 * 3600
 MAX_PER_PAGE = 100
 # What a partner's key may do: a unit works its own cases; the coordinator also triages.
 UNIT_ACTIONS = frozenset({Action.START, Action.RESOLVE, Action.BOUNCE, Action.REPLY})
@@ -124,12 +132,26 @@ def _absolute(path: str) -> str:
 
 
 def _json_body() -> Any:
+    """The body, parsed once for every endpoint: not JSON or nested too deep is 400 naming
+    the field; a lone surrogate (text nothing can store) is 422 naming it."""
     if not request.is_json:
         raise Problem(415, "Unsupported Media Type", "Send the body as application/json.")
-    body = request.get_json(silent=True)
-    if body is None:
-        raise Problem(400, "Bad Request", "The body is not valid JSON.")
-    return body
+    try:
+        return parse_json(request.get_data(cache=True))
+    except FieldProblem as problem:
+        error = api_adapter.field_error(problem.field, problem.code, problem.limit)
+        if problem.code == "not_json":
+            raise Problem(400, "Bad Request", "The body is not valid JSON.") from None
+        status, title = (422, "Unprocessable Content")
+        if problem.code == "too_deep":
+            status, title = (400, "Bad Request")
+        raise Problem(
+            status,
+            title,
+            f"{problem.field or 'body'} {error.message}.",
+            kind="invalid-request",
+            errors=[error.as_dict()],
+        ) from None
 
 
 def _invalid(exc: api_adapter.InvalidRequest) -> Problem:
@@ -178,17 +200,13 @@ def _too_many(retry_after: int, detail: str = "Too many submissions; try again l
     return Problem(429, "Too Many Requests", detail, headers={"Retry-After": str(retry_after)})
 
 
-def _same_body_as_before(external_id: str, fingerprint: str) -> bool:
-    """Remember the body sent with a key; False when the key came before with another body."""
-    key = f"satupintu:idempotency:api:{external_id}"
-    connection = runtime().redis
-    try:
-        if connection.set(key, fingerprint, nx=True, ex=FINGERPRINT_TTL_SECONDS):
-            return True
-        earlier = connection.get(key)
-    except redis.RedisError:
-        return True  # the record spools; the store still keeps one case per key
-    return earlier is None or earlier.decode() == fingerprint
+def _key_reused() -> Problem:
+    return Problem(
+        422,
+        "Unprocessable Content",
+        "This Idempotency-Key was already used with a different body.",
+        kind="idempotency-key-reused",
+    )
 
 
 def _partner(required: bool) -> api_keys.Partner | None:
@@ -281,13 +299,8 @@ def create_complaint():
         inbound = api_adapter.parse_complaint(body, key, intake_rules(), partner=prefix)
     except api_adapter.InvalidRequest as exc:
         raise _invalid(exc) from exc
-    if not _same_body_as_before(inbound.external_id, api_adapter.fingerprint(body)):
-        raise Problem(
-            422,
-            "Unprocessable Content",
-            "This Idempotency-Key was already used with a different body.",
-            kind="idempotency-key-reused",
-        )
+    if not same_body_as_before(inbound, fingerprint(body)):
+        raise _key_reused()
     refusal = over_limit(inbound, partner=prefix)
     if refusal is not None:
         raise _too_many(refusal.retry_after)
@@ -357,6 +370,8 @@ def add_message(tracking_id: str):
         raise Problem(
             409, "Conflict", "Only a resolved complaint can be answered as resolved or not."
         )
+    if key is not None and not same_body_as_before(message.inbound, fingerprint(body)):
+        raise _key_reused()
     refusal = over_limit(message.inbound)
     if refusal is not None:
         raise _too_many(refusal.retry_after)
@@ -414,7 +429,7 @@ def partner_case(complaint: Complaint, *, events: list[StatusEvent] | None = Non
 
 
 def _query_statuses() -> list[str] | None:
-    given = request.args.get("status")
+    given = _query_arg("status")
     if given is None:
         return None
     statuses = [s.strip() for s in given.split(",") if s.strip()]
@@ -434,26 +449,36 @@ def _query_problem(name: str, detail: str) -> Problem:
     )
 
 
+def _query_arg(name: str) -> str | None:
+    given = request.args.getlist(name)
+    if len(given) > 1:
+        raise _query_problem(name, f"{name} was given more than once.")
+    return given[0] if given else None
+
+
 def _query_int(name: str, default: int, low: int, high: int) -> int:
-    given = request.args.get(name)
+    given = _query_arg(name)
     if given is None:
         return default
-    if not given.isdigit() or len(given) > 6 or not low <= int(given) <= high:
+    # ASCII digits only: "²".isdigit() is true and int("²") fails.
+    if not re.fullmatch(r"[0-9]{1,6}", given) or not low <= int(given) <= high:
         raise _query_problem(name, f"{name} must be a whole number from {low} to {high}.")
     return int(given)
 
 
 def _query_since() -> datetime | None:
-    given = request.args.get("since")
+    given = _query_arg("since")
     if given is None:
         return None
     try:
-        since = datetime.fromisoformat(given.replace("Z", "+00:00"))
-    except ValueError:
-        since = None
-    if since is None or since.tzinfo is None or len(given) > 40:
-        raise _query_problem("since", "since must be an ISO 8601 time with a zone offset.")
-    return since
+        return check_time("since", given)
+    except FieldProblem as problem:
+        if problem.code == "out_of_range":
+            years = f"{EARLIEST_TIME.year} up to {LATEST_TIME.year - 1}"
+            raise _query_problem("since", f"since must be from {years}.") from None
+        raise _query_problem(
+            "since", "since must be an ISO 8601 time with a zone offset."
+        ) from None
 
 
 @bp.get("/cases")
@@ -498,6 +523,8 @@ def _action_request(partner: api_keys.Partner, body: Any) -> dict[str, Any]:
     action = body.get("action")
     if action is None:
         errors.append(api_adapter.field_error("action", "required"))
+    elif not isinstance(action, str):
+        errors.append(api_adapter.field_error("action", "not_text"))
     elif action not in {a.value for a in allowed}:
         errors.append(api_adapter.field_error("action", "unknown"))
     for name, limit in (

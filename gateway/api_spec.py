@@ -348,7 +348,9 @@ def _paths() -> dict[str, Any]:
                         "Receipt",
                         {"Location": {"schema": {"type": "string"}}},
                     ),
-                    "400": _problem("Missing or malformed Idempotency-Key, or not JSON"),
+                    "400": _problem(
+                        "Missing or malformed Idempotency-Key, not JSON, or nested too deep"
+                    ),
                     "401": UNAUTHORIZED,
                     "413": _problem("Body too large"),
                     "415": _problem("Not application/json"),
@@ -390,13 +392,13 @@ def _paths() -> dict[str, Any]:
                 },
                 "responses": {
                     "202": _json("Queued for the case", "MessageAccepted"),
-                    "400": _problem("Malformed Idempotency-Key, or not JSON"),
+                    "400": _problem("Malformed Idempotency-Key, not JSON, or nested too deep"),
                     "403": _problem("The citizen secret does not match"),
                     "404": _problem("Unknown tracking id"),
                     "409": _problem("The complaint is closed, or is not awaiting an answer"),
                     "413": _problem("Body too large"),
                     "415": _problem("Not application/json"),
-                    "422": _problem("Invalid fields"),
+                    "422": _problem("Invalid fields, or the key was used with another body"),
                     "429": TOO_MANY,
                 },
             },
@@ -464,7 +466,7 @@ def _paths() -> dict[str, Any]:
                 },
                 "responses": {
                     "200": _json("The case after the action", "Case"),
-                    "400": _problem("Not JSON"),
+                    "400": _problem("Not JSON, or nested too deep"),
                     "401": UNAUTHORIZED,
                     "403": _problem("The key has no unit"),
                     "404": _problem("The unit owns no such case"),

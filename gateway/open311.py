@@ -20,13 +20,14 @@ from flask import Blueprint, Response, json, request
 from werkzeug.exceptions import HTTPException
 
 from adapters import open311 as open311_adapter
+from adapters.fields import EARLIEST_TIME, LATEST_TIME, FieldProblem, check_time, fingerprint
 from adapters.open311 import OTHER_SERVICE, Open311Error, Open311Errors, error
 from casestore import api_keys
 from casestore.lifecycle import OPEN_STATUSES, Status
 from casestore.models import utcnow
 from casestore.public_api import PublicRequest, public_requests
 from gateway.context import runtime
-from gateway.submission import accept, intake_rules, over_limit
+from gateway.submission import accept, intake_rules, over_limit, same_body_as_before
 from normalizer.tracking import format_tracking_id, normalize_tracking_id
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
@@ -238,6 +239,8 @@ def create_request(fmt: str):
     inbound = open311_adapter.parse(
         request.form, intake_rules(), partner=partner.prefix, idempotency_key=key
     )
+    if key is not None and not same_body_as_before(inbound, fingerprint(_body(request.form))):
+        raise error(422, "Idempotency-Key was already used with a different request body")
     if over_limit(inbound, partner=partner.prefix) is not None:
         raise error(429, "too many requests from this api_key; try again later")
     accepted = accept(inbound, with_secret=False)
@@ -253,6 +256,11 @@ def create_request(fmt: str):
         }
     ]
     return render(fmt, body, root="service_requests", item="request")
+
+
+def _body(form: Any) -> dict[str, list[str]]:
+    """What a request said, for its fingerprint (the key is the partner's, not the body)."""
+    return {name: form.getlist(name) for name in form.keys() if name != "api_key"}  # noqa: SIM118
 
 
 def _local(value: datetime | None) -> str | None:
@@ -311,14 +319,15 @@ def _date_arg(name: str) -> datetime | None:
     if given is None or given == "":
         return None
     try:
-        value = datetime.fromisoformat(given.replace("Z", "+00:00"))
-    except ValueError:
-        value = None
-    if value is None or len(given) > 40:
-        raise error(400, f"{name} must be a W3C date-time, e.g. 2026-11-28T09:00:00+07:00")
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=ZoneInfo(runtime().settings.timezone))
-    return value
+        # Without a zone, a date is the district's local time.
+        return check_time(name, given, assume=ZoneInfo(runtime().settings.timezone))
+    except FieldProblem as problem:
+        if problem.code == "out_of_range":
+            years = f"{EARLIEST_TIME.year} up to {LATEST_TIME.year - 1}"
+            raise error(400, f"{name} is out of range (from {years})") from None
+        raise error(
+            400, f"{name} must be a W3C date-time, e.g. 2026-11-28T09:00:00+07:00"
+        ) from None
 
 
 def _list_arg(name: str, limit: int) -> list[str] | None:

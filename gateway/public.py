@@ -27,6 +27,7 @@ from gateway.submission import (
     count_secret_failure,
     intake_rules,
     over_limit,
+    same_body_as_before,
     secret_guessing_wait,
 )
 from normalizer.citizen_secret import hash_citizen_secret, secret_hash_matches
@@ -107,6 +108,12 @@ def submit_form():
     if errors:
         _files_again(errors)
         return _form_page(fields, errors, 422)
+    sent = webform.submission_fingerprint(fields, [u.data for u in uploads])
+    if not same_body_as_before(inbound, sent):
+        # The key came before with other words: shown again with a fresh key, to send anew.
+        again = {k: v for k, v in fields.items() if k != "submission_key"}
+        reused = webform.message("submission_key", "reused", i18n.language())
+        return _form_page(again, {"submission_key": reused}, 422)
     refusal = over_limit(inbound, browser=browser_token())
     if refusal is not None:
         _files_again(errors)

@@ -2,6 +2,8 @@
 
 ``accept()`` turns a checked InboundMessage into a durable queued record, attaching the
 citizen-secret hash (new complaints) and the stored files; the views stay thin.
+``same_body_as_before()`` keeps a submission key (form) or Idempotency-Key (API, Open311)
+to the body it first came with: a repeat is the same submission, another body is refused.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
+import redis
 from flask import current_app, request, session
 
 from adapters.attachments import Upload, store_uploads
@@ -68,6 +71,27 @@ def accept(
     record = normalize(inbound, rt.rules)
     outcome = submit(record, rt.redis, rt.spool)
     return Accepted(tracking_id=record.tracking_id, citizen_secret=secret, outcome=outcome)
+
+
+# How long a key remembers its body: longer than any client retries (and the seen key's 2 days).
+FINGERPRINT_TTL_SECONDS = 7 * 24 * 3600
+
+
+def same_body_as_before(inbound: InboundMessage, fingerprint: str) -> bool:
+    """Remember the body sent with this message's key; False when it came with another body.
+
+    The key is the message's idempotency key (``api:<key>``, ``web:<key>``, ``open311:...``),
+    so the answer ``accept()`` gives a repeat is only ever given for the same body.
+    """
+    key = f"satupintu:idempotency:{inbound.idempotency_key}"
+    connection = runtime().redis
+    try:
+        if connection.set(key, fingerprint, nx=True, ex=FINGERPRINT_TTL_SECONDS):
+            return True
+        earlier = connection.get(key)
+    except redis.RedisError:
+        return True  # the record spools; the store still keeps one case per key
+    return earlier is None or earlier.decode() == fingerprint
 
 
 def client_address() -> str:
