@@ -242,6 +242,12 @@ def track_reply(tracking_id: str):
     if proof.status not in OPEN_STATUSES:
         errors["text"] = i18n.t("track.closed")
         return _track_page(canonical, fields, errors, 409)
+    sent = webform.submission_fingerprint(fields, [u.data for u in uploads])
+    if not same_body_as_before(follow_up.inbound, sent):
+        # As on the form: the key came with other words; shown again with a fresh key.
+        again = {k: v for k, v in fields.items() if k != "submission_key"}
+        reused = webform.message("submission_key", "reused", i18n.language())
+        return _track_page(canonical, again, {"text": reused}, 422)
     refusal = over_limit(follow_up.inbound, browser=browser_token())
     if refusal is not None:
         _files_again(errors)

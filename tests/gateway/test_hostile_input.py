@@ -11,7 +11,7 @@ import json
 
 import pytest
 from sqlalchemy import select
-from web_samples import csrf_token, tracking_id_of
+from web_samples import csrf_token, secret_of, tracking_id_of
 from werkzeug.datastructures import MultiDict
 
 from casestore import api_keys
@@ -275,3 +275,39 @@ def test_unknown_form_fields_are_kept_only_a_few_and_short(client, runtime, work
     assert len(json.dumps(raw)) < 10_000
     assert raw["description"] == "Sampah menumpuk di pinggir jalan sejak Senin."
     assert "csrf_token" not in raw
+
+
+def test_a_tracking_page_key_reused_with_another_text_is_422_and_the_text_is_kept(
+    client, runtime, work
+):
+    filed = form_post(client)
+    tracking_id, secret = tracking_id_of(filed), secret_of(filed)
+    work()
+    path = f"/track/{tracking_id}"
+
+    def add(text: str):
+        return client.post(
+            path,
+            data={
+                "csrf_token": csrf_token(client, path),
+                "submission_key": "track-key-hostile-0123456789",
+                "code": secret,
+                "text": text,
+            },
+        )
+
+    assert add("Sampahnya sudah tiga hari tidak diangkut.").status_code == 202
+    assert add("Sampahnya sudah tiga hari tidak diangkut.").status_code == 202  # a double submit
+    other = add("Sekarang ada bau busuk dari tumpukan itu.")
+    assert other.status_code == 422
+    page = other.get_data(as_text=True)
+    assert "sudah pernah dikirim dengan isi lain" in page
+    assert "Sekarang ada bau busuk dari tumpukan itu." in page  # kept for sending again
+    assert "track-key-hostile-0123456789" not in page  # with a fresh key
+    work()
+    with runtime.sessions() as session:
+        bodies = [m.body for m in session.scalars(select(Message)) if m.direction == "in"]
+    assert sorted(bodies) == [
+        "Sampah menumpuk di pinggir jalan sejak Senin.",
+        "Sampahnya sudah tiga hari tidak diangkut.",
+    ]
