@@ -130,7 +130,7 @@ def metrics() -> Response:
     else:
         body = generate_latest(REGISTRY)
     body += generate_latest(shared)
-    return Response(body, mimetype=CONTENT_TYPE_LATEST)
+    return Response(body, content_type=CONTENT_TYPE_LATEST)  # it names its charset
 
 
 @bp.after_app_request
