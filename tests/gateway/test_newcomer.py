@@ -87,3 +87,21 @@ def test_the_banner_prints_urls_without_passwords(url, shown):
     from gateway.supervisor import without_password
 
     assert without_password(url) == shown
+
+
+def test_the_readme_links_only_what_a_clone_has():
+    """A fresh clone has no ../shared/: the architecture the README points to is in the repo."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text()
+    linked = re.findall(r"\]\(([^)#]+)\)", readme) + re.findall(r"`(\.\./[^`]+)`", readme)
+    assert "docs/architecture.md" in linked
+    for target in linked:
+        if "://" in target:
+            continue
+        resolved = (root / target).resolve()
+        assert resolved.is_relative_to(root) and resolved.exists(), target
+    architecture = (root / "docs" / "architecture.md").read_text()
+    assert "## The house" in architecture and "## One message, start to finish" in architecture
