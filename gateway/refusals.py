@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 import redis
 from flask import Request, Response
+from werkzeug.exceptions import HTTPException
 
 KEY_PREFIX = "satupintu:refused"
 HOUR_SECONDS, STEP_SECONDS = 3600, 300
@@ -57,10 +58,18 @@ def channel_of(request: Request) -> str | None:
 
 
 def _from_whatsapp(request: Request) -> bool:
-    # The form is already parsed by the view, except for a body refused as too large.
-    if request.content_length is None or request.content_length > 65_536:
-        return False
-    return request.form.get("From", "").startswith("whatsapp:")
+    """Whether a Twilio request came from WhatsApp; a body past the request's limit (the
+    413 it got) is never read here."""
+    form = request.__dict__.get("form")  # parsed already by the view
+    if form is None:
+        length, limit = request.content_length, request.max_content_length
+        if length is None or (limit is not None and length > limit):
+            return False
+        try:
+            form = request.form
+        except HTTPException:
+            return False
+    return form.get("From", "").startswith("whatsapp:")
 
 
 def refusal_of(request: Request, response: Response) -> tuple[str, str] | None:
