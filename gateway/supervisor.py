@@ -196,6 +196,9 @@ def print_banner(runtime, first_password: str | None, *, embedded_redis: bool) -
     console.print(f"  Lacak laporan / tracking:            {url}/track/<nomor>", soft_wrap=True)
     console.print(f"  Konsol petugas / operator console:   {url}/console/", soft_wrap=True)
     console.print(f"  Kesehatan / health:                  {url}/readyz", soft_wrap=True)
+    listening = f"http://{settings.host}:{settings.port}"
+    if listening != url:  # SATUPINTU_PUBLIC_URL is what citizens use; this is the socket
+        console.print(f"  Mendengar di / listening on:         {listening}/", soft_wrap=True)
     console.print(f"  Data dir:  {settings.data_dir.resolve()}", soft_wrap=True)
     console.print(f"  Database:  {without_password(settings.database_url)}", soft_wrap=True)
     redis_kind = "embedded" if embedded_redis else "SATUPINTU_REDIS_URL"
