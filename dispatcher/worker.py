@@ -160,6 +160,11 @@ class GatewayWorker(SimpleWorker):
             log.exception("worker recovery failed; the next round tries again")
         super().run_maintenance_tasks()
 
+    def handle_warm_shutdown_request(self) -> None:
+        # rq says this at INFO, which its logger (at WARNING, see _logging_level) drops: a
+        # stop is no idle chatter, an operator wants to see it.
+        log.info("worker %s [PID %d]: warm shut down requested", self.name, self.pid)
+
     def request_stop(self, signum, frame) -> None:
         self.stop_signalled = True
         try:
