@@ -78,8 +78,22 @@ class InvalidRequest(ValueError):
         self.errors = errors
 
 
+# Where an "unknown" value's allowed ones are listed (issue 23: a partner must learn them).
+ALLOWED = {
+    "kecamatan": "a kecamatan code (or its name) from GET /api/v1/places",
+    "desa": "a desa code from GET /api/v1/places",
+    "category": "a category code from GET /api/v1/categories",
+    "privacy": "one of " + ", ".join(PRIVACY_VALUES),
+    "language": "one of " + ", ".join(LANGUAGES),
+    "resolution_answer": "one of " + ", ".join(RESOLUTION_ANSWERS),
+}
+
+
 def field_error(field: str, code: str, limit: int | None = None) -> FieldError:
-    return FieldError(field, code, MESSAGES[code].format(limit=limit))
+    message = MESSAGES[code].format(limit=limit)
+    if code == "unknown" and field in ALLOWED:
+        message = f"{message}: use {ALLOWED[field]}"
+    return FieldError(field, code, message)
 
 
 class _Collector:

@@ -14,7 +14,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
@@ -95,6 +95,8 @@ class IntakeRules:
     area: ServiceArea
     max_description_chars: int
     region: str = "ID"
+    # A kecamatan's name (place_key) -> its code, for names no other kecamatan shares.
+    kecamatan_names: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -107,8 +109,10 @@ class IntakeRules:
         region: str = "ID",
     ) -> IntakeRules:
         places = list(places)
+        kecamatan = {p.code: p.name for p in places if p.level == KECAMATAN_LEVEL}
         return cls(
-            kecamatan={p.code: p.name for p in places if p.level == KECAMATAN_LEVEL},
+            kecamatan=kecamatan,
+            kecamatan_names=unambiguous_names(kecamatan),
             desa={p.code: (p.name, p.parent_code or "") for p in places if p.level == DESA_LEVEL},
             categories={c.code: c for c in categories},
             area=area,
@@ -274,12 +278,32 @@ def check_text(field: str, value: object, limit: int, *, required: bool = False)
     return value
 
 
+def place_key(name: str) -> str:
+    """A place name as people type it, made comparable: case, spacing and a leading
+    "Kecamatan" / "Kec." forgiven ("kec. laut  tawar" is "Laut Tawar")."""
+    words = name.casefold().replace(".", ". ").split()
+    if words and words[0] in {"kecamatan", "kec."}:
+        words = words[1:]
+    return " ".join(words)
+
+
+def unambiguous_names(codes_to_names: Mapping[str, str]) -> dict[str, str]:
+    """place_key(name) -> code, leaving out any name two places share."""
+    found: dict[str, set[str]] = {}
+    for code, name in codes_to_names.items():
+        found.setdefault(place_key(name), set()).add(code)
+    return {key: codes.pop() for key, codes in found.items() if len(codes) == 1}
+
+
 def check_place(
     kecamatan: str | None, desa: str | None, rules: IntakeRules
 ) -> tuple[str | None, str | None]:
-    """(kecamatan, desa) codes; a desa alone brings its kecamatan, a mismatch is refused."""
+    """(kecamatan, desa) codes; a desa alone brings its kecamatan, a mismatch is refused.
+    A kecamatan may be given by its name where no other kecamatan has it (issue 23)."""
     kecamatan = (kecamatan or "").strip() or None
     desa = (desa or "").strip() or None
+    if kecamatan is not None and kecamatan not in rules.kecamatan:
+        kecamatan = rules.kecamatan_names.get(place_key(kecamatan), kecamatan)
     if kecamatan is not None and kecamatan not in rules.kecamatan:
         raise FieldProblem("kecamatan", "unknown")
     if desa is not None:

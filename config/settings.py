@@ -262,8 +262,24 @@ def _check_twitter(settings: Settings) -> None:
         raise ConfigError(f"{PREFIX}TWITTER_POLL_SECONDS must be at least 10")
 
 
-def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-    """Read SATUPINTU_* variables (or ``environ``), apply ``overrides``, fill derived defaults."""
+def missing_data_dir(data_dir: Path) -> str:
+    """What a command says when the data dir it needs is not there (issue 23)."""
+    return (
+        f"no data dir at {data_dir.resolve()} (SATUPINTU_DATA_DIR; default ./var in the "
+        "current directory). Run this command from the directory where `satupintu up` ran, "
+        "or set SATUPINTU_DATA_DIR to its data dir; only `satupintu up` creates a new one."
+    )
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, create_data_dir: bool = True, **overrides: Any
+) -> Settings:
+    """Read SATUPINTU_* variables (or ``environ``), apply ``overrides``, fill derived defaults.
+
+    With ``create_data_dir=False`` (every command but `satupintu up`) a data dir that does
+    not exist is a ConfigError when it would hold the database or the secret key, instead of
+    a fresh one with a new key that finds none of the gateway's data.
+    """
     environ = os.environ if environ is None else environ
     values: dict[str, Any] = {}
     for name in _FIELD_TYPES:
@@ -280,6 +296,9 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
         raise ConfigError(f"{PREFIX}ENV must be embedded, production or test, not {settings.env!r}")
     data_dir = settings.data_dir.expanduser()
     changes: dict[str, Any] = {"data_dir": data_dir}
+    needs_data_dir = not settings.database_url or not settings.secret_key
+    if needs_data_dir and not create_data_dir and not data_dir.is_dir():
+        raise ConfigError(missing_data_dir(data_dir))
     if not settings.database_url:
         if settings.env == "production":
             raise ConfigError(f"{PREFIX}DATABASE_URL is required when {PREFIX}ENV=production")

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import current_app
 
+from adapters.fields import place_key
 from casestore.lifecycle import Action, Status
 from gateway.submission import intake_rules
 
@@ -77,13 +78,22 @@ def _schemas() -> dict[str, Any]:
                     "maxLength": 254,
                     "description": "A mobile number (08..., +62...) or an email address.",
                 },
-                "kecamatan": {"type": "string", "enum": sorted(rules.kecamatan)},
+                "kecamatan": {
+                    "type": "string",
+                    "enum": sorted(rules.kecamatan) + sorted(_kecamatan_names(rules)),
+                    "description": "A Kemendagri code from GET /places, or the kecamatan's "
+                    "name (case forgiven) where no other kecamatan has it.",
+                },
                 "desa": {
                     "type": "string",
                     "enum": sorted(rules.desa),
                     "description": "Must lie in the kecamatan when both are given.",
                 },
-                "category": {"type": "string", "enum": sorted(rules.categories)},
+                "category": {
+                    "type": "string",
+                    "enum": sorted(rules.categories),
+                    "description": "A code from GET /categories.",
+                },
                 "privacy": {
                     "type": "string",
                     "enum": ["public", "anonymous", "confidential"],
@@ -94,6 +104,52 @@ def _schemas() -> dict[str, Any]:
                 "language": {"type": "string", "enum": ["id", "en"]},
             },
             "dependentRequired": {"latitude": ["longitude"], "longitude": ["latitude"]},
+        },
+        "Places": {
+            "type": "object",
+            "required": ["kecamatan"],
+            "properties": {
+                "kecamatan": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["code", "name", "desa"],
+                        "properties": {
+                            "code": {"type": "string", "examples": ["11.04.17"]},
+                            "name": {"type": "string", "examples": ["Lut Tawar"]},
+                            "desa": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "required": ["code", "name"],
+                                    "properties": {
+                                        "code": {"type": "string"},
+                                        "name": {"type": "string"},
+                                    },
+                                },
+                            },
+                        },
+                    },
+                }
+            },
+        },
+        "Categories": {
+            "type": "object",
+            "required": ["categories"],
+            "properties": {
+                "categories": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["code", "name", "name_en"],
+                        "properties": {
+                            "code": {"type": "string", "examples": ["air"]},
+                            "name": {"type": "string", "description": "Bahasa Indonesia"},
+                            "name_en": {"type": "string", "description": "English"},
+                        },
+                    },
+                }
+            },
         },
         "Receipt": {
             "type": "object",
@@ -300,6 +356,35 @@ def _schemas() -> dict[str, Any]:
     }
 
 
+def _kecamatan_names(rules) -> list[str]:
+    """The names a kecamatan may be given by (those no other kecamatan shares)."""
+    return [
+        name
+        for code, name in rules.kecamatan.items()
+        if rules.kecamatan_names.get(place_key(name)) == code
+    ]
+
+
+def _reference_path(operation: str, summary: str, answer: str, schema: str) -> dict[str, Any]:
+    """A public, cacheable list of reference data (GET /places, GET /categories)."""
+    headers = {
+        "Cache-Control": {"schema": {"type": "string"}, "description": "public, max-age=3600"},
+        "ETag": {"schema": {"type": "string"}},
+    }
+    return {
+        "get": {
+            "operationId": operation,
+            "summary": summary,
+            "description": "Public (no key). Cacheable: Cache-Control and an ETag; "
+            "If-None-Match answers 304.",
+            "responses": {
+                "200": _json(answer, schema, headers),
+                "304": {"description": "Unchanged since the ETag given"},
+            },
+        }
+    }
+
+
 def _paths() -> dict[str, Any]:
     tracking = {
         "name": "tracking_id",
@@ -359,6 +444,18 @@ def _paths() -> dict[str, Any]:
                 },
             }
         },
+        "/places": _reference_path(
+            "listPlaces",
+            "Kecamatan and their desa: the codes the API takes, and names",
+            "Every kecamatan with its desa",
+            "Places",
+        ),
+        "/categories": _reference_path(
+            "listCategories",
+            "Complaint categories: codes, Indonesian and English names",
+            "Every category",
+            "Categories",
+        ),
         "/complaints/{tracking_id}": {
             "parameters": [tracking],
             "get": {

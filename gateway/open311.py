@@ -134,13 +134,29 @@ def _check_request() -> None:
 # --- services ------------------------------------------------------------------------------
 
 
-def _services() -> list[dict[str, Any]]:
+def _service_language() -> str:
+    """Bahasa Indonesia unless ``?lang=en`` or an Accept-Language preferring English."""
+    asked = request.args.get("lang")
+    if asked in ("id", "en"):
+        return asked
+    return request.accept_languages.best_match(("id", "en"), default="id") or "id"
+
+
+OTHER_NAMES = {
+    "id": ("Lainnya", "Lainnya: petugas memilih kategorinya"),
+    "en": ("Other", "Other: officers choose the category"),
+}
+
+
+def _services(language: str = "id") -> list[dict[str, Any]]:
+    """The categories plus ``lainnya``, named and described in one language (issue 23)."""
     rules = intake_rules()
+    english = language == "en"
     services = [
         {
             "service_code": category.code,
-            "service_name": category.name,
-            "description": category.name_en,
+            "service_name": category.name_en if english else category.name,
+            "description": category.name_en if english else category.name,
             "metadata": True,
             "type": "realtime",
             "keywords": ", ".join(category.keywords),
@@ -148,11 +164,12 @@ def _services() -> list[dict[str, Any]]:
         }
         for category in rules.categories.values()
     ]
+    other_name, other_description = OTHER_NAMES[language]
     services.append(
         {
             "service_code": OTHER_SERVICE,
-            "service_name": "Lainnya",
-            "description": "Other: officers choose the category",
+            "service_name": other_name,
+            "description": other_description,
             "metadata": True,
             "type": "realtime",
             "keywords": "",
@@ -206,7 +223,10 @@ def _definition(code: str) -> dict[str, Any]:
 
 @bp.get(f"/services.{FORMAT}")
 def services(fmt: str):
-    return render(fmt, _services(), root="services", item="service")
+    response = render(fmt, _services(_service_language()), root="services", item="service")
+    response.headers["Content-Language"] = _service_language()
+    response.vary.add("Accept-Language")
+    return response
 
 
 @bp.get(f"/services/<code>.{FORMAT}")

@@ -30,14 +30,6 @@ PHONE = "+6281234567890"
 
 
 @pytest.fixture
-def coordinator(app, runtime):
-    add_operator(runtime, "koord")
-    client = app.test_client()
-    login(client, "koord")
-    return client
-
-
-@pytest.fixture
 def unit_admin(app, runtime):
     add_operator(runtime, "camat-lt", role="unit", unit=UNIT)
     client = app.test_client()

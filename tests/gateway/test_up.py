@@ -176,3 +176,37 @@ def test_simulate_with_its_defaults_passes_against_a_default_up_whose_files_are_
         if not stat.S_ISSOCK(p.lstat().st_mode) and stat.S_IMODE(p.lstat().st_mode) & 0o077
     ]
     assert shared == []
+
+
+def test_the_banner_comes_last_and_an_idle_gateway_stays_quiet(tmp_path):
+    """Issue 23: the one-time password must not scroll away under start-up lines and idle
+    logging; the banner names the data dir, database and Redis, and how to get a new
+    password for whoever missed it."""
+    import threading
+
+    process, port = start_up(tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 90
+        while not any("Ctrl-C" in line for line in lines) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        end = next(i for i, line in enumerate(lines) if "Ctrl-C" in line)
+        # Two maintenance rounds of every worker (15 s each) and the first periodic jobs.
+        time.sleep(35)
+        after = lines[end + 1 :]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=90)
+        reader.join(timeout=10)
+    banner = "".join(lines[: end + 1])
+    assert len(after) <= 2, "".join(after)
+    start = max(i for i, line in enumerate(lines[:end]) if "SatuPintu berjalan" in line)
+    banner = "".join(lines[start : end + 1])
+    assert f"http://127.0.0.1:{port}/console/" in banner
+    assert "one-time password: " in banner and "koordinator" in banner
+    assert "satupintu operator reset-password koordinator --generate" in banner
+    assert str((tmp_path / "var").resolve()) in banner
+    assert "Database:  sqlite:///" in banner
+    assert "Redis:     unix://" in banner and "(embedded)" in banner
