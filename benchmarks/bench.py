@@ -45,15 +45,9 @@ from benchmarks.services import (
 )
 from casestore.models import Base, Complaint, Message, Quarantine
 from dispatcher import inbox
-from gateway import loadgen
-from gateway.traffic import (
-    FormSession,
-    Plan,
-    Target,
-    fetch_form_session,
-    load_texts,
-    plan_traffic,
-)
+from tools import loadgen
+from tools.traffic import Plan, load_texts, plan_traffic
+from tools.wire import FormSession, Target, fetch_form_session
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "routing_corpus.csv"
 TWILIO_SID = "AC" + "be0c4" * 6 + "be"

@@ -17,7 +17,7 @@ from rich.console import Console
 
 from benchmarks.bench import Bench, Options
 from benchmarks.report import RESULTS, append_results, print_tables
-from gateway.traffic import parse_mix
+from tools.traffic import parse_mix
 
 
 def parse_args(argv: list[str] | None = None) -> tuple[Options, Path | None]:
