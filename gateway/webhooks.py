@@ -30,7 +30,7 @@ def _queue_unavailable(exc: redis.RedisError) -> Response:
     return Response("queue unavailable, try again\n", 503, mimetype="text/plain")
 
 
-# --- Twilio: SMS and WhatsApp (adapters/twilio_sms.py) ------------------------------------
+# --- Twilio: SMS and WhatsApp (adapters/twilio_sms/) ------------------------------------
 
 
 def _twilio_signed(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -80,7 +80,7 @@ def twilio_status() -> Response:
     return Response(status=204)
 
 
-# --- Twitter/X: Account Activity (adapters/twitter.py) ------------------------------------
+# --- Twitter/X: Account Activity (adapters/twitter/) ------------------------------------
 
 
 def _twitter_off() -> Response | None:

@@ -1,0 +1,27 @@
+"""JSON API: the request bodies of ``/api/v1`` (``handler``)."""
+
+from adapters.api.handler import (
+    IDEMPOTENCY_KEY,
+    NAME,
+    CitizenMessage,
+    FieldError,
+    InvalidRequest,
+    external_id,
+    field_error,
+    fingerprint,
+    parse_complaint,
+    parse_message,
+)
+
+__all__ = [
+    "IDEMPOTENCY_KEY",
+    "NAME",
+    "CitizenMessage",
+    "FieldError",
+    "InvalidRequest",
+    "external_id",
+    "field_error",
+    "fingerprint",
+    "parse_complaint",
+    "parse_message",
+]
