@@ -12,6 +12,7 @@ from adapters.api.handler import (
     parse_complaint,
     parse_message,
 )
+from adapters.base import ChannelSpec
 
 __all__ = [
     "IDEMPOTENCY_KEY",
@@ -25,3 +26,7 @@ __all__ = [
     "parse_complaint",
     "parse_message",
 ]
+
+# Submitted through our own pages and API (gateway/), answered on the tracking page: no
+# sender, no webhook.
+SPEC = ChannelSpec(name=NAME)

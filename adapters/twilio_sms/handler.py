@@ -32,6 +32,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Request
 from werkzeug.wsgi import get_current_url
 
+from adapters import base
 from config import Settings
 from normalizer.records import Channel, InboundMessage, Media
 from normalizer.urns import InvalidContact, tel_urn
@@ -69,15 +70,14 @@ _SINGLE_FIELDS = (
 )
 
 
-class SignatureMismatch(Exception):
+class SignatureMismatch(base.SignatureMismatch):
     """X-Twilio-Signature is missing or wrong, or there is no auth token to check it with."""
 
     def __init__(self, reason: str) -> None:
-        super().__init__(f"twilio signature {reason}")
-        self.reason = reason  # missing | invalid | not_configured
+        super().__init__(NAME, reason)
 
 
-class MalformedRequest(ValueError):
+class MalformedRequest(base.MalformedRequest):
     """A request Twilio would not send; the message names the field, never its value."""
 
 
@@ -192,6 +192,18 @@ def parse_status(form: Mapping[str, Any]) -> DeliveryReport:
         # A status Twilio added after this table was written: accepted and ignored, not refused.
         log.warning("twilio status %r is not in the status table; ignored", provider_status[:20])
     return DeliveryReport(external_id, status, provider_status[:20], error_code)
+
+
+def inbound_webhook(request: Request, settings: Settings) -> base.WebhookResult:
+    """``POST /webhooks/twilio/sms``: one message; Twilio is answered an empty TwiML."""
+    inbound = parse(request.form, region=settings.default_region)
+    return base.WebhookResult(messages=(inbound,), body=EMPTY_TWIML, mimetype="text/xml")
+
+
+def status_webhook(request: Request, settings: Settings) -> base.WebhookResult:
+    """``POST /webhooks/twilio/status``: one delivery receipt for a reply we sent."""
+    report = parse_status(request.form)
+    return base.WebhookResult(receipts=(report.to_dict(),), status=204)
 
 
 def _fields(form: Mapping[str, Any]) -> dict[str, str]:

@@ -1,9 +1,14 @@
 """Twitter/X: mentions of the gateway's handle become complaints, answered in thread.
 
 ``handler`` names the channel and verifies X's requests, ``parse`` reads the two shapes
-mentions arrive in, ``poll`` asks X for them, ``send`` replies and holds the status table.
+mentions arrive in, ``poll`` asks X for them, ``webhook`` answers the Account Activity
+webhook, ``send`` replies and holds the status table. ``SPEC`` is what the rest of the
+house knows of the channel.
 """
 
+from operator import attrgetter
+
+from adapters.base import ChannelSpec, Webhook
 from adapters.twitter.handler import (
     MAX_BODY_BYTES,
     MAX_CRC_TOKEN_CHARS,
@@ -24,6 +29,7 @@ from adapters.twitter.send import (
     fits_in_tweet,
     sender,
 )
+from adapters.twitter.webhook import crc_webhook, events_webhook, verify_request
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -32,6 +38,7 @@ __all__ = [
     "NAME",
     "SEND_ERRORS",
     "SIGNATURE_HEADER",
+    "SPEC",
     "WEBHOOK_PATH",
     "MalformedRequest",
     "Parsed",
@@ -47,4 +54,21 @@ __all__ = [
     "poll",
     "sender",
     "verify",
+    "verify_request",
 ]
+
+SPEC = ChannelSpec(
+    name=NAME,
+    sender=sender,
+    reply_fits=fits_in_tweet,  # 280 weighted characters, on top of the two-SMS budget
+    public_replies=True,  # a reply tweet: anyone can read it
+    unsubscribed_codes=frozenset(),
+    status_table={},  # X sends no delivery receipts: a posted reply is "sent"
+    webhooks=(
+        Webhook(WEBHOOK_PATH, "GET", "twitter_crc", crc_webhook, signed=False),
+        Webhook(WEBHOOK_PATH, "POST", "twitter_events", events_webhook),
+    ),
+    webhook_enabled=attrgetter("twitter_webhook"),
+    verify=verify_request,
+    max_body_bytes=MAX_BODY_BYTES,
+)

@@ -29,6 +29,8 @@ import base64
 import hashlib
 import hmac
 
+from adapters import base
+
 NAME = "twitter"
 WEBHOOK_PATH = "/webhooks/twitter"
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
@@ -37,15 +39,14 @@ MAX_BODY_BYTES = 256 * 1024
 MAX_CRC_TOKEN_CHARS = 256
 
 
-class SignatureMismatch(Exception):
+class SignatureMismatch(base.SignatureMismatch):
     """x-twitter-webhooks-signature is missing or wrong, or there is no secret to check it."""
 
     def __init__(self, reason: str) -> None:
-        super().__init__(f"twitter signature {reason}")
-        self.reason = reason  # missing | invalid | not_configured
+        super().__init__(NAME, reason)
 
 
-class MalformedRequest(ValueError):
+class MalformedRequest(base.MalformedRequest):
     """A webhook body X would not send; the message names the part, never its value."""
 
 

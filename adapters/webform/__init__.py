@@ -1,5 +1,6 @@
 """Web form: the citizen form and the tracking page's follow-up form (``handler``)."""
 
+from adapters.base import ChannelSpec
 from adapters.webform.handler import (
     NAME,
     FollowUp,
@@ -12,6 +13,7 @@ from adapters.webform.handler import (
 
 __all__ = [
     "NAME",
+    "SPEC",
     "FollowUp",
     "FormErrors",
     "duplicated_fields",
@@ -19,3 +21,7 @@ __all__ = [
     "parse",
     "parse_follow_up",
 ]
+
+# Submitted through our own pages and API (gateway/), answered on the tracking page: no
+# sender, no webhook.
+SPEC = ChannelSpec(name=NAME)
