@@ -95,7 +95,10 @@ class ChannelSpec:
     page). Every reply fits two SMS; ``reply_fits`` adds the channel's own limit.
     ``public_replies``: anyone can read the replies (a reply tweet). ``unsubscribed_codes``:
     provider error codes that mean the citizen opted out with the provider.
-    ``status_table``: provider status -> our outbound status. Webhooks: ``webhooks`` are
+    ``status_table``: provider status -> our outbound status. ``rate_limited``: its senders
+    are held to SATUPINTU_SMS_RATE_LIMIT. ``raw_is_ours``: the record's raw payload is built
+    by our own gateway code, never copied from a provider, so only there may it carry the
+    hash of a citizen's secret code. Webhooks: ``webhooks`` are
     served while ``webhook_enabled(settings)``, bodies up to ``max_body_bytes``, each signed
     one checked by ``verify(request, settings)``; ``signature_shadow(settings)`` counts and
     logs a mismatch instead of refusing it.
@@ -107,6 +110,8 @@ class ChannelSpec:
     public_replies: bool = False
     unsubscribed_codes: frozenset[str] = frozenset()
     status_table: Mapping[str, str] = field(default_factory=dict)
+    rate_limited: bool = False
+    raw_is_ours: bool = False
     webhooks: tuple[Webhook, ...] = ()
     webhook_enabled: Callable[[Settings], bool] = _never
     verify: Callable[[Request, Settings], None] | None = None

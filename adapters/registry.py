@@ -8,7 +8,7 @@ mean "unsubscribed".
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -34,6 +34,11 @@ def spec_for(channel: Channel | str) -> ChannelSpec | None:
         return CHANNELS.get(Channel(channel))
     except ValueError:
         return None
+
+
+def channels_where(fact: Callable[[ChannelSpec], Any]) -> frozenset[Channel]:
+    """The channels whose spec has ``fact``, e.g. ``channels_where(lambda s: s.rate_limited)``."""
+    return frozenset(channel for channel, spec in CHANNELS.items() if fact(spec))
 
 
 def specs() -> list[ChannelSpec]:

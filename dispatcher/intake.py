@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from adapters.attachments import stored_file
+from adapters.registry import channels_where
 from casestore import complaints as store
 from casestore.attachments import add_attachments
 from casestore.lifecycle import (
@@ -40,7 +41,7 @@ from dispatcher.similarity import low_information
 from normalizer.category import CategoryMatch
 from normalizer.citizen_secret import is_secret_hash, secret_hash_matches
 from normalizer.location import LocationMatch
-from normalizer.records import Channel, ComplaintRecord, Intent, Privacy
+from normalizer.records import ComplaintRecord, Intent, Privacy
 from normalizer.replies import render_reply
 from normalizer.tracking import derive_tracking_id
 from normalizer.urns import redact_urn
@@ -48,7 +49,7 @@ from normalizer.urns import redact_urn
 log = logging.getLogger(__name__)
 
 # Channels whose senders are held to SATUPINTU_SMS_RATE_LIMIT.
-RATE_LIMITED_CHANNELS = frozenset({Channel.SMS, Channel.WHATSAPP})
+RATE_LIMITED_CHANNELS = channels_where(lambda spec: spec.rate_limited)
 RATE_LIMITED_CHANNEL_VALUES = tuple(sorted(channel.value for channel in RATE_LIMITED_CHANNELS))
 
 
@@ -524,7 +525,7 @@ def _help(session, record, runtime, contact) -> StoreOutcome:
 
 # Channels whose raw payload is built by our own gateway code, never copied from a provider:
 # on SMS or Twitter a "citizen_secret_hash" field in raw would be the sender's to choose.
-SECRET_CHANNELS = frozenset({Channel.WEB, Channel.API, Channel.OPEN311})
+SECRET_CHANNELS = channels_where(lambda spec: spec.raw_is_ours)
 
 
 def _citizen_secret_hash(record: ComplaintRecord) -> str | None:

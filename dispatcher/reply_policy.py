@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from adapters.registry import CHANNELS, spec_for
+from adapters.registry import CHANNELS, channels_where, spec_for
 from casestore.models import Complaint
 from dispatcher.runtime import Runtime
 from normalizer.records import Channel
@@ -18,10 +18,10 @@ from normalizer.replies import render_reply
 from normalizer.tracking import format_tracking_id
 
 # Channels the gateway can answer on by itself; web and API citizens read the tracking page.
-REPLY_CHANNELS = frozenset(c for c, spec in CHANNELS.items() if spec.answers_citizens)
+REPLY_CHANNELS = channels_where(lambda spec: spec.answers_citizens)
 # Channels whose replies anyone can read (a reply tweet): a confidential case is only
 # ever told there that it arrived.
-PUBLIC_REPLY_CHANNELS = frozenset(c for c, spec in CHANNELS.items() if spec.public_replies)
+PUBLIC_REPLY_CHANNELS = channels_where(lambda spec: spec.public_replies)
 # A channel's own length limit on top of the SMS budget every reply meets.
 REPLY_LIMITS: dict[Channel, Callable[[str], bool]] = {
     c: spec.reply_fits for c, spec in CHANNELS.items() if spec.reply_fits is not None

@@ -57,6 +57,7 @@ SPEC = ChannelSpec(
     public_replies=False,
     unsubscribed_codes=frozenset({"21610"}),  # the citizen texted STOP to Twilio
     status_table=STATUS_TABLE,
+    rate_limited=True,  # a phone can flood: SATUPINTU_SMS_RATE_LIMIT, SMS and WhatsApp together
     webhooks=(
         Webhook(INBOUND_PATH, "POST", "twilio_inbound", inbound_webhook),
         Webhook(STATUS_PATH, "POST", "twilio_status", status_webhook),

@@ -23,5 +23,5 @@ __all__ = [
 ]
 
 # Submitted through our own pages and API (gateway/), answered on the tracking page: no
-# sender, no webhook.
-SPEC = ChannelSpec(name=NAME)
+# sender, no webhook; the raw payload is ours, so it may carry the citizen secret's hash.
+SPEC = ChannelSpec(name=NAME, raw_is_ours=True)

@@ -46,3 +46,10 @@ def test_webhook_routes_are_unique_and_under_webhooks():
     assert all(path.startswith("/webhooks/") for path, _ in routes)
     endpoints = [hook.endpoint for spec in specs() for hook in spec.webhooks]
     assert len(endpoints) == len(set(endpoints))
+
+
+def test_the_intake_channel_sets_are_the_channels_own():
+    from dispatcher.intake import RATE_LIMITED_CHANNELS, SECRET_CHANNELS
+
+    assert {Channel.SMS, Channel.WHATSAPP} == RATE_LIMITED_CHANNELS
+    assert {Channel.WEB, Channel.API, Channel.OPEN311} == SECRET_CHANNELS
