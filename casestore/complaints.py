@@ -86,13 +86,16 @@ def insert_unless_exists(
 
 
 def contact_by_urn(session: Session, urn: str) -> Contact | None:
+    """The contact a channel proved for ``urn``. Typed addresses (``Complaint.update_address``)
+    are never looked up here: nothing typed on a form finds, joins or renames a contact."""
     return session.scalar(select(Contact).where(Contact.urn == urn))
 
 
 def insert_contact(
     session: Session, urn: str, name: str = "", language: str = "id"
 ) -> Contact | None:
-    """A new contact for ``urn``; None when it has one already (a concurrent insert won)."""
+    """A new contact for a proven ``urn``; None when it has one already (a concurrent insert
+    won)."""
     return insert_unless_exists(
         session, Contact, ["urn"], {"urn": urn, "name": name, "language": language}
     )
@@ -101,7 +104,8 @@ def insert_contact(
 def get_or_create_contact(
     session: Session, urn: str, name: str = "", language: str = "id"
 ) -> Contact:
-    """The contact for ``urn``, created on first sight; safe against a concurrent insert."""
+    """The contact for a proven ``urn``, created on first sight; safe against a concurrent
+    insert."""
     contact = contact_by_urn(session, urn)
     if contact is not None:
         if name and not contact.name:
@@ -269,8 +273,14 @@ def open_complaint(
     latitude: float | None = None,
     longitude: float | None = None,
     reply_to: str = "",
+    update_address: str = "",
+    reporter_name: str = "",
 ) -> Complaint:
-    """A new case in status ``received``, owned by ``owner_unit`` from its first moment."""
+    """A new case in status ``received``, owned by ``owner_unit`` from its first moment.
+
+    ``contact`` is the proven sender (or None); ``update_address`` what a web/API/Open311
+    citizen typed, kept on the case alone (see ``Complaint.update_address``).
+    """
     complaint = Complaint(
         tracking_id=tracking_id,
         idempotency_key=idempotency_key,
@@ -287,6 +297,8 @@ def open_complaint(
         description=description,
         language=language,
         reply_to=reply_to,
+        update_address=update_address,
+        reporter_name=reporter_name,
         received_at=received_at,
     )
     session.add(complaint)

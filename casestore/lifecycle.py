@@ -5,7 +5,12 @@ received -> verified -> dispatched -> in_progress -> resolved -> closed, with si
 (linked to a master case). ``RULES`` says, for every action, from which statuses it is
 allowed, where it leads, what it needs, who owns the case afterwards and which clock starts;
 ``apply_action`` reads only that table. Every action writes one status event (actor, note,
-reason) in the caller's session and never commits.
+reason, message to the reporter) in the caller's session and never commits.
+
+Two texts an operator may write, kept apart: the ``note`` is internal (operators and the
+owning unit's systems only, never sent, never public) and the ``message_to_reporter`` is what
+the citizen reads (sent on their channel; a web or API citizen reads it on the tracking page
+with their secret code). A reply and a resolution are messages to the reporter.
 """
 
 from __future__ import annotations
@@ -67,7 +72,7 @@ class Action(StrEnum):
     MARK_DUPLICATE = "mark_duplicate"
     UNLINK_DUPLICATE = "unlink_duplicate"
     SET_PRIVACY = "set_privacy"
-    REPLY = "reply"  # an operator's public response, no status change
+    REPLY = "reply"  # a message to the reporter, no status change
 
 
 class TransitionError(ValueError):
@@ -116,6 +121,7 @@ class Request:
     now: datetime
     tz: ZoneInfo
     note: str
+    message: str
     reason: str | None
     unit: str | None
     master: Complaint | None
@@ -131,14 +137,17 @@ Effect = Callable[[Request, dict], None]  # changes beyond status/owner; fills e
 class Rule:
     sources: frozenset[Status]
     target: Status | str | None  # None: the status stays; RESTORE: the one before
-    needs: frozenset[str] = frozenset()  # of "note", "reason", "unit", "master", "privacy"
+    # of "note", "message" (to the reporter), "reason", "unit", "master", "privacy"
+    needs: frozenset[str] = frozenset()
     owner: Owner = Owner.KEEP
     clock: Clock | None = None  # None: the deadline stays as it is
     reasons: Mapping[str, str] = field(default_factory=dict)
     guards: tuple[Guard, ...] = ()  # about the case now: also hide the console's button
     checks: tuple[Check, ...] = ()  # about what the operator filled in
     effect: Effect | None = None
-    public: bool = True  # shown on the tracking page (the note too, unless confidential)
+    # A step the citizen sees (its status and date on the tracking page; a message to the
+    # reporter may go with it). Never its note: notes are internal.
+    public: bool = True
     notify: bool = True  # the citizen is told (dispatcher/notifications.py)
 
 
@@ -257,13 +266,13 @@ RULES: Mapping[Action, Rule] = MappingProxyType(
             clock=Clock.REDISPATCH,
             reasons=BOUNCE_REASONS,
             guards=(_not_the_coordinator,),
-            public=False,  # the note is between units; the citizen sees the status only
+            public=False,  # between units; the citizen sees the new owner on the page only
         ),
         Action.START: Rule(frozenset({_S.DISPATCHED}), _S.IN_PROGRESS, clock=Clock.RESOLUTION),
         Action.RESOLVE: Rule(
             frozenset({_S.IN_PROGRESS}),
             _S.RESOLVED,
-            needs=frozenset({"note"}),
+            needs=frozenset({"message"}),
             clock=Clock.ANSWER,
         ),
         Action.REJECT: Rule(
@@ -307,7 +316,7 @@ RULES: Mapping[Action, Rule] = MappingProxyType(
             public=False,
             notify=False,
         ),
-        Action.REPLY: Rule(OPEN_STATUSES, None, needs=frozenset({"note"})),
+        Action.REPLY: Rule(OPEN_STATUSES, None, needs=frozenset({"message"})),
     }
 )
 
@@ -324,6 +333,7 @@ STATUS_CLOCK = MappingProxyType(
 )
 _FIELD_NAMES = {
     "note": "catatan",
+    "message": "pesan untuk pelapor",
     "reason": "kode alasan",
     "unit": "unit tujuan",
     "master": "aduan induk",
@@ -357,6 +367,7 @@ def apply_action(
     actor: str,
     now: datetime,
     note: str = "",
+    message_to_reporter: str = "",
     reason: str | None = None,
     unit: str | None = None,
     master: Complaint | None = None,
@@ -364,6 +375,9 @@ def apply_action(
     tz: str = DEFAULT_TIMEZONE,
 ) -> StatusEvent:
     """Apply one action to ``complaint`` and return the status event it wrote (flushed).
+
+    ``note`` is internal; ``message_to_reporter`` is what the citizen is sent (reply and
+    resolve need one; an action the citizen is not told of refuses one).
 
     Raises TransitionError (an Indonesian message for the operator) when the lifecycle does not
     allow ``action`` from the current status, or a field it needs is missing or wrong.
@@ -394,6 +408,7 @@ def apply_action(
         now=now,
         tz=ZoneInfo(tz),
         note=note or "",
+        message=message_to_reporter or "",
         reason=reason or None,
         unit=unit or None,
         master=master,
@@ -429,6 +444,7 @@ def apply_action(
         actor=req.actor,
         reason=req.reason,
         note=req.note.strip(),
+        message_to_reporter=req.message.strip(),
         public=rule.public,
         data=data,
         created_at=now,
@@ -490,6 +506,12 @@ def overdue_complaints(
     return list(session.scalars(query))
 
 
+def takes_message(action: Action | str) -> bool:
+    """Whether ``action`` may carry a message to the reporter (the citizen is told of it)."""
+    rule = RULES[Action(action)]
+    return rule.notify and rule.public
+
+
 def reason_label(action: Action | str, reason: str | None) -> str:
     """What an operator or citizen reads for a reason code ("" when there is none)."""
     try:
@@ -505,6 +527,7 @@ def reason_label(action: Action | str, reason: str | None) -> str:
 def _require_fields(rule: Rule, req: Request) -> None:
     given = {
         "note": bool(req.note.strip()),
+        "message": bool(req.message.strip()),
         "reason": bool(req.reason),
         "unit": bool(req.unit),
         "master": req.master is not None,
@@ -513,6 +536,8 @@ def _require_fields(rule: Rule, req: Request) -> None:
     missing = [_FIELD_NAMES[name] for name in sorted(rule.needs) if not given[name]]
     if missing:
         raise TransitionError(f"Tindakan '{req.action}' memerlukan {', '.join(missing)}.")
+    if req.message.strip() and not takes_message(req.action):
+        raise TransitionError(f"Tindakan '{req.action}' tidak mengirim pesan ke pelapor.")
     if req.reason and not rule.reasons:
         raise TransitionError(f"Tindakan '{req.action}' tidak memakai kode alasan.")
     if rule.reasons:

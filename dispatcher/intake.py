@@ -285,7 +285,8 @@ def _new(
         )
     # Only where the citizen can be told which case it joined: a web or API citizen already
     # holds this message's own tracking id, so theirs becomes a case (and may be suggested
-    # as a duplicate below).
+    # as a duplicate below). ``contact`` is a proven sender only (issue 13): a number typed
+    # on a form never makes an SMS join that form's case.
     joinable = join and record.channel in REPLY_CHANNELS and not first_contact
     match = follow_up_target(session, record, contact) if joinable else None
     if match is not None:
@@ -308,6 +309,8 @@ def _new(
         latitude=record.latitude,
         longitude=record.longitude,
         reply_to=record.reply_to,
+        update_address=record.update_address,
+        reporter_name=record.contact_name,
     )
     complaint.citizen_secret_hash = _citizen_secret_hash(record)
     start_clocks(complaint, runtime.settings.timezone)
@@ -322,12 +325,7 @@ def _new(
         data={"unit": decision.unit},
     )
     session.flush()
-    suggest_master(
-        session,
-        complaint,
-        now=record.received_at,
-        include_same_contact=record.channel not in REPLY_CHANNELS,
-    )
+    suggest_master(session, complaint, now=record.received_at)
     _attach_files(session, complaint, record)
     outcome = StoreOutcome(tracking_id=tracking_id, created=True, complaint=complaint)
     template = "ack_confidential" if record.privacy is Privacy.CONFIDENTIAL else "ack"

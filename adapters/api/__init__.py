@@ -8,7 +8,6 @@ from adapters.api.handler import (
     InvalidRequest,
     external_id,
     field_error,
-    fingerprint,
     parse_complaint,
     parse_message,
 )
@@ -22,7 +21,6 @@ __all__ = [
     "InvalidRequest",
     "external_id",
     "field_error",
-    "fingerprint",
     "parse_complaint",
     "parse_message",
 ]

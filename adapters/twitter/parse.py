@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from adapters.fields import replace_lone_surrogates
 from adapters.twitter.handler import NAME, MalformedRequest
 from normalizer.records import Channel, InboundMessage, Media
 from normalizer.urns import twitter_urn
@@ -160,7 +161,11 @@ def _thread(
 
 
 def parse_mentions(page: Mapping[str, Any], own_user_id: str) -> Parsed:
-    """One page of ``GET /2/users/:id/mentions`` (with includes); an empty poll has no data."""
+    """One page of ``GET /2/users/:id/mentions`` (with includes); an empty poll has no data.
+
+    A lone surrogate anywhere (a broken emoji) becomes U+FFFD: the rest of the tweet is kept.
+    """
+    page = replace_lone_surrogates(page)
     raw_includes = _field(page, "includes", dict)
     includes = {
         "users": _index(raw_includes.get("users"), "id"),
@@ -233,10 +238,12 @@ def _tweet_v1(
 def parse_webhook(body: bytes, own_user_id: str) -> Parsed:
     """An Account Activity event body: tweets become messages, other event kinds are counted.
 
-    Raises MalformedRequest for a body that is not a JSON object of event lists.
+    Raises MalformedRequest for a body that is not a JSON object of event lists. A lone
+    surrogate (a broken emoji) becomes U+FFFD and the rest is kept: refusing it would make X
+    retry the delivery forever and lose the tweets after it in the same body.
     """
     try:
-        payload = json.loads(body)
+        payload = replace_lone_surrogates(json.loads(body))
     except (ValueError, RecursionError):  # RecursionError: hostile nesting
         raise MalformedRequest("the body is not JSON") from None
     if not isinstance(payload, dict):

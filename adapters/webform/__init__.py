@@ -9,6 +9,7 @@ from adapters.webform.handler import (
     message,
     parse,
     parse_follow_up,
+    submission_fingerprint,
 )
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "message",
     "parse",
     "parse_follow_up",
+    "submission_fingerprint",
 ]
 
 # Submitted through our own pages and API (gateway/), answered on the tracking page: no
