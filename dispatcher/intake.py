@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from adapters.attachments import stored_file
-from adapters.twitter import fits_in_tweet
+from adapters.registry import channels_where
 from casestore import complaints as store
 from casestore.attachments import add_attachments
 from casestore.lifecycle import (
@@ -28,28 +28,28 @@ from casestore.lifecycle import (
 )
 from casestore.models import Complaint, Contact, StatusEvent
 from dispatcher.dedupe import Match, follow_up_target, suggest_master
+from dispatcher.notifications import queue_status_notification
+from dispatcher.reply_policy import (
+    PUBLIC_REPLY_CHANNELS,
+    REPLY_CHANNELS,
+    REPLY_LIMITS,
+    reply_values,
+)
 from dispatcher.routing import route_complaint
 from dispatcher.runtime import Runtime
 from dispatcher.similarity import low_information
 from normalizer.category import CategoryMatch
 from normalizer.citizen_secret import is_secret_hash, secret_hash_matches
 from normalizer.location import LocationMatch
-from normalizer.records import Channel, ComplaintRecord, Intent, Privacy
+from normalizer.records import ComplaintRecord, Intent, Privacy
 from normalizer.replies import render_reply
-from normalizer.tracking import derive_tracking_id, format_tracking_id
+from normalizer.tracking import derive_tracking_id
 from normalizer.urns import redact_urn
 
 log = logging.getLogger(__name__)
 
-# Channels the gateway can answer on by itself; web and API citizens read the tracking page.
-REPLY_CHANNELS = frozenset({Channel.SMS, Channel.WHATSAPP, Channel.TWITTER})
-# Channels whose replies anyone can read (a reply tweet): a confidential case is only
-# ever told there that it arrived.
-PUBLIC_REPLY_CHANNELS = frozenset({Channel.TWITTER})
-# A channel's own length limit on top of the SMS budget every reply meets.
-REPLY_LIMITS = {Channel.TWITTER: fits_in_tweet}
 # Channels whose senders are held to SATUPINTU_SMS_RATE_LIMIT.
-RATE_LIMITED_CHANNELS = frozenset({Channel.SMS, Channel.WHATSAPP})
+RATE_LIMITED_CHANNELS = channels_where(lambda spec: spec.rate_limited)
 RATE_LIMITED_CHANNEL_VALUES = tuple(sorted(channel.value for channel in RATE_LIMITED_CHANNELS))
 
 
@@ -523,7 +523,7 @@ def _help(session, record, runtime, contact) -> StoreOutcome:
 
 # Channels whose raw payload is built by our own gateway code, never copied from a provider:
 # on SMS or Twitter a "citizen_secret_hash" field in raw would be the sender's to choose.
-SECRET_CHANNELS = frozenset({Channel.WEB, Channel.API, Channel.OPEN311})
+SECRET_CHANNELS = channels_where(lambda spec: spec.raw_is_ours)
 
 
 def _citizen_secret_hash(record: ComplaintRecord) -> str | None:
@@ -565,8 +565,6 @@ def _answer_resolution(
         # Past the answer window: the words stay on the case as a follow-up, nothing reopens.
         log.info("citizen answer to %s not applied: %s", complaint.tracking_id, exc)
         return []
-    from dispatcher.notifications import queue_status_notification  # it imports this module
-
     return queue_status_notification(session, complaint, event, runtime)
 
 
@@ -579,25 +577,6 @@ _HANDLERS = {
     Intent.OPT_IN: _opt_in,
     Intent.HELP: _help,
 }
-
-
-def reply_values(runtime: Runtime, complaint: Complaint | None, language: str) -> dict[str, str]:
-    """The placeholders every reply template may use."""
-    if complaint is None:
-        return {"track_url": runtime.public_url}
-    unit = next((u for u in runtime.units if u.code == complaint.owner_unit), None)
-    unit_name = (
-        complaint.owner_unit if unit is None else (unit.name_en if language == "en" else unit.name)
-    )
-    shown = format_tracking_id(complaint.tracking_id)
-    status_label = render_reply(runtime.replies, f"status.{complaint.status}", language)
-    return {
-        "tracking_id": shown,
-        "track_url": f"{runtime.public_url}/track/{complaint.tracking_id}",
-        "status": status_label,
-        "unit": unit_name,
-        "note": "",
-    }
 
 
 def _reply(

@@ -22,13 +22,13 @@ from dispatcher.failures import PermanentJobError, retry_transient_only
 from dispatcher.intake import store_record
 from dispatcher.metrics import count_outbound
 from dispatcher.queues import NOTIFY, job_id, queue
+from dispatcher.reply_policy import means_unsubscribed
 from normalizer.records import Channel, ComplaintRecord, MalformedRecord, OutboundMessage
 from normalizer.urns import redact_urn
 
 log = logging.getLogger(__name__)
 
 NOTIFY_RETRY = Retry(max=6, interval=[5, 30, 120, 600, 1800, 3600])
-UNSUBSCRIBED_CODES = frozenset({"21610"})
 
 
 @retry_transient_only
@@ -131,7 +131,7 @@ def _send_reply(message_id: int) -> dict[str, Any]:
             message = session.get(Message, message_id)
             message.status = "failed"
             message.error_code = exc.code or "rejected"
-            if exc.code in UNSUBSCRIBED_CODES and message.contact is not None:
+            if means_unsubscribed(outbound.channel, exc.code) and message.contact is not None:
                 message.contact.opted_out = True
                 message.contact.opted_out_at = utcnow()
         return {"status": "failed", "error_code": exc.code, "channel": outbound.channel.value}
