@@ -16,7 +16,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from casestore.lifecycle import Status
 from casestore.models import (
     Complaint,
     Contact,
@@ -26,6 +25,7 @@ from casestore.models import (
     Unit,
     utcnow,
 )
+from casestore.vocabulary import DeliveryStatus, Direction, Resolution, Status
 
 
 class UnitSpec(Protocol):
@@ -133,7 +133,7 @@ def claim_inbound(
         Message,
         ["channel", "direction", "external_id"],
         {
-            "direction": "in",
+            "direction": Direction.IN,
             "channel": channel,
             "provider": provider,
             "external_id": external_id,
@@ -142,7 +142,7 @@ def claim_inbound(
             "body": body,
             "media": media,
             "reply_to": reply_to,
-            "status": "received",
+            "status": DeliveryStatus.RECEIVED,
             "received_at": received_at,
             "raw": raw,
         },
@@ -153,7 +153,7 @@ def inbound_message(session: Session, channel: str, external_id: str) -> Message
     return session.scalar(
         select(Message).where(
             Message.channel == channel,
-            Message.direction == "in",
+            Message.direction == Direction.IN,
             Message.external_id == external_id,
         )
     )
@@ -176,7 +176,7 @@ def complaint_in_thread(
         .join(Contact, Contact.id == Complaint.contact_id)
         .where(
             Message.channel == channel,
-            Message.direction.in_(("in", "out")),  # the whole unique index, not a scan
+            Message.direction.in_(tuple(Direction)),  # the whole unique index, not a scan
             Message.external_id.in_(ids),
             Contact.urn == contact_urn,
         )
@@ -313,7 +313,7 @@ def queue_reply(
         Message,
         ["dedupe_key"],
         {
-            "direction": "out",
+            "direction": Direction.OUT,
             "channel": channel,
             "dedupe_key": dedupe_key,
             "complaint_id": complaint.id if complaint is not None else None,
@@ -321,7 +321,7 @@ def queue_reply(
             "body": body,
             "reply_to": reply_to,
             "intent": intent,
-            "status": "queued",
+            "status": DeliveryStatus.QUEUED,
         },
     )
 
@@ -372,14 +372,14 @@ def _pending(session: Session, quarantine_id: int) -> Quarantine:
 def release_quarantined(session: Session, quarantine_id: int, operator: str) -> dict[str, Any]:
     """Mark a held record released and give back its dict form, to be stored as usual."""
     held = _pending(session, quarantine_id)
-    held.resolution, held.resolved_by, held.resolved_at = "released", operator, utcnow()
+    held.resolution, held.resolved_by, held.resolved_at = Resolution.RELEASED, operator, utcnow()
     return dict(held.record)
 
 
 def reject_quarantined(session: Session, quarantine_id: int, operator: str) -> Quarantine:
     """Mark a held record rejected; it stays in the table for the audit trail."""
     held = _pending(session, quarantine_id)
-    held.resolution, held.resolved_by, held.resolved_at = "rejected", operator, utcnow()
+    held.resolution, held.resolved_by, held.resolved_at = Resolution.REJECTED, operator, utcnow()
     return held
 
 
@@ -392,7 +392,7 @@ def inbound_count_since(
         .join(Contact, Contact.id == Message.contact_id)
         .where(
             Contact.urn == contact_urn,
-            Message.direction == "in",
+            Message.direction == Direction.IN,
             Message.channel.in_(list(channels)),
             Message.received_at > since,
         )
@@ -408,7 +408,7 @@ def contact_with_inbound_count(
         select(func.count(Message.id))
         .where(
             Message.contact_id == Contact.id,
-            Message.direction == "in",
+            Message.direction == Direction.IN,
             Message.channel.in_(list(channels)),
             Message.received_at > since,
         )
@@ -424,7 +424,7 @@ def replied_since(session: Session, contact_id: int, intent: str, since: datetim
         select(Message.id)
         .where(
             Message.contact_id == contact_id,
-            Message.direction == "out",
+            Message.direction == Direction.OUT,
             Message.intent == intent,
             Message.created_at > since,
         )

@@ -13,19 +13,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casestore.models import Message, utcnow
+from casestore.vocabulary import DeliveryStatus, Direction
 
 # Our outbound statuses by rank. Terminal outcomes share a rank: the first one reported
 # stands. "suppressed" (never sent: opted out) is the notify job's, never a receipt's.
+_D = DeliveryStatus
 DELIVERY_RANK = {
-    "queued": 0,
-    "sending": 1,
-    "sent": 2,
-    "delivered": 3,
-    "undelivered": 3,
-    "failed": 3,
-    "read": 4,
+    _D.QUEUED: 0,
+    _D.SENDING: 1,
+    _D.SENT: 2,
+    _D.DELIVERED: 3,
+    _D.UNDELIVERED: 3,
+    _D.FAILED: 3,
+    _D.READ: 4,
 }
-FAILED_STATUSES = frozenset({"undelivered", "failed"})
+FAILED_STATUSES = frozenset({_D.UNDELIVERED, _D.FAILED})
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ def record_delivery(
     # Locked on PostgreSQL so two receipts for one message apply one after the other.
     message = session.scalar(
         select(Message)
-        .where(Message.direction == "out", Message.external_id == external_id)
+        .where(Message.direction == Direction.OUT, Message.external_id == external_id)
         .with_for_update()
     )
     if message is None:
@@ -55,7 +57,7 @@ def record_delivery(
     current = DELIVERY_RANK.get(message.status, -1)
     changed = DELIVERY_RANK[status] > current
     if changed:
-        message.status = status
+        message.status = DeliveryStatus(status)
         message.updated_at = utcnow()
     if error_code and status in FAILED_STATUSES and message.status in FAILED_STATUSES:
         message.error_code = error_code[:20]

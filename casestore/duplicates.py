@@ -18,8 +18,7 @@ from casestore.clock import DEFAULT_TIMEZONE
 from casestore.complaints import insert_unless_exists
 from casestore.lifecycle import Action, Status, TransitionError, apply_action
 from casestore.models import Complaint, DuplicateLink, StatusEvent
-
-SUGGESTED, CONFIRMED, REJECTED = "suggested", "confirmed", "rejected"
+from casestore.vocabulary import EventKind, LinkState
 
 
 def suggest_duplicate(
@@ -44,7 +43,7 @@ def suggest_duplicate(
         {
             "complaint_id": complaint.id,
             "master_id": master.id,
-            "state": SUGGESTED,
+            "state": LinkState.SUGGESTED,
             "score": round(score, 3),
         },
     )
@@ -53,7 +52,7 @@ def suggest_duplicate(
     session.add(
         StatusEvent(
             complaint=complaint,
-            kind="duplicate_suggested",
+            kind=EventKind.DUPLICATE_SUGGESTED,
             actor="system",
             note=note,
             public=False,
@@ -70,7 +69,7 @@ def _suggestion(session: Session, link: DuplicateLink | int) -> DuplicateLink:
     found = session.get(DuplicateLink, link_id, with_for_update=True)
     if found is None:
         raise TransitionError("Saran duplikat tidak ditemukan.")
-    if found.state != SUGGESTED:
+    if found.state != LinkState.SUGGESTED:
         raise TransitionError(f"Saran duplikat ini sudah diputuskan ({found.state}).")
     return found
 
@@ -108,13 +107,13 @@ def reject_duplicate(
     if not actor or not actor.strip():
         raise TransitionError("Pelaku (actor) wajib diisi.")
     found = _suggestion(session, link)
-    found.state, found.decided_by, found.decided_at = REJECTED, actor.strip(), now
+    found.state, found.decided_by, found.decided_at = LinkState.REJECTED, actor.strip(), now
     complaint = session.get(Complaint, found.complaint_id)
     master = session.get(Complaint, found.master_id)
     assert complaint is not None and master is not None
     event = StatusEvent(
         complaint=complaint,
-        kind="duplicate_rejected",
+        kind=EventKind.DUPLICATE_REJECTED,
         actor=actor.strip(),
         note=note.strip(),
         public=False,
@@ -133,7 +132,7 @@ def pending_suggestions(
     query = (
         select(DuplicateLink)
         .join(Complaint, Complaint.id == DuplicateLink.complaint_id)
-        .where(DuplicateLink.state == SUGGESTED)
+        .where(DuplicateLink.state == LinkState.SUGGESTED)
         .order_by(DuplicateLink.id)
         .limit(limit)
     )

@@ -23,20 +23,7 @@ from sqlalchemy.orm import Session
 
 from casestore.clock import DEFAULT_TIMEZONE, Clock, deadline, hard_limit
 from casestore.models import Complaint, DuplicateLink, StatusEvent, Unit, utcnow
-
-
-class Status(StrEnum):
-    RECEIVED = "received"  # belum terverifikasi
-    VERIFIED = "verified"
-    DISPATCHED = "dispatched"  # disposisi ke unit
-    IN_PROGRESS = "in_progress"  # ditindaklanjuti
-    RESOLVED = "resolved"  # selesai
-    CLOSED = "closed"
-    REJECTED = "rejected"
-    ARCHIVED = "archived"
-    BOUNCED = "bounced"  # bukan wewenang: back to the coordinator
-    DUPLICATE = "duplicate"
-
+from casestore.vocabulary import EventKind, LinkState, Status
 
 OPEN_STATUSES = frozenset(
     {
@@ -203,7 +190,7 @@ def _link_to_master(req: Request, data: dict) -> None:
     if link is None:
         link = DuplicateLink(complaint_id=complaint.id, master_id=master.id, score=0.0)
         req.session.add(link)
-    link.state, link.decided_by, link.decided_at = "confirmed", req.actor, req.now
+    link.state, link.decided_by, link.decided_at = LinkState.CONFIRMED, req.actor, req.now
     complaint.master_id = master.id
     # Followers of this case follow its new master: a chain of duplicates would hide updates.
     for follower in req.session.scalars(
@@ -223,7 +210,7 @@ def _unlink_from_master(req: Request, data: dict) -> None:
         )
     )
     if link is not None:
-        link.state, link.decided_by, link.decided_at = "rejected", req.actor, req.now
+        link.state, link.decided_by, link.decided_at = LinkState.REJECTED, req.actor, req.now
     master = req.session.get(Complaint, complaint.master_id) if complaint.master_id else None
     data["master"] = master.tracking_id if master is not None else None
     complaint.master_id = None
@@ -419,7 +406,7 @@ def apply_action(
         data.update(_restart_clock(complaint, clock, now, tz))
     event = StatusEvent(
         complaint=complaint,
-        kind=action.value,
+        kind=EventKind(action.value),
         # Status and unit are recorded for every action that sets them, even to the same value
         # (a re-dispatch), and left empty for the ones that do not (reply, set_privacy).
         from_status=from_status if rule.target is not None else None,

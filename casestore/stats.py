@@ -23,6 +23,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from casestore.models import Message
+from casestore.vocabulary import Direction
 
 SILENCE_EXPECTED_MESSAGES = 5.0
 SILENCE_MIN_HISTORY = 20
@@ -76,7 +77,7 @@ def _floor_hour(moment: datetime) -> datetime:
 
 
 def _inbound(channel: str) -> tuple[Any, ...]:
-    return (Message.direction == "in", Message.channel == channel)
+    return (Message.direction == Direction.IN, Message.channel == channel)
 
 
 def hourly_counts(

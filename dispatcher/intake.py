@@ -27,6 +27,7 @@ from casestore.lifecycle import (
     start_clocks,
 )
 from casestore.models import Complaint, Contact, StatusEvent
+from casestore.vocabulary import EventKind, HoldReason
 from dispatcher.dedupe import Match, follow_up_target, suggest_master
 from dispatcher.routing import route_complaint
 from dispatcher.runtime import Runtime
@@ -77,7 +78,7 @@ def store_record(
     since = _rate_window(record, runtime) if check_rate_limit else None
     contact, recent = _sender(session, record, since)
     if since is not None and _over_rate_limit(session, record, runtime, recent):
-        return _hold(session, record, runtime, "rate_limited", contact)
+        return _hold(session, record, runtime, HoldReason.RATE_LIMITED, contact)
     record = _thread_follow_up(session, record)
     # After the thread check: "ok, makasih" in reply to our tweet is a follow-up, not thin.
     if check_rate_limit and _low_information(record):
@@ -206,7 +207,7 @@ def _hold(
     session: Session,
     record: ComplaintRecord,
     runtime: Runtime,
-    reason: str,
+    reason: HoldReason,
     contact: Contact | None,
 ) -> StoreOutcome:
     """Quarantine the record for an operator; tell the sender once per window, not per message.
@@ -311,11 +312,11 @@ def _new(
     )
     complaint.citizen_secret_hash = _citizen_secret_hash(record)
     start_clocks(complaint, runtime.settings.timezone)
-    store.add_event(session, complaint, "received", to_status=Status.RECEIVED, note="")
+    store.add_event(session, complaint, EventKind.RECEIVED, to_status=Status.RECEIVED, note="")
     store.add_event(
         session,
         complaint,
-        "routed",
+        EventKind.ROUTED,
         reason=decision.reason,
         note=decision.explanation,
         public=False,
@@ -351,7 +352,7 @@ def _join(
     store.add_event(
         session,
         complaint,
-        "follow_up",
+        EventKind.FOLLOW_UP,
         reason="similar_text",
         note=f"Pesan baru dari pelapor yang sama digabung (kemiripan {match.score:.2f}).",
         public=False,
@@ -371,7 +372,7 @@ def split_follow_up(
     The citizen is sent the new case's number: enqueue ``outbound_ids`` after the commit.
     """
     event = session.get(StatusEvent, event_id)
-    if event is None or event.kind != "follow_up" or "record" not in (event.data or {}):
+    if event is None or event.kind != EventKind.FOLLOW_UP or "record" not in (event.data or {}):
         raise TransitionError("Peristiwa itu bukan pesan yang digabung otomatis.")
     if event.data.get("split_into"):
         raise TransitionError("Pesan itu sudah dipisahkan menjadi aduan sendiri.")
@@ -386,7 +387,7 @@ def split_follow_up(
     store.add_event(
         session,
         event.complaint,
-        "follow_up_split",
+        EventKind.FOLLOW_UP_SPLIT,
         actor=actor,
         note=f"Pesan dipisahkan menjadi aduan {outcome.tracking_id}.",
         public=False,
@@ -417,7 +418,7 @@ def _hold_low_information(
 
     ``contact`` is what ``_sender`` found.
     """
-    store.quarantine_record(session, record.to_dict(), "low_information")
+    store.quarantine_record(session, record.to_dict(), HoldReason.LOW_INFORMATION)
     log.info("held a %s message as low information", record.channel.value)
     outcome = StoreOutcome(tracking_id=None, quarantined=True)
     if record.contact_urn:
@@ -472,7 +473,7 @@ def _follow_up(session, record, runtime, contact) -> StoreOutcome:
     if complaint is None:
         return outcome
     # The citizen's words may name people: the event stays internal, the text is the message.
-    store.add_event(session, complaint, "follow_up", note="", public=False)
+    store.add_event(session, complaint, EventKind.FOLLOW_UP, note="", public=False)
     _attach_files(session, complaint, record)
     outcome.outbound_ids.extend(_answer_resolution(session, complaint, record, runtime))
     _reply(session, record, runtime, contact, complaint, "follow_up_added", outcome)

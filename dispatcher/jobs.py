@@ -17,6 +17,7 @@ from rq.job import Job
 from adapters.base import PermanentSendError, TransientSendError
 from adapters.registry import sender_for
 from casestore.models import Message, utcnow
+from casestore.vocabulary import DeliveryStatus, Direction
 from dispatcher import runtime as runtime_module
 from dispatcher.failures import PermanentJobError, retry_transient_only
 from dispatcher.intake import store_record
@@ -94,23 +95,23 @@ def _send_reply(message_id: int) -> dict[str, Any]:
     rt = runtime_module.current()
     with rt.sessions.begin() as session:
         message = session.get(Message, message_id)
-        if message is None or message.direction != "out":
+        if message is None or message.direction != Direction.OUT:
             raise PermanentJobError(f"no outbound message {message_id}")
-        if message.status not in {"queued", "sending"}:
+        if message.status not in {DeliveryStatus.QUEUED, DeliveryStatus.SENDING}:
             return {"status": message.status, "skipped": True, "channel": message.channel}
         contact = message.contact
         if contact is None:
-            message.status = "failed"
+            message.status = DeliveryStatus.FAILED
             message.error_code = "no_contact"
-            return {"status": "failed", "channel": message.channel}
+            return {"status": DeliveryStatus.FAILED.value, "channel": message.channel}
         if contact.opted_out and message.intent != "opted_out":
-            message.status = "suppressed"
-            return {"status": "suppressed", "channel": message.channel}
+            message.status = DeliveryStatus.SUPPRESSED
+            return {"status": DeliveryStatus.SUPPRESSED.value, "channel": message.channel}
         sender = sender_for(message.channel, rt.settings)
         if sender is None:
-            message.status = "failed"
+            message.status = DeliveryStatus.FAILED
             message.error_code = "channel_off"
-            return {"status": "failed", "channel": message.channel}
+            return {"status": DeliveryStatus.FAILED.value, "channel": message.channel}
         outbound = OutboundMessage(
             message_id=message.id,
             channel=Channel(message.channel),
@@ -118,7 +119,7 @@ def _send_reply(message_id: int) -> dict[str, Any]:
             text=message.body,
             reply_to=message.reply_to,
         )
-        message.status = "sending"
+        message.status = DeliveryStatus.SENDING
         message.attempts += 1
     try:
         result = sender.send(outbound)
@@ -129,16 +130,20 @@ def _send_reply(message_id: int) -> dict[str, Any]:
     except PermanentSendError as exc:
         with rt.sessions.begin() as session:
             message = session.get(Message, message_id)
-            message.status = "failed"
+            message.status = DeliveryStatus.FAILED
             message.error_code = exc.code or "rejected"
             if exc.code in UNSUBSCRIBED_CODES and message.contact is not None:
                 message.contact.opted_out = True
                 message.contact.opted_out_at = utcnow()
-        return {"status": "failed", "error_code": exc.code, "channel": outbound.channel.value}
+        return {
+            "status": DeliveryStatus.FAILED.value,
+            "error_code": exc.code,
+            "channel": outbound.channel.value,
+        }
     with rt.sessions.begin() as session:
         message = session.get(Message, message_id)
         message.external_id = result.external_id
-        message.status = result.status
+        message.status = DeliveryStatus(result.status)
     return {
         "status": result.status,
         "external_id": result.external_id,

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from casestore.lifecycle import WATCHED_STATUSES, Action, Status, apply_action
 from casestore.models import Complaint, StatusEvent, utcnow
+from casestore.vocabulary import EventKind
 from dispatcher import runtime as runtime_module
 from dispatcher.jobs import enqueue_notifications
 from dispatcher.notifications import queue_status_notification
@@ -75,18 +76,20 @@ def sweep_deadlines(session: Session, runtime: Runtime, now: datetime) -> SweepR
     for complaint in _due(
         session, watched, Complaint.due_at <= now, Complaint.escalated_at.is_(None)
     ):
-        _mark(session, complaint, "escalated", now, ESCALATED_NOTE)
+        _mark(session, complaint, EventKind.ESCALATED, now, ESCALATED_NOTE)
         complaint.escalated_at, complaint.warn_at = now, None  # too late to warn
         result.escalated.append(complaint.tracking_id)
     for complaint in _due(session, watched, Complaint.warn_at <= now):
-        _mark(session, complaint, "sla_warning", now, WARNING_NOTE)
+        _mark(session, complaint, EventKind.SLA_WARNING, now, WARNING_NOTE)
         complaint.warn_at = None
         result.warned.append(complaint.tracking_id)
     session.flush()
     return result
 
 
-def _mark(session: Session, complaint: Complaint, kind: str, now: datetime, note: str) -> None:
+def _mark(
+    session: Session, complaint: Complaint, kind: EventKind, now: datetime, note: str
+) -> None:
     """An internal event for the owner and the coordinator; the citizen is not told."""
     session.add(
         StatusEvent(

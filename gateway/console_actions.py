@@ -29,6 +29,7 @@ from casestore.lifecycle import (
     apply_action,
 )
 from casestore.models import Complaint, DuplicateLink, StatusEvent
+from casestore.vocabulary import EventKind, LinkState
 from dispatcher.intake import split_follow_up
 from dispatcher.jobs import enqueue_notifications
 from dispatcher.notifications import queue_status_notification
@@ -156,7 +157,7 @@ def action_forms(db: Session, complaint: Complaint, me: OperatorUser) -> list[Ac
 def splittable(event) -> bool:
     """A follow-up the intake joined by itself, not split off yet."""
     data = event.data or {}
-    return event.kind == "follow_up" and "record" in data and not data.get("split_into")
+    return event.kind == EventKind.FOLLOW_UP and "record" in data and not data.get("split_into")
 
 
 def suggested_links(record_links: list[DuplicateLink], complaint: Complaint) -> list[DuplicateLink]:
@@ -164,7 +165,7 @@ def suggested_links(record_links: list[DuplicateLink], complaint: Complaint) -> 
     return [
         link
         for link in record_links
-        if link.state == "suggested" and link.complaint_id == complaint.id
+        if link.state == LinkState.SUGGESTED and link.complaint_id == complaint.id
     ]
 
 
