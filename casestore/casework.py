@@ -66,7 +66,7 @@ def _like_pattern(text: str) -> str:
 
 
 def overdue_clause(now: datetime):
-    """Cases whose owner missed the deadline (as casestore.lifecycle.overdue_complaints); a
+    """Cases whose owner missed the deadline (as casestore.deadlines.overdue_complaints); a
     resolved case's due date is the citizen's answer window, so it is never overdue."""
     return Complaint.status.in_([s.value for s in WATCHED_STATUSES]) & (Complaint.due_at < now)
 

@@ -1,4 +1,5 @@
-"""Delivery receipts: an outbound message's status, which only ever moves forward.
+"""An outbound message's delivery: the notify job's changes (sending, sent, failed,
+suppressed), opt-outs, and receipts, which only ever move a status forward.
 
 Providers report queued, sending, sent, then delivered, undelivered or failed, and read
 after delivered; their callbacks arrive out of order, so a receipt that ranks below what is
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from casestore.contacts import opt_out_contact
 from casestore.models import Message, utcnow
 from casestore.vocabulary import DeliveryStatus, Direction
 
@@ -62,3 +64,52 @@ def record_delivery(
     if error_code and status in FAILED_STATUSES and message.status in FAILED_STATUSES:
         message.error_code = error_code[:20]
     return DeliveryChange(message=message, changed=changed)
+
+
+# --- the notify job's changes ----------------------------------------------------------------
+
+SENDABLE = frozenset({DeliveryStatus.QUEUED, DeliveryStatus.SENDING})
+
+
+def outbound_message(session: Session, message_id: int) -> Message | None:
+    """The outbound message ``message_id`` (None: no such row, or an inbound one)."""
+    message = session.get(Message, message_id)
+    if message is None or message.direction != Direction.OUT:
+        return None
+    return message
+
+
+def mark_sending(message: Message) -> None:
+    """A send is being tried: counted, so an operator sees how often it was."""
+    message.status = DeliveryStatus.SENDING
+    message.attempts += 1
+
+
+def mark_suppressed(message: Message) -> None:
+    """Never sent: the contact opted out after it was queued."""
+    message.status = DeliveryStatus.SUPPRESSED
+
+
+def mark_failed(message: Message, error_code: str) -> None:
+    message.status = DeliveryStatus.FAILED
+    message.error_code = error_code[:20]
+
+
+def record_sent(session: Session, message_id: int, external_id: str, status: str) -> None:
+    """The provider took the message: its id (receipts find it by that) and our status."""
+    message = session.get(Message, message_id)
+    assert message is not None
+    message.external_id = external_id
+    message.status = DeliveryStatus(status)
+
+
+def record_refused(
+    session: Session, message_id: int, error_code: str, *, opt_out: bool = False
+) -> None:
+    """The provider refused the message for good; ``opt_out``: it said the contact
+    unsubscribed (their STOP reached the provider, not us)."""
+    message = session.get(Message, message_id)
+    assert message is not None
+    mark_failed(message, error_code)
+    if opt_out and message.contact is not None:
+        opt_out_contact(message.contact, utcnow())

@@ -10,7 +10,6 @@ reason) in the caller's session and never commits.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -429,52 +428,6 @@ def start_clocks(complaint: Complaint, tz: str = DEFAULT_TIMEZONE) -> None:
     """Set the deadlines of a case just received: verify within 3, resolve within 60."""
     complaint.hard_due_at = hard_limit(complaint.received_at, tz)
     _restart_clock(complaint, Clock.VERIFY, complaint.received_at, tz)
-
-
-def bounce_counts(session: Session, since: datetime | None = None) -> dict[tuple[str, str], int]:
-    """How often each unit said "bukan wewenang", by where the case went next.
-
-    Keys are (unit that bounced, unit that got the case next): the unit the coordinator
-    re-dispatched it to, or the coordinator while it still holds it. A pair seen often is a
-    routing rule to change.
-    """
-    query = (
-        select(StatusEvent)
-        .where(StatusEvent.kind.in_((Action.BOUNCE.value, Action.DISPATCH.value)))
-        .order_by(StatusEvent.complaint_id, StatusEvent.id)
-    )
-    if since is not None:
-        query = query.where(StatusEvent.created_at >= since)
-    counts: Counter[tuple[str, str]] = Counter()
-    pending: dict[int, StatusEvent] = {}  # complaint -> its bounce waiting for a dispatch
-    for event in session.scalars(query):
-        if event.kind == Action.BOUNCE.value:
-            if event.complaint_id in pending:  # bounced again before any dispatch
-                earlier = pending[event.complaint_id]
-                counts[(earlier.from_unit or "", earlier.to_unit or "")] += 1
-            pending[event.complaint_id] = event
-        elif event.complaint_id in pending:
-            bounce = pending.pop(event.complaint_id)
-            counts[(bounce.from_unit or "", event.to_unit or bounce.to_unit or "")] += 1
-    for bounce in pending.values():
-        counts[(bounce.from_unit or "", bounce.to_unit or "")] += 1
-    return dict(counts)
-
-
-def overdue_complaints(
-    session: Session, now: datetime, unit: str | None = None, limit: int = 500
-) -> list[Complaint]:
-    """Open cases past their deadline, oldest deadline first: the coordinator's overdue list
-    (all units) or one unit's (``unit``)."""
-    query = (
-        select(Complaint)
-        .where(Complaint.status.in_(list(WATCHED_STATUSES)), Complaint.due_at < now)
-        .order_by(Complaint.due_at, Complaint.id)
-        .limit(limit)
-    )
-    if unit is not None:
-        query = query.where(Complaint.owner_unit == unit)
-    return list(session.scalars(query))
 
 
 def reason_label(action: Action | str, reason: str | None) -> str:

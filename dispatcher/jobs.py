@@ -16,8 +16,16 @@ from rq.job import Job
 
 from adapters.base import PermanentSendError, TransientSendError
 from adapters.registry import sender_for
-from casestore.models import Message, utcnow
-from casestore.vocabulary import DeliveryStatus, Direction
+from casestore.delivery import (
+    SENDABLE,
+    mark_failed,
+    mark_sending,
+    mark_suppressed,
+    outbound_message,
+    record_refused,
+    record_sent,
+)
+from casestore.vocabulary import DeliveryStatus
 from dispatcher import runtime as runtime_module
 from dispatcher.failures import PermanentJobError, retry_transient_only
 from dispatcher.intake import store_record
@@ -94,23 +102,21 @@ def notify(message_id: int) -> dict[str, Any]:
 def _send_reply(message_id: int) -> dict[str, Any]:
     rt = runtime_module.current()
     with rt.sessions.begin() as session:
-        message = session.get(Message, message_id)
-        if message is None or message.direction != Direction.OUT:
+        message = outbound_message(session, message_id)
+        if message is None:
             raise PermanentJobError(f"no outbound message {message_id}")
-        if message.status not in {DeliveryStatus.QUEUED, DeliveryStatus.SENDING}:
+        if message.status not in SENDABLE:
             return {"status": message.status, "skipped": True, "channel": message.channel}
         contact = message.contact
         if contact is None:
-            message.status = DeliveryStatus.FAILED
-            message.error_code = "no_contact"
+            mark_failed(message, "no_contact")
             return {"status": DeliveryStatus.FAILED.value, "channel": message.channel}
         if contact.opted_out and message.intent != "opted_out":
-            message.status = DeliveryStatus.SUPPRESSED
+            mark_suppressed(message)
             return {"status": DeliveryStatus.SUPPRESSED.value, "channel": message.channel}
         sender = sender_for(message.channel, rt.settings)
         if sender is None:
-            message.status = DeliveryStatus.FAILED
-            message.error_code = "channel_off"
+            mark_failed(message, "channel_off")
             return {"status": DeliveryStatus.FAILED.value, "channel": message.channel}
         outbound = OutboundMessage(
             message_id=message.id,
@@ -119,8 +125,7 @@ def _send_reply(message_id: int) -> dict[str, Any]:
             text=message.body,
             reply_to=message.reply_to,
         )
-        message.status = DeliveryStatus.SENDING
-        message.attempts += 1
+        mark_sending(message)
     try:
         result = sender.send(outbound)
     except TransientSendError as exc:
@@ -129,21 +134,19 @@ def _send_reply(message_id: int) -> dict[str, Any]:
         raise
     except PermanentSendError as exc:
         with rt.sessions.begin() as session:
-            message = session.get(Message, message_id)
-            message.status = DeliveryStatus.FAILED
-            message.error_code = exc.code or "rejected"
-            if exc.code in UNSUBSCRIBED_CODES and message.contact is not None:
-                message.contact.opted_out = True
-                message.contact.opted_out_at = utcnow()
+            record_refused(
+                session,
+                message_id,
+                exc.code or "rejected",
+                opt_out=exc.code in UNSUBSCRIBED_CODES,
+            )
         return {
             "status": DeliveryStatus.FAILED.value,
             "error_code": exc.code,
             "channel": outbound.channel.value,
         }
     with rt.sessions.begin() as session:
-        message = session.get(Message, message_id)
-        message.external_id = result.external_id
-        message.status = DeliveryStatus(result.status)
+        record_sent(session, message_id, result.external_id, result.status)
     return {
         "status": result.status,
         "external_id": result.external_id,

@@ -14,10 +14,11 @@ from datetime import UTC, datetime
 
 import redis
 from flask import abort, current_app, flash, redirect, request, url_for
-from sqlalchemy.orm import Session
 
 from casestore import duplicates
 from casestore.casework import case_in_scope
+from casestore.complaints import event_of
+from casestore.db import Session
 from casestore.lifecycle import (
     ARCHIVE_REASONS,
     BOUNCE_REASONS,
@@ -28,7 +29,7 @@ from casestore.lifecycle import (
     allowed_actions,
     apply_action,
 )
-from casestore.models import Complaint, DuplicateLink, StatusEvent
+from casestore.models import Complaint, DuplicateLink
 from casestore.vocabulary import EventKind, LinkState
 from dispatcher.intake import split_follow_up
 from dispatcher.jobs import enqueue_notifications
@@ -234,8 +235,8 @@ def _split(db: Session, complaint: Complaint, me: OperatorUser) -> list[int]:
     if not me.is_coordinator:
         abort(403)
     raw = request.form.get("event", "")
-    event = db.get(StatusEvent, int(raw)) if raw.isdigit() and len(raw) < 19 else None
-    if event is None or event.complaint_id != complaint.id:
+    event = event_of(db, complaint, int(raw)) if raw.isdigit() and len(raw) < 19 else None
+    if event is None:
         raise TransitionError(t("console.action.no_event"))
     return split_follow_up(db, event.id, runtime(), actor=me.actor).outbound_ids
 
@@ -245,8 +246,8 @@ def _apply(db: Session, complaint: Complaint, name: str, me: OperatorUser, now: 
     if name in (CONFIRM_DUPLICATE, REJECT_DUPLICATE):
         if not me.is_coordinator:
             abort(403)
-        link = db.get(DuplicateLink, _link_id())
-        if link is None or link.complaint_id != complaint.id:
+        link = duplicates.suggestion_for(db, complaint, _link_id())
+        if link is None:
             raise TransitionError(t("console.action.no_link"))
         note = _text("note", MAX_NOTE_CHARS)
         if name == CONFIRM_DUPLICATE:

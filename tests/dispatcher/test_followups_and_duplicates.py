@@ -15,6 +15,7 @@ from casestore import complaints as store
 from casestore.duplicates import confirm_duplicate, pending_suggestions, reject_duplicate
 from casestore.lifecycle import Action, Status, TransitionError, apply_action
 from casestore.models import Complaint, DuplicateLink, Message, Quarantine, StatusEvent
+from casestore.quarantine import release_quarantined
 from dispatcher.intake import split_follow_up, store_record
 from dispatcher.notifications import queue_status_notification
 from normalizer import normalize
@@ -279,7 +280,7 @@ def test_a_released_message_becomes_a_case(runtime):
     deliver(runtime, "halo min", sender=CUT)
     with runtime.sessions.begin() as session:
         held = session.scalars(select(Quarantine)).one()
-        record = store.release_quarantined(session, held.id, "coordinator")
+        record = release_quarantined(session, held.id, "coordinator")
     from normalizer.records import ComplaintRecord
 
     with runtime.sessions.begin() as session:

@@ -18,8 +18,8 @@ from console_support import (  # noqa: F401 (fast_hashing is a fixture)
 from rq.registry import FailedJobRegistry
 from sqlalchemy import func, select
 
-from casestore.complaints import quarantine_record
 from casestore.models import Complaint, Message, Quarantine
+from casestore.quarantine import quarantine_record
 from dispatcher.queues import INTAKE, queue
 from dispatcher.worker import make_worker
 from normalizer import normalize
@@ -167,7 +167,7 @@ def hold(runtime, key="sms:SM" + "4" * 32) -> int:
         text="Lampu jalan mati di depan masjid Kampung Bale",
         received_at=datetime.now(UTC),
     )
-    record = normalize(inbound, runtime.rules).to_dict()
+    record = normalize(inbound, runtime.rules)
     with runtime.sessions.begin() as db:
         return quarantine_record(db, record, "rate_limited").id
 

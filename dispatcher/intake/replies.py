@@ -1,0 +1,87 @@
+"""The citizen's answer to one record: which channels get one, its words, and its queueing.
+
+The answer is an outbound message waiting for a notify job (dispatcher/jobs.py), keyed on
+the template and the record, so a replayed record never queues it twice.
+"""
+
+from __future__ import annotations
+
+from adapters.twitter import fits_in_tweet
+from casestore.complaints import queue_reply
+from casestore.db import Session
+from casestore.models import Complaint, Contact
+from dispatcher.intake.outcome import StoreOutcome
+from dispatcher.runtime import Runtime
+from normalizer.records import Channel, ComplaintRecord, Privacy
+from normalizer.replies import render_reply
+from normalizer.tracking import format_tracking_id
+
+# Channels the gateway can answer on by itself; web and API citizens read the tracking page.
+REPLY_CHANNELS = frozenset({Channel.SMS, Channel.WHATSAPP, Channel.TWITTER})
+# Channels whose replies anyone can read (a reply tweet): a confidential case is only
+# ever told there that it arrived.
+PUBLIC_REPLY_CHANNELS = frozenset({Channel.TWITTER})
+# A channel's own length limit on top of the SMS budget every reply meets.
+REPLY_LIMITS = {Channel.TWITTER: fits_in_tweet}
+
+
+def reply_values(runtime: Runtime, complaint: Complaint | None, language: str) -> dict[str, str]:
+    """The placeholders every reply template may use."""
+    if complaint is None:
+        return {"track_url": runtime.public_url}
+    unit = next((u for u in runtime.units if u.code == complaint.owner_unit), None)
+    unit_name = (
+        complaint.owner_unit if unit is None else (unit.name_en if language == "en" else unit.name)
+    )
+    shown = format_tracking_id(complaint.tracking_id)
+    status_label = render_reply(runtime.replies, f"status.{complaint.status}", language)
+    return {
+        "tracking_id": shown,
+        "track_url": f"{runtime.public_url}/track/{complaint.tracking_id}",
+        "status": status_label,
+        "unit": unit_name,
+        "note": "",
+    }
+
+
+def answer(
+    session: Session,
+    record: ComplaintRecord,
+    runtime: Runtime,
+    contact: Contact | None,
+    complaint: Complaint | None,
+    template: str,
+    outcome: StoreOutcome,
+    key: str | None = None,
+) -> None:
+    """Queue the ``template`` reply to the record's sender, where the channel answers and the
+    sender has not opted out; its id goes on ``outcome.outbound_ids``."""
+    if contact is None or record.channel not in REPLY_CHANNELS:
+        return
+    if contact.opted_out and template != "opted_in":
+        return
+    if (
+        complaint is not None
+        and complaint.privacy == Privacy.CONFIDENTIAL
+        and record.channel in PUBLIC_REPLY_CHANNELS
+    ):
+        template = "received"
+    body = render_reply(
+        runtime.replies,
+        template,
+        record.language,
+        fits_channel=REPLY_LIMITS.get(record.channel),
+        **reply_values(runtime, complaint, record.language),
+    )
+    message = queue_reply(
+        session,
+        dedupe_key=f"{key or template}:{record.idempotency_key}",
+        channel=record.channel.value,
+        contact=contact,
+        complaint=complaint,
+        body=body,
+        reply_to=record.reply_to or record.external_id,
+        intent=template,
+    )
+    if message is not None:
+        outcome.outbound_ids.append(message.id)
