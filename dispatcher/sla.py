@@ -32,11 +32,11 @@ from casestore.deadlines import (
     past_deadline,
     unanswered_resolutions,
 )
-from casestore.lifecycle import Action, apply_action
+from casestore.lifecycle import Action
 from casestore.models import utcnow
 from dispatcher import runtime as runtime_module
+from dispatcher.casework import apply_and_tell
 from dispatcher.jobs import enqueue_notifications
-from dispatcher.notifications import queue_status_notification
 from dispatcher.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -58,12 +58,11 @@ class SweepResult:
 def sweep_deadlines(session: Session, runtime: Runtime, now: datetime) -> SweepResult:
     """Close, escalate and warn what is due at ``now``; the caller commits."""
     result = SweepResult()
-    tz = runtime.settings.timezone
     for complaint in unanswered_resolutions(session, now, BATCH):
-        event = apply_action(
-            session, complaint, Action.CLOSE, actor="system", now=now, note=AUTO_CLOSE_NOTE, tz=tz
+        acted = apply_and_tell(
+            session, complaint, Action.CLOSE, runtime, actor="system", now=now, note=AUTO_CLOSE_NOTE
         )
-        result.outbound_ids += queue_status_notification(session, complaint, event, runtime)
+        result.outbound_ids += acted.outbound_ids
         result.closed.append(complaint.tracking_id)
     for complaint in past_deadline(session, now, BATCH):
         mark_escalated(session, complaint, now, ESCALATED_NOTE)

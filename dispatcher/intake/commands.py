@@ -107,22 +107,17 @@ def _answer_resolution(
     action = RESOLUTION_ACTIONS.get(record.raw.get("resolution_answer", ""))
     if action is None or complaint.status != Status.RESOLVED:
         return []
+    from dispatcher.casework import apply_and_tell  # it imports intake (the reply policy)
+
     try:
-        event = apply_action(
-            session,
-            complaint,
-            action,
-            actor="citizen",
-            now=record.received_at,
-            tz=runtime.settings.timezone,
+        acted = apply_and_tell(
+            session, complaint, action, runtime, actor="citizen", now=record.received_at
         )
     except TransitionError as exc:
         # Past the answer window: the words stay on the case as a follow-up, nothing reopens.
         log.info("citizen answer to %s not applied: %s", complaint.tracking_id, exc)
         return []
-    from dispatcher.notifications import queue_status_notification  # it imports intake
-
-    return queue_status_notification(session, complaint, event, runtime)
+    return acted.outbound_ids
 
 
 def withdraw(
@@ -133,6 +128,8 @@ def withdraw(
     complaint = _target_or_unknown(session, record, runtime, contact, outcome, open_only=True)
     if complaint is None:
         return outcome
+    # The citizen asked for it: their answer is the "withdrawn" reply below, and no status
+    # message follows (apply_and_tell would queue one).
     apply_action(
         session,
         complaint,
