@@ -7,6 +7,7 @@ may be written to (STOP / MULAI). Functions take the caller's session and never 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -62,6 +63,35 @@ def sender_of(
         return created, True
     # A concurrent message of the same sender created it first.
     return get_or_create_contact(session, urn, name, language), False
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who sent a record: its contact (None: the record names none), whether the contact was
+    created for it, and how many messages it sent lately (None: not counted)."""
+
+    contact: Contact | None
+    created: bool = False
+    recent: int | None = None
+
+
+def sender_with_count(
+    session: Session,
+    record: ComplaintRecord,
+    since: datetime | None,
+    channels: Iterable[str] = (),
+) -> Sender:
+    """The record's sender, created on first sight; with ``since``, how many messages it sent
+    on ``channels`` after then (before this one). One query for a known sender."""
+    if not record.contact_urn:
+        return Sender(None)
+    recent = None
+    if since is None:
+        known = contact_by_urn(session, record.contact_urn)
+    else:
+        known, recent = contact_with_inbound_count(session, record.contact_urn, since, channels)
+    contact, created = sender_of(session, record, known)
+    return Sender(contact, created, recent)
 
 
 def _recent_inbound(since: datetime, channels: Iterable[str]):  # -> a WHERE clause

@@ -15,7 +15,7 @@ import redis
 from casestore.db import Session
 from casestore.quarantine import reject_quarantined, release_quarantined
 from dispatcher.intake import StoreOutcome, store_record
-from dispatcher.jobs import enqueue_notifications
+from dispatcher.outbox import enqueue_notifications
 from dispatcher.runtime import Runtime
 from normalizer.records import ComplaintRecord
 

@@ -20,8 +20,8 @@ import redis
 from casestore.db import Session
 from casestore.lifecycle import Action, apply_action
 from casestore.models import Complaint, StatusEvent, utcnow
-from dispatcher.jobs import enqueue_notifications
 from dispatcher.notifications import queue_status_notification
+from dispatcher.outbox import enqueue_notifications
 from dispatcher.runtime import Runtime
 
 log = logging.getLogger(__name__)

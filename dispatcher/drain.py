@@ -24,8 +24,8 @@ from dispatcher import inbox
 from dispatcher import runtime as runtime_module
 from dispatcher.failures import is_transient, reason_of, retry_transient_only
 from dispatcher.intake import store_record
-from dispatcher.jobs import enqueue_notifications
 from dispatcher.metrics import count_stored
+from dispatcher.outbox import enqueue_notifications
 from dispatcher.runtime import Runtime
 from dispatcher.submit import drain_job_id, enqueue_drain, enqueue_store_job
 from normalizer.records import ComplaintRecord, MalformedRecord

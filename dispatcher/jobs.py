@@ -10,10 +10,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import redis
-from rq import Queue, Retry
-from rq.job import Job
-
 from adapters.base import PermanentSendError, TransientSendError
 from adapters.registry import sender_for
 from casestore.delivery import (
@@ -30,13 +26,12 @@ from dispatcher import runtime as runtime_module
 from dispatcher.failures import PermanentJobError, retry_transient_only
 from dispatcher.intake import store_record
 from dispatcher.metrics import count_outbound
-from dispatcher.queues import NOTIFY, job_id, queue
+from dispatcher.outbox import enqueue_notifications
 from normalizer.records import Channel, ComplaintRecord, MalformedRecord, OutboundMessage
 from normalizer.urns import redact_urn
 
 log = logging.getLogger(__name__)
 
-NOTIFY_RETRY = Retry(max=6, interval=[5, 30, 120, 600, 1800, 3600])
 UNSUBSCRIBED_CODES = frozenset({"21610"})
 
 
@@ -56,39 +51,6 @@ def store(record: dict[str, Any]) -> dict[str, Any]:
         "created": outcome.created,
         "duplicate_delivery": outcome.duplicate_delivery,
     }
-
-
-def enqueue_notifications(connection: redis.Redis, message_ids: list[int]) -> int:
-    """Queue a notify job per outbound message (after the commit that created them).
-
-    Once per message: the outbox sweep (dispatcher/outbox.py) may get there first when this
-    enqueue was cut short, so messages whose job exists are skipped. Two round trips for
-    any number of messages. Returns how many were queued now.
-    """
-    if not message_ids:
-        return 0
-    ids = {message_id: job_id("notify", str(message_id)) for message_id in message_ids}
-    with connection.pipeline(transaction=False) as pipe:
-        for this_job in ids.values():
-            pipe.exists(Job.key_for(this_job))
-        exists = pipe.execute()
-    fresh = [(mid, jid) for (mid, jid), found in zip(ids.items(), exists, strict=True) if not found]
-    if fresh:
-        queue(NOTIFY, connection).enqueue_many(
-            [
-                Queue.prepare_data(
-                    "dispatcher.jobs.notify",
-                    args=(message_id,),
-                    job_id=this_job,
-                    retry=NOTIFY_RETRY,
-                    result_ttl=3600,
-                    failure_ttl=30 * 24 * 3600,
-                    description="notify citizen",
-                )
-                for message_id, this_job in fresh
-            ]
-        )
-    return len(fresh)
 
 
 @retry_transient_only

@@ -20,7 +20,12 @@ from casestore.db import Session
 from casestore.duplicates import followers
 from casestore.lifecycle import RULES, Action, Status, reason_label
 from casestore.models import Complaint, StatusEvent
-from dispatcher.intake import PUBLIC_REPLY_CHANNELS, REPLY_CHANNELS, REPLY_LIMITS, reply_values
+from dispatcher.intake.replies import (
+    PUBLIC_REPLY_CHANNELS,
+    REPLY_CHANNELS,
+    REPLY_LIMITS,
+    reply_values,
+)
 from dispatcher.runtime import Runtime
 from normalizer.records import Channel
 from normalizer.replies import render_reply

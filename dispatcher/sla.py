@@ -36,7 +36,7 @@ from casestore.lifecycle import Action
 from casestore.models import utcnow
 from dispatcher import runtime as runtime_module
 from dispatcher.casework import apply_and_tell
-from dispatcher.jobs import enqueue_notifications
+from dispatcher.outbox import enqueue_notifications
 from dispatcher.runtime import Runtime
 
 log = logging.getLogger(__name__)

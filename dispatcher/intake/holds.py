@@ -11,7 +11,7 @@ import logging
 from datetime import datetime, timedelta
 
 from casestore.complaints import inbound_message, replied_since
-from casestore.contacts import sender_of
+from casestore.contacts import Sender, sender_with_count
 from casestore.db import Session
 from casestore.models import Contact
 from casestore.quarantine import quarantine_record
@@ -74,6 +74,30 @@ def too_thin(record: ComplaintRecord) -> str | None:
     )
 
 
+def screen(
+    session: Session, record: ComplaintRecord, runtime: Runtime, *, check: bool = True
+) -> tuple[Sender, StoreOutcome | None]:
+    """The record's sender (created on first sight), and the outcome of holding the record
+    when it must wait for an operator (None: it goes on). ``check=False`` (a record an
+    operator released) holds nothing."""
+    since = rate_window(record, runtime) if check else None
+    sender = sender_with_count(session, record, since, RATE_LIMITED_CHANNEL_VALUES)
+    reason = _hold_reason(session, record, runtime, sender.recent) if check else None
+    if reason is None:
+        return sender, None
+    return sender, hold(session, record, runtime, reason, sender.contact)
+
+
+def _hold_reason(
+    session: Session, record: ComplaintRecord, runtime: Runtime, recent: int | None
+) -> HoldReason | None:
+    if recent is not None and over_rate_limit(session, record, runtime, recent):
+        return HoldReason.RATE_LIMITED
+    if too_thin(record):
+        return HoldReason.LOW_INFORMATION
+    return None
+
+
 def hold(
     session: Session,
     record: ComplaintRecord,
@@ -81,9 +105,8 @@ def hold(
     reason: HoldReason,
     contact: Contact | None,
 ) -> StoreOutcome:
-    """Quarantine the record for an operator and ask its sender; ``contact`` is the sender
-    as looked up (None: not seen before). Over the rate limit the sender is told once per
-    window, not per message."""
+    """Quarantine the record for an operator and ask its sender (``contact``). Over the rate
+    limit the sender is told once per window, not per message."""
     quarantine_record(session, record, reason)
     log.info(
         "held a %s message from %s: %s",
@@ -92,9 +115,8 @@ def hold(
         reason,
     )
     outcome = StoreOutcome(tracking_id=None, quarantined=True)
-    if not record.contact_urn:
+    if contact is None:
         return outcome
-    contact, _ = sender_of(session, record, contact)
     if reason is HoldReason.RATE_LIMITED:
         since = record.received_at - timedelta(seconds=runtime.settings.sms_rate[1])
         if replied_since(session, contact.id, ASK[reason], since):

@@ -1,8 +1,8 @@
 """store_record: one normalized record into the case store, in the caller's transaction.
 
-In order: who sent it (and, where a limit applies, how much lately), a hold if it must wait
-for an operator, the claim of the inbound message (a provider retry stops here), then the
-use case its intent names: a new complaint, or a command about a case or the sender.
+In order: whose thread it answers (a reply tweet), who sent it and whether it must wait for
+an operator (holds), the claim of the inbound message (a provider retry stops here), then
+the use case its intent names: a new complaint, or a command about a case or the sender.
 """
 
 from __future__ import annotations
@@ -10,19 +10,10 @@ from __future__ import annotations
 import dataclasses
 
 from casestore import complaints as cases
-from casestore.contacts import contact_by_urn, contact_with_inbound_count, sender_of
 from casestore.db import Session
 from casestore.lifecycle import OPEN_STATUSES
-from casestore.models import Contact
-from casestore.vocabulary import HoldReason
 from dispatcher.intake.commands import COMMANDS
-from dispatcher.intake.holds import (
-    RATE_LIMITED_CHANNEL_VALUES,
-    hold,
-    over_rate_limit,
-    rate_window,
-    too_thin,
-)
+from dispatcher.intake.holds import screen
 from dispatcher.intake.new_complaint import new_complaint
 from dispatcher.intake.outcome import StoreOutcome
 from dispatcher.runtime import Runtime
@@ -37,17 +28,12 @@ def store_record(
     ``check_rate_limit=False`` is for a record an operator released from quarantine: it
     skips the holds (the rate limit and the low-information check).
     """
-    contact, recent = _sender(session, record, runtime, check_rate_limit)
-    if recent is not None and over_rate_limit(session, record, runtime, recent):
-        return hold(session, record, runtime, HoldReason.RATE_LIMITED, contact)
+    # First: "ok, makasih" in reply to our tweet is a follow-up, not a thin new message.
     record = _thread_follow_up(session, record)
-    # After the thread check: "ok, makasih" in reply to our tweet is a follow-up, not thin.
-    if check_rate_limit and too_thin(record):
-        return hold(session, record, runtime, HoldReason.LOW_INFORMATION, contact)
-    first_contact = False  # a contact created just now has no cases to follow up
-    if record.contact_urn:
-        contact, first_contact = sender_of(session, record, contact)
-    inbound = cases.claim_inbound(session, record, contact)
+    sender, held = screen(session, record, runtime, check=check_rate_limit)
+    if held is not None:
+        return held
+    inbound = cases.claim_inbound(session, record, sender.contact)
     if inbound is None:
         earlier = cases.inbound_message(session, record.channel.value, record.external_id)
         complaint = earlier.complaint if earlier else None
@@ -55,9 +41,12 @@ def store_record(
             tracking_id=complaint.tracking_id if complaint else None, duplicate_delivery=True
         )
     if record.intent is Intent.NEW:
-        outcome = new_complaint(session, record, runtime, contact, first_contact=first_contact)
+        # A contact created just now has no cases to follow up.
+        outcome = new_complaint(
+            session, record, runtime, sender.contact, first_contact=sender.created
+        )
     else:
-        outcome = COMMANDS[record.intent](session, record, runtime, contact)
+        outcome = COMMANDS[record.intent](session, record, runtime, sender.contact)
     if outcome.tracking_id:
         complaint = outcome.complaint
         if complaint is None or complaint.tracking_id != outcome.tracking_id:
@@ -65,21 +54,6 @@ def store_record(
         if complaint is not None and inbound.complaint_id is None:
             cases.file_under(inbound, complaint)
     return outcome
-
-
-def _sender(
-    session: Session, record: ComplaintRecord, runtime: Runtime, check_rate_limit: bool
-) -> tuple[Contact | None, int | None]:
-    """The sender's contact (None: not seen before) and, where the rate limit applies, how
-    many messages it sent in the limit's window (else None); one query."""
-    if not record.contact_urn:
-        return None, None
-    since = rate_window(record, runtime) if check_rate_limit else None
-    if since is None:
-        return contact_by_urn(session, record.contact_urn), None
-    return contact_with_inbound_count(
-        session, record.contact_urn, since, RATE_LIMITED_CHANNEL_VALUES
-    )
 
 
 def _thread_follow_up(session: Session, record: ComplaintRecord) -> ComplaintRecord:
