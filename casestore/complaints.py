@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from casestore.claims import insert_unless_exists
 from casestore.models import Complaint, Contact, Message, StatusEvent, Unit
-from casestore.vocabulary import DeliveryStatus, Direction, EventKind, Status
+from casestore.vocabulary import Action, DeliveryStatus, Direction, EventKind, Status
 from normalizer.records import ComplaintRecord
 
 
@@ -160,7 +160,7 @@ def tracking_id_taken(session: Session, tracking_id: str) -> bool:
 def add_event(
     session: Session,
     complaint: Complaint,
-    kind: EventKind,
+    kind: Action | EventKind,
     *,
     to_status: str | None = None,
     to_unit: str | None = None,

@@ -10,7 +10,7 @@ reason) in the caller's session and never commits.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -20,44 +20,38 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from casestore import transitions
 from casestore.clock import DEFAULT_TIMEZONE, Clock, deadline, hard_limit
-from casestore.models import Complaint, DuplicateLink, StatusEvent, Unit, utcnow
-from casestore.vocabulary import EventKind, LinkState, Status
-
-OPEN_STATUSES = frozenset(
-    {
-        Status.RECEIVED,
-        Status.VERIFIED,
-        Status.DISPATCHED,
-        Status.IN_PROGRESS,
-        Status.RESOLVED,
-        Status.BOUNCED,
-    }
+from casestore.models import Complaint, StatusEvent, Unit, utcnow
+from casestore.transitions import Check, Effect, Guard, Request, TransitionError
+from casestore.vocabulary import (
+    FINAL_STATUSES,
+    OPEN_STATUSES,
+    PRIVACY_LEVELS,
+    WATCHED_STATUSES,
+    Action,
+    Status,
 )
-FINAL_STATUSES = frozenset({Status.CLOSED, Status.REJECTED, Status.ARCHIVED, Status.DUPLICATE})
-# Open cases whose owner has a deadline to meet (a resolved case waits for the citizen).
-WATCHED_STATUSES = OPEN_STATUSES - {Status.RESOLVED}
-PRIVACY_LEVELS = ("public", "anonymous", "confidential")
 
-
-class Action(StrEnum):
-    VERIFY = "verify"
-    DISPATCH = "dispatch"
-    BOUNCE = "bounce"
-    START = "start"
-    RESOLVE = "resolve"
-    REJECT = "reject"
-    ARCHIVE = "archive"
-    CLOSE = "close"
-    REOPEN = "reopen"  # the citizen answered within the window after resolution
-    MARK_DUPLICATE = "mark_duplicate"
-    UNLINK_DUPLICATE = "unlink_duplicate"
-    SET_PRIVACY = "set_privacy"
-    REPLY = "reply"  # an operator's public response, no status change
-
-
-class TransitionError(ValueError):
-    """The lifecycle does not allow this action now, or a field it needs is missing."""
+# Names the other modules have always imported from here.
+__all__ = [
+    "ARCHIVE_REASONS",
+    "BOUNCE_REASONS",
+    "FINAL_STATUSES",
+    "OPEN_STATUSES",
+    "PRIVACY_LEVELS",
+    "REJECT_REASONS",
+    "RULES",
+    "WATCHED_STATUSES",
+    "Action",
+    "Rule",
+    "Status",
+    "TransitionError",
+    "allowed_actions",
+    "apply_action",
+    "reason_label",
+    "start_clocks",
+]
 
 
 class Owner(StrEnum):
@@ -92,28 +86,6 @@ RESTORE = "restore"  # UNLINK_DUPLICATE goes back to the status the case had bef
 
 
 @dataclass(frozen=True)
-class Request:
-    """One action as asked, with what the rules' checks and effects need."""
-
-    session: Session
-    complaint: Complaint
-    action: Action
-    actor: str
-    now: datetime
-    tz: ZoneInfo
-    note: str
-    reason: str | None
-    unit: str | None
-    master: Complaint | None
-    privacy: str | None
-
-
-Check = Callable[[Request], str | None]  # an Indonesian refusal, or None
-Guard = Callable[[Complaint, datetime], str | None]  # the same, from the case's state alone
-Effect = Callable[[Request, dict], None]  # changes beyond status/owner; fills event data
-
-
-@dataclass(frozen=True)
 class Rule:
     sources: frozenset[Status]
     target: Status | str | None  # None: the status stays; RESTORE: the one before
@@ -126,98 +98,6 @@ class Rule:
     effect: Effect | None = None
     public: bool = True  # shown on the tracking page (the note too, unless confidential)
     notify: bool = True  # the citizen is told (dispatcher/notifications.py)
-
-
-# --- checks and effects the table names ------------------------------------------------------
-
-
-def _coordinator(session: Session) -> str:
-    code = session.scalar(select(Unit.code).where(Unit.kind == "coordinator", Unit.active))
-    if code is None:
-        raise TransitionError("Unit koordinator belum terdaftar; jalankan `satupintu db upgrade`.")
-    return code
-
-
-def _unit_exists(req: Request) -> str | None:
-    unit = req.session.get(Unit, req.unit)
-    if unit is None or not unit.active:
-        return f"Unit {req.unit!r} tidak dikenal atau tidak aktif."
-    if req.complaint.status == Status.DISPATCHED and req.unit == req.complaint.owner_unit:
-        return "Aduan sudah didisposisikan ke unit tersebut."
-    return None
-
-
-def _not_the_coordinator(complaint: Complaint, now: datetime) -> str | None:
-    if complaint.unit is not None and complaint.unit.kind == "coordinator":
-        return "Aduan sudah dipegang koordinator; gunakan disposisi, tolak atau arsipkan."
-    return None
-
-
-def _within_answer_window(complaint: Complaint, now: datetime) -> str | None:
-    if complaint.due_at is not None and now > complaint.due_at:
-        return "Masa tanggapan pelapor (10 hari kerja setelah selesai) sudah lewat."
-    return None
-
-
-def _valid_master(req: Request) -> str | None:
-    master = req.master
-    if master is None:
-        return None
-    if master.id == req.complaint.id:
-        return "Aduan tidak dapat menjadi duplikat dirinya sendiri."
-    if master.status not in OPEN_STATUSES:
-        return "Aduan induk harus masih terbuka (bukan ditutup, ditolak, diarsipkan atau duplikat)."
-    return None
-
-
-def _valid_privacy(req: Request) -> str | None:
-    if req.privacy not in PRIVACY_LEVELS:
-        return f"Privasi harus salah satu dari {', '.join(PRIVACY_LEVELS)}."
-    if req.privacy == req.complaint.privacy:
-        return "Privasi aduan sudah seperti itu."
-    return None
-
-
-def _link_to_master(req: Request, data: dict) -> None:
-    complaint, master = req.complaint, req.master
-    assert master is not None
-    link = req.session.scalar(
-        select(DuplicateLink).where(
-            DuplicateLink.complaint_id == complaint.id, DuplicateLink.master_id == master.id
-        )
-    )
-    if link is None:
-        link = DuplicateLink(complaint_id=complaint.id, master_id=master.id, score=0.0)
-        req.session.add(link)
-    link.state, link.decided_by, link.decided_at = LinkState.CONFIRMED, req.actor, req.now
-    complaint.master_id = master.id
-    # Followers of this case follow its new master: a chain of duplicates would hide updates.
-    for follower in req.session.scalars(
-        select(Complaint).where(Complaint.master_id == complaint.id)
-    ):
-        follower.master_id = master.id
-        data.setdefault("followers_moved", []).append(follower.tracking_id)
-    data["master"] = master.tracking_id
-
-
-def _unlink_from_master(req: Request, data: dict) -> None:
-    complaint = req.complaint
-    link = req.session.scalar(
-        select(DuplicateLink).where(
-            DuplicateLink.complaint_id == complaint.id,
-            DuplicateLink.master_id == complaint.master_id,
-        )
-    )
-    if link is not None:
-        link.state, link.decided_by, link.decided_at = LinkState.REJECTED, req.actor, req.now
-    master = req.session.get(Complaint, complaint.master_id) if complaint.master_id else None
-    data["master"] = master.tracking_id if master is not None else None
-    complaint.master_id = None
-
-
-def _set_privacy(req: Request, data: dict) -> None:
-    data["privacy"] = {"from": req.complaint.privacy, "to": req.privacy}
-    req.complaint.privacy = req.privacy or req.complaint.privacy
 
 
 ALL_STATUSES = frozenset(Status)
@@ -233,7 +113,7 @@ RULES: Mapping[Action, Rule] = MappingProxyType(
             needs=frozenset({"unit"}),
             owner=Owner.UNIT,
             clock=Clock.FOLLOW_UP,
-            checks=(_unit_exists,),
+            checks=(transitions.unit_exists,),
         ),
         Action.BOUNCE: Rule(
             frozenset({_S.RECEIVED, _S.VERIFIED, _S.DISPATCHED, _S.IN_PROGRESS}),
@@ -242,7 +122,7 @@ RULES: Mapping[Action, Rule] = MappingProxyType(
             owner=Owner.COORDINATOR,
             clock=Clock.REDISPATCH,
             reasons=BOUNCE_REASONS,
-            guards=(_not_the_coordinator,),
+            guards=(transitions.not_the_coordinator,),
             public=False,  # the note is between units; the citizen sees the status only
         ),
         Action.START: Rule(frozenset({_S.DISPATCHED}), _S.IN_PROGRESS, clock=Clock.RESOLUTION),
@@ -271,25 +151,25 @@ RULES: Mapping[Action, Rule] = MappingProxyType(
             frozenset({_S.RESOLVED}),
             _S.IN_PROGRESS,
             clock=Clock.FOLLOW_UP,
-            guards=(_within_answer_window,),
+            guards=(transitions.within_answer_window,),
         ),
         Action.MARK_DUPLICATE: Rule(
             OPEN_STATUSES - {_S.RESOLVED},
             _S.DUPLICATE,
             needs=frozenset({"master"}),
             clock=Clock.STOPPED,
-            checks=(_valid_master,),
-            effect=_link_to_master,
+            checks=(transitions.valid_master,),
+            effect=transitions.link_to_master,
         ),
         Action.UNLINK_DUPLICATE: Rule(
-            frozenset({_S.DUPLICATE}), RESTORE, effect=_unlink_from_master
+            frozenset({_S.DUPLICATE}), RESTORE, effect=transitions.unlink_from_master
         ),
         Action.SET_PRIVACY: Rule(
             ALL_STATUSES,
             None,
             needs=frozenset({"privacy"}),
-            checks=(_valid_privacy,),
-            effect=_set_privacy,
+            checks=(transitions.valid_privacy,),
+            effect=transitions.set_privacy,
             public=False,
             notify=False,
         ),
@@ -405,7 +285,7 @@ def apply_action(
         data.update(_restart_clock(complaint, clock, now, tz))
     event = StatusEvent(
         complaint=complaint,
-        kind=EventKind(action.value),
+        kind=action,
         # Status and unit are recorded for every action that sets them, even to the same value
         # (a re-dispatch), and left empty for the ones that do not (reply, set_privacy).
         from_status=from_status if rule.target is not None else None,
@@ -468,7 +348,7 @@ def _new_owner(session: Session, owner: Owner, current: str, named: str | None) 
         assert named is not None  # "unit" is in the rule's needs
         return named
     if owner is Owner.COORDINATOR:
-        return _coordinator(session)
+        return transitions.coordinator(session)
     return current
 
 

@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from casestore.vocabulary import (
+    Action,
     DeliveryStatus,
     Direction,
     EnumText,
@@ -136,7 +137,7 @@ class Complaint(Base):
     channel: Mapped[str] = mapped_column(String(20))
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
     owner_unit: Mapped[str] = mapped_column(ForeignKey("units.code"), nullable=False)
-    status: Mapped[Status] = mapped_column(EnumText(Status, 20), index=True)
+    status: Mapped[Status] = mapped_column(EnumText(Status, length=20), index=True)
     privacy: Mapped[str] = mapped_column(String(20))
     category: Mapped[str | None] = mapped_column(String(64))
     kecamatan_code: Mapped[str | None] = mapped_column(String(20))
@@ -181,7 +182,7 @@ class Message(Base):
     )
 
     id: Mapped[intpk]
-    direction: Mapped[Direction] = mapped_column(EnumText(Direction, 3))
+    direction: Mapped[Direction] = mapped_column(EnumText(Direction, length=3))
     channel: Mapped[str] = mapped_column(String(20))
     provider: Mapped[str] = mapped_column(String(40), default="")
     external_id: Mapped[str | None] = mapped_column(String(200))
@@ -193,7 +194,7 @@ class Message(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     media: Mapped[list[Any]] = mapped_column(JSON, default=list)
     reply_to: Mapped[str] = mapped_column(String(64), default="")
-    status: Mapped[DeliveryStatus] = mapped_column(EnumText(DeliveryStatus, 20))
+    status: Mapped[DeliveryStatus] = mapped_column(EnumText(DeliveryStatus, length=20))
     error_code: Mapped[str | None] = mapped_column(String(20))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     received_at: Mapped[when]
@@ -213,9 +214,9 @@ class StatusEvent(Base):
 
     id: Mapped[intpk]
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"))
-    kind: Mapped[EventKind] = mapped_column(EnumText(EventKind, 30))
-    from_status: Mapped[Status | None] = mapped_column(EnumText(Status, 20))
-    to_status: Mapped[Status | None] = mapped_column(EnumText(Status, 20))
+    kind: Mapped[Action | EventKind] = mapped_column(EnumText(Action, EventKind, length=30))
+    from_status: Mapped[Status | None] = mapped_column(EnumText(Status, length=20))
+    to_status: Mapped[Status | None] = mapped_column(EnumText(Status, length=20))
     from_unit: Mapped[str | None] = mapped_column(String(64))
     to_unit: Mapped[str | None] = mapped_column(String(64))
     actor: Mapped[str] = mapped_column(String(100), default="system")
@@ -237,7 +238,7 @@ class DuplicateLink(Base):
     id: Mapped[intpk]
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"))
     master_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"))
-    state: Mapped[LinkState] = mapped_column(EnumText(LinkState, 20))
+    state: Mapped[LinkState] = mapped_column(EnumText(LinkState, length=20))
     score: Mapped[float] = mapped_column(Float, default=0.0)
     decided_by: Mapped[str | None] = mapped_column(String(100))
     decided_at: Mapped[when]
@@ -253,11 +254,11 @@ class Quarantine(Base):
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     channel: Mapped[str] = mapped_column(String(20))
     contact_urn: Mapped[str] = mapped_column(String(255), default="")
-    reason: Mapped[HoldReason] = mapped_column(EnumText(HoldReason, 40))
+    reason: Mapped[HoldReason] = mapped_column(EnumText(HoldReason, length=40))
     record: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[created]
     resolved_at: Mapped[when]
-    resolution: Mapped[Resolution | None] = mapped_column(EnumText(Resolution, 20))
+    resolution: Mapped[Resolution | None] = mapped_column(EnumText(Resolution, length=20))
     resolved_by: Mapped[str | None] = mapped_column(String(100))
 
 

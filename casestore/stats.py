@@ -25,7 +25,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from casestore.models import Message, StatusEvent
-from casestore.vocabulary import Direction, EventKind
+from casestore.vocabulary import Action, Direction
 
 SILENCE_EXPECTED_MESSAGES = 5.0
 SILENCE_MIN_HISTORY = 20
@@ -174,7 +174,7 @@ def bounce_counts(session: Session, since: datetime | None = None) -> dict[tuple
     """
     query = (
         select(StatusEvent)
-        .where(StatusEvent.kind.in_((EventKind.BOUNCE, EventKind.DISPATCH)))
+        .where(StatusEvent.kind.in_((Action.BOUNCE, Action.DISPATCH)))
         .order_by(StatusEvent.complaint_id, StatusEvent.id)
     )
     if since is not None:
@@ -182,7 +182,7 @@ def bounce_counts(session: Session, since: datetime | None = None) -> dict[tuple
     counts: Counter[tuple[str, str]] = Counter()
     pending: dict[int, StatusEvent] = {}  # complaint -> its bounce waiting for a dispatch
     for event in session.scalars(query):
-        if event.kind == EventKind.BOUNCE:
+        if event.kind == Action.BOUNCE:
             if event.complaint_id in pending:  # bounced again before any dispatch
                 earlier = pending[event.complaint_id]
                 counts[(earlier.from_unit or "", earlier.to_unit or "")] += 1

@@ -1,4 +1,5 @@
-"""The case store's words: every status, direction and kind a column holds, as ``str`` enums.
+"""The case store's words: every status, direction and kind a column holds, as ``str`` enums,
+the groups of statuses the lifecycle and the queries speak of, and the actions operators take.
 
 The values are what the tables have always held (lowercase strings in VARCHAR columns), so
 no data changes; ``EnumText`` gives them back as members and refuses a value that is none.
@@ -27,6 +28,38 @@ class Status(StrEnum):
     DUPLICATE = "duplicate"
 
 
+OPEN_STATUSES = frozenset(
+    {
+        Status.RECEIVED,
+        Status.VERIFIED,
+        Status.DISPATCHED,
+        Status.IN_PROGRESS,
+        Status.RESOLVED,
+        Status.BOUNCED,
+    }
+)
+FINAL_STATUSES = frozenset({Status.CLOSED, Status.REJECTED, Status.ARCHIVED, Status.DUPLICATE})
+# Open cases whose owner has a deadline to meet (a resolved case waits for the citizen).
+WATCHED_STATUSES = OPEN_STATUSES - {Status.RESOLVED}
+PRIVACY_LEVELS = ("public", "anonymous", "confidential")
+
+
+class Action(StrEnum):
+    VERIFY = "verify"
+    DISPATCH = "dispatch"
+    BOUNCE = "bounce"
+    START = "start"
+    RESOLVE = "resolve"
+    REJECT = "reject"
+    ARCHIVE = "archive"
+    CLOSE = "close"
+    REOPEN = "reopen"  # the citizen answered within the window after resolution
+    MARK_DUPLICATE = "mark_duplicate"
+    UNLINK_DUPLICATE = "unlink_duplicate"
+    SET_PRIVACY = "set_privacy"
+    REPLY = "reply"  # an operator's public response, no status change
+
+
 class Direction(StrEnum):
     IN = "in"  # the citizen wrote
     OUT = "out"  # we replied
@@ -48,23 +81,9 @@ class DeliveryStatus(StrEnum):
 
 
 class EventKind(StrEnum):
-    """What a status event records: a lifecycle action (the same values as ``Action``) or
-    something intake, the SLA sweep or duplicate detection did."""
+    """What a status event records when it is not a lifecycle action: what intake, duplicate
+    detection and the SLA sweep wrote. An event's kind is an ``Action`` or one of these."""
 
-    # lifecycle actions
-    VERIFY = "verify"
-    DISPATCH = "dispatch"
-    BOUNCE = "bounce"
-    START = "start"
-    RESOLVE = "resolve"
-    REJECT = "reject"
-    ARCHIVE = "archive"
-    CLOSE = "close"
-    REOPEN = "reopen"
-    MARK_DUPLICATE = "mark_duplicate"
-    UNLINK_DUPLICATE = "unlink_duplicate"
-    SET_PRIVACY = "set_privacy"
-    REPLY = "reply"
     # intake
     RECEIVED = "received"
     ROUTED = "routed"
@@ -101,26 +120,31 @@ class Resolution(StrEnum):
 
 
 class EnumText(TypeDecorator):
-    """A ``str`` enum stored as its value in a VARCHAR (the same column as before).
+    """``str`` enums stored as their values in a VARCHAR (the same column as before).
 
     Binding accepts a member or its value; anything else is refused before it reaches the
-    table. Rows come back as members.
+    table. Rows come back as members, of the first enum that has the value.
     """
 
     impl = String
     cache_ok = True
 
-    def __init__(self, enum: type[StrEnum], length: int) -> None:
+    def __init__(self, *enums: type[StrEnum], length: int) -> None:
         super().__init__(length)
-        self.enum = enum
+        self.enums = enums
+
+    def _member(self, value: Any) -> StrEnum:
+        for enum in self.enums:
+            if value in enum._value2member_map_:
+                return enum._value2member_map_[value]
+        names = " or ".join(enum.__name__ for enum in self.enums)
+        raise ValueError(f"{value!r} is not a {names}")
 
     def process_bind_param(self, value: Any, dialect: Any) -> str | None:
-        if value is None:
-            return None
-        return self.enum(value).value
+        return None if value is None else self._member(value).value
 
     def process_result_value(self, value: Any, dialect: Any) -> StrEnum | None:
-        return None if value is None else self.enum(value)
+        return None if value is None else self._member(value)
 
     def copy(self, **kw: Any) -> EnumText:
-        return EnumText(self.enum, self.impl.length)
+        return EnumText(*self.enums, length=self.impl.length)

@@ -32,7 +32,13 @@ def test_a_value_that_is_no_member_is_refused(store_session):
         store_session.flush()
 
 
-def test_every_lifecycle_action_is_an_event_kind():
-    from casestore.lifecycle import Action
+def test_an_event_kind_is_an_action_or_an_intake_mark(store_session):
+    from casestore.models import StatusEvent
+    from casestore.vocabulary import Action
 
-    assert {action.value for action in Action} <= {kind.value for kind in EventKind}
+    assert not {a.value for a in Action} & {k.value for k in EventKind}  # one reading each
+    column = StatusEvent.__table__.c.kind.type
+    assert column.process_result_value("verify", None) is Action.VERIFY
+    assert column.process_result_value("routed", None) is EventKind.ROUTED
+    with pytest.raises(ValueError, match="Action or EventKind"):
+        column.process_bind_param("launched", None)
