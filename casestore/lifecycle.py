@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from casestore import transitions
 from casestore.clock import DEFAULT_TIMEZONE, Clock, deadline, hard_limit
 from casestore.models import Complaint, StatusEvent, Unit, utcnow
-from casestore.transitions import Check, Effect, Guard, Request, TransitionError
+from casestore.transitions import Check, Effect, Guard, Refusal, Request, TransitionError
 from casestore.vocabulary import (
     FINAL_STATUSES,
     OPEN_STATUSES,
@@ -44,6 +44,7 @@ __all__ = [
     "RULES",
     "WATCHED_STATUSES",
     "Action",
+    "Refusal",
     "Rule",
     "Status",
     "TransitionError",
@@ -238,20 +239,23 @@ def apply_action(
     try:
         action = Action(action)
     except ValueError:
-        raise TransitionError(f"Tindakan {action!r} tidak dikenal.") from None
+        raise TransitionError(
+            f"Tindakan {action!r} tidak dikenal.", Refusal.UNKNOWN_ACTION
+        ) from None
     rule = RULES[action]
     if not actor or not actor.strip():
-        raise TransitionError("Pelaku (actor) wajib diisi.")
+        raise TransitionError("Pelaku (actor) wajib diisi.", Refusal.NO_ACTOR)
     if now.tzinfo is None:
-        raise TransitionError("Waktu tindakan harus memakai zona waktu.")
+        raise TransitionError("Waktu tindakan harus memakai zona waktu.", Refusal.NAIVE_TIME)
     if complaint.status not in rule.sources:
         raise TransitionError(
-            f"Tindakan '{action}' tidak diizinkan untuk aduan berstatus '{complaint.status}'."
+            f"Tindakan '{action}' tidak diizinkan untuk aduan berstatus '{complaint.status}'.",
+            Refusal.NOT_FROM_STATUS,
         )
     for guard in rule.guards:
         refusal = guard(complaint, now)
         if refusal:
-            raise TransitionError(refusal)
+            raise TransitionError(refusal, Refusal.NOT_NOW)
     req = Request(
         session=session,
         complaint=complaint,
@@ -332,15 +336,21 @@ def _require_fields(rule: Rule, req: Request) -> None:
     }
     missing = [_FIELD_NAMES[name] for name in sorted(rule.needs) if not given[name]]
     if missing:
-        raise TransitionError(f"Tindakan '{req.action}' memerlukan {', '.join(missing)}.")
+        raise TransitionError(
+            f"Tindakan '{req.action}' memerlukan {', '.join(missing)}.", Refusal.MISSING_FIELD
+        )
     if req.reason and not rule.reasons:
-        raise TransitionError(f"Tindakan '{req.action}' tidak memakai kode alasan.")
+        raise TransitionError(
+            f"Tindakan '{req.action}' tidak memakai kode alasan.", Refusal.UNEXPECTED_FIELD
+        )
     if rule.reasons:
         if req.reason not in rule.reasons:
             known = ", ".join(rule.reasons)
-            raise TransitionError(f"Kode alasan {req.reason!r} tidak dikenal; pilih: {known}.")
+            raise TransitionError(
+                f"Kode alasan {req.reason!r} tidak dikenal; pilih: {known}.", Refusal.BAD_REASON
+            )
         if req.reason == OTHER and not req.note.strip():
-            raise TransitionError("Alasan 'other' memerlukan catatan.")
+            raise TransitionError("Alasan 'other' memerlukan catatan.", Refusal.MISSING_FIELD)
 
 
 def _new_owner(session: Session, owner: Owner, current: str, named: str | None) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -19,8 +20,28 @@ from casestore.models import Complaint, DuplicateLink, Unit
 from casestore.vocabulary import OPEN_STATUSES, PRIVACY_LEVELS, Action, LinkState, Status
 
 
+class Refusal(StrEnum):
+    """Why an action was refused, for a caller that answers differently per reason; the
+    message (Indonesian, for the operator) says it in words."""
+
+    REFUSED = "refused"  # anything else (a check of a rule, a form field)
+    UNKNOWN_ACTION = "unknown_action"
+    NO_ACTOR = "no_actor"
+    NAIVE_TIME = "naive_time"
+    NOT_FROM_STATUS = "not_from_status"  # the case's status does not allow the action
+    NOT_NOW = "not_now"  # a guard: the case's state rules it out (past the answer window)
+    MISSING_FIELD = "missing_field"
+    UNEXPECTED_FIELD = "unexpected_field"
+    BAD_REASON = "bad_reason"
+    NO_COORDINATOR = "no_coordinator"
+
+
 class TransitionError(ValueError):
     """The lifecycle does not allow this action now, or a field it needs is missing."""
+
+    def __init__(self, message: str, code: Refusal = Refusal.REFUSED) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -48,7 +69,10 @@ Effect = Callable[[Request, dict], None]  # changes beyond status/owner; fills e
 def coordinator(session: Session) -> str:
     code = session.scalar(select(Unit.code).where(Unit.kind == "coordinator", Unit.active))
     if code is None:
-        raise TransitionError("Unit koordinator belum terdaftar; jalankan `satupintu db upgrade`.")
+        raise TransitionError(
+            "Unit koordinator belum terdaftar; jalankan `satupintu db upgrade`.",
+            Refusal.NO_COORDINATOR,
+        )
     return code
 
 
