@@ -14,9 +14,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from casestore.claims import insert_unless_exists
+from casestore.lifecycle import start_clocks
 from casestore.models import Complaint, Contact, Message, StatusEvent, Unit
 from casestore.vocabulary import Action, DeliveryStatus, Direction, EventKind, Status
 from normalizer.records import ComplaintRecord
+from normalizer.tracking import derive_tracking_id
 
 
 class UnitSpec(Protocol):
@@ -223,6 +225,67 @@ def open_complaint(
         citizen_secret_hash=citizen_secret_hash,
     )
     session.add(complaint)
+    return complaint
+
+
+class Routing(Protocol):
+    """Where routing sent a new case and why (dispatcher/routing.py's decision)."""
+
+    unit: str
+    reason: str
+    explanation: str
+
+
+def stored_or_free_id(
+    session: Session, record: ComplaintRecord, secret: str
+) -> tuple[Complaint | None, str]:
+    """The complaint already stored under the record's idempotency key (or None), and the
+    tracking id a new one gets: the record's own, or the next derivation if another
+    complaint holds it. One query answers both in the usual case."""
+    found = complaints_by_key_or_tracking_id(session, record.idempotency_key, record.tracking_id)
+    stored = next((c for c in found if c.idempotency_key == record.idempotency_key), None)
+    tracking_id, attempt = record.tracking_id, 0
+    taken = any(c.tracking_id == tracking_id for c in found)
+    while taken:
+        attempt += 1
+        tracking_id = derive_tracking_id(record.idempotency_key, secret, attempt)
+        taken = tracking_id_taken(session, tracking_id)
+    return stored, tracking_id
+
+
+def open_case(
+    session: Session,
+    record: ComplaintRecord,
+    *,
+    tracking_id: str,
+    contact: Contact | None,
+    routing: Routing,
+    tz: str,
+    citizen_secret_hash: str | None = None,
+) -> Complaint:
+    """A new case for ``record`` as intake opens it: owned where ``routing`` sent it, its
+    clocks started (``tz``: where working days are counted), a ``received`` event and an
+    internal ``routed`` one saying why (flushed, so it has its id)."""
+    complaint = open_complaint(
+        session,
+        record,
+        tracking_id=tracking_id,
+        contact=contact,
+        owner_unit=routing.unit,
+        citizen_secret_hash=citizen_secret_hash,
+    )
+    start_clocks(complaint, tz)
+    add_event(session, complaint, EventKind.RECEIVED, to_status=Status.RECEIVED, note="")
+    add_event(
+        session,
+        complaint,
+        EventKind.ROUTED,
+        reason=routing.reason,
+        note=routing.explanation,
+        public=False,
+        data={"unit": routing.unit},
+    )
+    session.flush()
     return complaint
 
 

@@ -63,7 +63,7 @@ def _target_or_unknown(
     """The named complaint, or None after answering "unknown id" in words that reveal nothing."""
     complaint = _owned_target(session, record, contact)
     if complaint is None or (open_only and complaint.status not in OPEN_STATUSES):
-        answer(session, record, runtime, contact, None, "unknown_id", outcome)
+        answer(record, contact, None, "unknown_id", outcome)
         return None
     outcome.names(complaint)
     return complaint
@@ -75,11 +75,11 @@ def status_query(
     """CEK <id>: the case's status; CEK alone: how to use the service."""
     outcome = StoreOutcome(tracking_id=None)
     if not record.target_tracking_id:
-        answer(session, record, runtime, contact, None, "help", outcome)
+        answer(record, contact, None, "help", outcome)
         return outcome
     complaint = _target_or_unknown(session, record, runtime, contact, outcome, open_only=False)
     if complaint is not None:
-        answer(session, record, runtime, contact, complaint, "status", outcome)
+        answer(record, contact, complaint, "status", outcome)
     return outcome
 
 
@@ -96,7 +96,7 @@ def follow_up(
     cases.add_event(session, complaint, EventKind.FOLLOW_UP, note="", public=False)
     attach_files(session, complaint, record)
     outcome.outbound_ids.extend(_answer_resolution(session, complaint, record, runtime))
-    answer(session, record, runtime, contact, complaint, "follow_up_added", outcome)
+    answer(record, contact, complaint, "follow_up_added", outcome)
     return outcome
 
 
@@ -140,7 +140,7 @@ def withdraw(
         note="Dicabut oleh pelapor",
         tz=runtime.settings.timezone,
     )
-    answer(session, record, runtime, contact, complaint, "withdrawn", outcome)
+    answer(record, contact, complaint, "withdrawn", outcome)
     return outcome
 
 
@@ -150,7 +150,7 @@ def opt_out(
     """STOP: nothing more is sent, after the confirmation (it goes out before the flag bites)."""
     outcome = StoreOutcome(tracking_id=None)
     if contact is not None and not contact.opted_out:
-        answer(session, record, runtime, contact, None, "opted_out", outcome)
+        answer(record, contact, None, "opted_out", outcome)
         opt_out_contact(contact, record.received_at)
     return outcome
 
@@ -162,7 +162,7 @@ def opt_in(
     outcome = StoreOutcome(tracking_id=None)
     if contact is not None:
         opt_in_contact(contact)
-        answer(session, record, runtime, contact, None, "opted_in", outcome)
+        answer(record, contact, None, "opted_in", outcome)
     return outcome
 
 
@@ -171,7 +171,7 @@ def help_text(
 ) -> StoreOutcome:
     """BANTUAN / HELP: how to use the service."""
     outcome = StoreOutcome(tracking_id=None)
-    answer(session, record, runtime, contact, None, "help", outcome)
+    answer(record, contact, None, "help", outcome)
     return outcome
 
 

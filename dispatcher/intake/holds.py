@@ -121,5 +121,5 @@ def hold(
         since = record.received_at - timedelta(seconds=runtime.settings.sms_rate[1])
         if replied_since(session, contact.id, ASK[reason], since):
             return outcome
-    answer(session, record, runtime, contact, None, ASK[reason], outcome)
+    answer(record, contact, None, ASK[reason], outcome)
     return outcome

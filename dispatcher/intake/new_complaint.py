@@ -5,22 +5,21 @@ from __future__ import annotations
 
 from casestore import complaints as cases
 from casestore.db import Session
-from casestore.lifecycle import TransitionError, start_clocks
-from casestore.models import Complaint, Contact
-from casestore.vocabulary import EventKind, Status
+from casestore.lifecycle import TransitionError
+from casestore.models import Contact
+from casestore.vocabulary import EventKind
 from dispatcher.dedupe import Match, follow_up_target, suggest_master
 from dispatcher.intake.evidence import attach_files, citizen_secret_hash
 from dispatcher.intake.outcome import StoreOutcome
-from dispatcher.intake.replies import REPLY_CHANNELS, answer
+from dispatcher.intake.replies import REPLY_CHANNELS, answer, send_answers
 from dispatcher.routing import RouteDecision, route_complaint
 from dispatcher.runtime import Runtime
 from normalizer.category import CategoryMatch
 from normalizer.location import LocationMatch
 from normalizer.records import ComplaintRecord, Privacy
-from normalizer.tracking import derive_tracking_id
 
 
-def new_complaint(
+def new_case(
     session: Session,
     record: ComplaintRecord,
     runtime: Runtime,
@@ -34,7 +33,7 @@ def new_complaint(
     ``first_contact``: the contact was created for this very message, so it has no case to
     follow up (saves the query).
     """
-    existing, tracking_id = _stored_or_free_id(session, record, runtime.settings.secret_key)
+    existing, tracking_id = cases.stored_or_free_id(session, record, runtime.settings.secret_key)
     if existing is not None:
         return StoreOutcome(
             tracking_id=existing.tracking_id, duplicate_delivery=True, complaint=existing
@@ -46,27 +45,16 @@ def new_complaint(
     match = follow_up_target(session, record, contact) if joinable else None
     if match is not None:
         return _join(session, record, runtime, contact, match)
-    decision = _route(record, runtime)
-    complaint = cases.open_complaint(
+    routing, secret_hash = _route(record, runtime), citizen_secret_hash(record)
+    complaint = cases.open_case(
         session,
         record,
         tracking_id=tracking_id,
         contact=contact,
-        owner_unit=decision.unit,
-        citizen_secret_hash=citizen_secret_hash(record),
+        routing=routing,
+        tz=runtime.settings.timezone,
+        citizen_secret_hash=secret_hash,
     )
-    start_clocks(complaint, runtime.settings.timezone)
-    cases.add_event(session, complaint, EventKind.RECEIVED, to_status=Status.RECEIVED, note="")
-    cases.add_event(
-        session,
-        complaint,
-        EventKind.ROUTED,
-        reason=decision.reason,
-        note=decision.explanation,
-        public=False,
-        data={"unit": decision.unit},
-    )
-    session.flush()
     suggest_master(
         session,
         complaint,
@@ -76,7 +64,7 @@ def new_complaint(
     attach_files(session, complaint, record)
     outcome = StoreOutcome(tracking_id=tracking_id, created=True, complaint=complaint)
     template = "ack_confidential" if record.privacy is Privacy.CONFIDENTIAL else "ack"
-    answer(session, record, runtime, contact, complaint, template, outcome, key="ack")
+    answer(record, contact, complaint, template, outcome, key="ack")
     return outcome
 
 
@@ -95,25 +83,6 @@ def _route(record: ComplaintRecord, runtime: Runtime) -> RouteDecision:
         matched=None,
     )
     return route_complaint(category, location, runtime.routing_rules, runtime.units)
-
-
-def _stored_or_free_id(
-    session: Session, record: ComplaintRecord, secret: str
-) -> tuple[Complaint | None, str]:
-    """The complaint already stored under the record's idempotency key (or None), and the
-    tracking id a new one gets: the record's own, or the next derivation if another
-    complaint holds it. One query answers both in the usual case."""
-    found = cases.complaints_by_key_or_tracking_id(
-        session, record.idempotency_key, record.tracking_id
-    )
-    stored = next((c for c in found if c.idempotency_key == record.idempotency_key), None)
-    tracking_id, attempt = record.tracking_id, 0
-    taken = any(c.tracking_id == tracking_id for c in found)
-    while taken:
-        attempt += 1
-        tracking_id = derive_tracking_id(record.idempotency_key, secret, attempt)
-        taken = cases.tracking_id_taken(session, tracking_id)
-    return stored, tracking_id
 
 
 def _join(
@@ -140,7 +109,7 @@ def _join(
     )
     attach_files(session, complaint, record)
     outcome = StoreOutcome(tracking_id=complaint.tracking_id, complaint=complaint)
-    answer(session, record, runtime, contact, complaint, "joined_existing", outcome)
+    answer(record, contact, complaint, "joined_existing", outcome)
     return outcome
 
 
@@ -157,7 +126,9 @@ def split_follow_up(
     if event.data.get("split_into"):
         raise TransitionError("Pesan itu sudah dipisahkan menjadi aduan sendiri.")
     record = ComplaintRecord.from_dict(event.data["record"])
-    outcome = new_complaint(session, record, runtime, event.complaint.contact, join=False)
+    contact = event.complaint.contact
+    outcome = new_case(session, record, runtime, contact, join=False)
+    send_answers(session, record, runtime, contact, outcome)
     inbound = cases.inbound_message(session, record.channel.value, record.external_id)
     if inbound is not None and outcome.complaint is not None:
         cases.file_under(inbound, outcome.complaint)

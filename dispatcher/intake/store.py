@@ -1,8 +1,9 @@
 """store_record: one normalized record into the case store, in the caller's transaction.
 
 In order: whose thread it answers (a reply tweet), who sent it and whether it must wait for
-an operator (holds), the claim of the inbound message (a provider retry stops here), then
-the use case its intent names: a new complaint, or a command about a case or the sender.
+an operator (holds), the claim of the inbound message (a provider retry stops here), the
+use case its intent names (a new complaint, or a command about a case or the sender), and
+last the replies the use case decided.
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ from __future__ import annotations
 import dataclasses
 
 from casestore import complaints as cases
+from casestore.contacts import Sender
 from casestore.db import Session
 from casestore.lifecycle import OPEN_STATUSES
 from dispatcher.intake.commands import COMMANDS
 from dispatcher.intake.holds import screen
-from dispatcher.intake.new_complaint import new_complaint
+from dispatcher.intake.new_complaint import new_case
 from dispatcher.intake.outcome import StoreOutcome
+from dispatcher.intake.replies import send_answers
 from dispatcher.runtime import Runtime
 from normalizer.records import ComplaintRecord, Intent
 
@@ -31,8 +34,14 @@ def store_record(
     # First: "ok, makasih" in reply to our tweet is a follow-up, not a thin new message.
     record = _thread_follow_up(session, record)
     sender, held = screen(session, record, runtime, check=check_rate_limit)
-    if held is not None:
-        return held
+    outcome = held or _apply(session, record, runtime, sender)
+    return send_answers(session, record, runtime, sender.contact, outcome)
+
+
+def _apply(
+    session: Session, record: ComplaintRecord, runtime: Runtime, sender: Sender
+) -> StoreOutcome:
+    """Claim the inbound message, then run the use case its intent names."""
     inbound = cases.claim_inbound(session, record, sender.contact)
     if inbound is None:
         earlier = cases.inbound_message(session, record.channel.value, record.external_id)
@@ -42,9 +51,7 @@ def store_record(
         )
     if record.intent is Intent.NEW:
         # A contact created just now has no cases to follow up.
-        outcome = new_complaint(
-            session, record, runtime, sender.contact, first_contact=sender.created
-        )
+        outcome = new_case(session, record, runtime, sender.contact, first_contact=sender.created)
     else:
         outcome = COMMANDS[record.intent](session, record, runtime, sender.contact)
     if outcome.tracking_id:
