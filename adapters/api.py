@@ -10,14 +10,13 @@ a repeat is the same message. ``POST .../<tracking_id>/messages`` takes ``citize
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from adapters import fields
 from adapters.fields import (
     MAX_NAME_CHARS,
     PRIVACY_VALUES,
@@ -36,20 +35,7 @@ from normalizer.text import clean_text
 NAME = "api"
 # A UUID fits; so does any client's own 16-64 character token. Nothing else reaches Redis keys.
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-COMPLAINT_FIELDS = frozenset(
-    {
-        "description",
-        "name",
-        "contact",
-        "kecamatan",
-        "desa",
-        "category",
-        "privacy",
-        "latitude",
-        "longitude",
-        "language",
-    }
-)
+COMPLAINT_FIELDS = frozenset({*fields.COMPLAINT_FIELDS, "language"})
 MESSAGE_FIELDS = frozenset({"citizen_secret", "text", "resolution_answer"})
 LANGUAGES = ("id", "en")
 RESOLUTION_ANSWERS = ("accepted", "rejected")
@@ -67,6 +53,10 @@ MESSAGES = {
     "unexpected": "is not a field of this request",
     "malformed": "is not a citizen secret (12 letters and digits, e.g. ABCD-EFGH-1234)",
     "not_an_object": "the body must be a JSON object",
+    "not_json": "the body is not valid JSON",
+    "too_deep": "is nested deeper than {limit} levels",
+    "duplicated": "was given more than once",
+    "invalid_text": "contains a lone surrogate (\\ud800-\\udfff), which is not text",
 }
 
 
@@ -88,8 +78,22 @@ class InvalidRequest(ValueError):
         self.errors = errors
 
 
+# Where an "unknown" value's allowed ones are listed (issue 23: a partner must learn them).
+ALLOWED = {
+    "kecamatan": "a kecamatan code (or its name) from GET /api/v1/places",
+    "desa": "a desa code from GET /api/v1/places",
+    "category": "a category code from GET /api/v1/categories",
+    "privacy": "one of " + ", ".join(PRIVACY_VALUES),
+    "language": "one of " + ", ".join(LANGUAGES),
+    "resolution_answer": "one of " + ", ".join(RESOLUTION_ANSWERS),
+}
+
+
 def field_error(field: str, code: str, limit: int | None = None) -> FieldError:
-    return FieldError(field, code, MESSAGES[code].format(limit=limit))
+    message = MESSAGES[code].format(limit=limit)
+    if code == "unknown" and field in ALLOWED:
+        message = f"{message}: use {ALLOWED[field]}"
+    return FieldError(field, code, message)
 
 
 class _Collector:
@@ -135,12 +139,6 @@ def _code(checks: _Collector, body: dict[str, Any], name: str) -> str | None:
         checks.add(name, "not_text")
         return None
     return value
-
-
-def fingerprint(body: Any) -> str:
-    """The same JSON document always has the same fingerprint, whatever its key order."""
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def parse_complaint(

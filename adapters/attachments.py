@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import BinaryIO, ClassVar, Protocol
 from urllib.parse import quote, unquote
 
+from config.files import private_dir
 from normalizer.records import Media
 
 MAX_FILES = 5
@@ -156,15 +157,15 @@ def store_uploads(uploads: Iterable[Upload], data_dir: Path) -> tuple[Media, ...
         digest = upload.sha256
         target = data_dir / relative_path(digest)
         if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(target.parent)
             # Write aside, fsync, then rename: a crash never leaves half a file under the name.
+            # mkstemp creates it 0600: citizens' photos are for this user only.
             fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
             try:
                 with os.fdopen(fd, "wb") as handle:
                     handle.write(upload.data)
                     handle.flush()
                     os.fsync(handle.fileno())
-                os.chmod(temporary, 0o640)
                 os.replace(temporary, target)
             except BaseException:
                 Path(temporary).unlink(missing_ok=True)

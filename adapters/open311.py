@@ -61,6 +61,7 @@ _ATTRIBUTE = re.compile(r"^attribute\[([^\]]*)\](\[\])?$")
 DESCRIPTIONS = {
     "required": "{field} is required",
     "not_text": "{field} must be text",
+    "invalid_text": "{field} holds a lone surrogate, which is not text",
     "too_long": "{field} must be at most {limit} characters",
     "unknown": "{field} is not one of the allowed values",
     "not_in_kecamatan": "{field} is not a village of the given kecamatan",
@@ -157,7 +158,10 @@ def _media(url: str, checks: _Collector) -> tuple[Media, ...]:
     url = url.strip()
     if not url:
         return ()
-    parts = urlsplit(url) if len(url) <= MAX_URL_CHARS else None
+    try:
+        parts = urlsplit(url) if len(url) <= MAX_URL_CHARS else None
+    except ValueError:  # "http://[": an unclosed IPv6 address
+        parts = None
     if parts is None or parts.scheme not in {"http", "https"} or not parts.netloc:
         checks.add("not_a_url", "media_url")
         return ()

@@ -237,12 +237,16 @@ def _sid(fields: dict[str, str], name: str) -> str:
 
 def _media(fields: dict[str, str]) -> tuple[Media, ...]:
     count_text = fields.get("NumMedia", "0") or "0"
-    if not count_text.isdigit() or int(count_text) > MAX_MEDIA:
+    # ASCII digits, few of them: "²".isdigit() is true and int() of it fails (issue 13).
+    if not re.fullmatch(r"[0-9]{1,3}", count_text) or int(count_text) > MAX_MEDIA:
         raise MalformedRequest(f"NumMedia must be a number from 0 to {MAX_MEDIA}")
     media = []
     for n in range(int(count_text)):
         url = fields.get(f"MediaUrl{n}", "")
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # "http://[": an unclosed IPv6 address
+            raise MalformedRequest(f"MediaUrl{n} is missing or not a web address") from None
         if parts.scheme not in {"https", "http"} or not parts.netloc:
             raise MalformedRequest(f"MediaUrl{n} is missing or not a web address")
         content_type = fields.get(f"MediaContentType{n}", "")[:100]

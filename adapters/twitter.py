@@ -41,6 +41,7 @@ import tweepy
 from twitter_text import parse_tweet
 
 from adapters.base import PermanentSendError, SendError, TransientSendError
+from adapters.fields import replace_lone_surrogates
 from normalizer.records import Channel, InboundMessage, Media, OutboundMessage, SendResult
 from normalizer.urns import twitter_urn
 
@@ -244,7 +245,11 @@ def _thread(
 
 
 def parse_mentions(page: Mapping[str, Any], own_user_id: str) -> Parsed:
-    """One page of ``GET /2/users/:id/mentions`` (with includes); an empty poll has no data."""
+    """One page of ``GET /2/users/:id/mentions`` (with includes); an empty poll has no data.
+
+    A lone surrogate anywhere (a broken emoji) becomes U+FFFD: the rest of the tweet is kept.
+    """
+    page = replace_lone_surrogates(page)
     raw_includes = _field(page, "includes", dict)
     includes = {
         "users": _index(raw_includes.get("users"), "id"),
@@ -317,10 +322,12 @@ def _tweet_v1(
 def parse_webhook(body: bytes, own_user_id: str) -> Parsed:
     """An Account Activity event body: tweets become messages, other event kinds are counted.
 
-    Raises MalformedRequest for a body that is not a JSON object of event lists.
+    Raises MalformedRequest for a body that is not a JSON object of event lists. A lone
+    surrogate (a broken emoji) becomes U+FFFD and the rest is kept: refusing it would make X
+    retry the delivery forever and lose the tweets after it in the same body.
     """
     try:
-        payload = json.loads(body)
+        payload = replace_lone_surrogates(json.loads(body))
     except (ValueError, RecursionError):  # RecursionError: hostile nesting
         raise MalformedRequest("the body is not JSON") from None
     if not isinstance(payload, dict):

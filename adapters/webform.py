@@ -10,17 +10,23 @@ gets the same tracking id. Files are checked by ``adapters.attachments``.
 Follow-up fields (the tracking page): ``text``, ``code`` (the citizen secret), an optional
 ``answer`` to a resolution (``selesai`` / ``belum``) and ``submission_key``.
 
+Fields the form does not have are kept in the record's raw payload for audit, but only a
+few (``MAX_OTHER_FIELDS``, names and values cut short): a request of junk fields stores
+little more than an honest one.
+
 Messages are in Bahasa Indonesia, or English when the page is.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
+from adapters import fields
 from adapters.fields import (
     MAX_NAME_CHARS,
     FieldProblem,
@@ -30,6 +36,7 @@ from adapters.fields import (
     check_coordinates,
     check_place,
     check_text,
+    fingerprint,
 )
 from normalizer.citizen_secret import hash_citizen_secret
 from normalizer.records import Channel, InboundMessage, Intent
@@ -39,23 +46,16 @@ NAME = "webform"
 PRIVACY_CHOICES = {"biasa": "public", "anonim": "anonymous", "rahasia": "confidential"}
 RESOLUTION_ANSWERS = {"selesai": "accepted", "belum": "rejected"}
 SUBMISSION_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-SINGLE_VALUED = (
-    "description",
-    "name",
-    "contact",
-    "kecamatan",
-    "desa",
-    "category",
-    "latitude",
-    "longitude",
-    "privacy",
-    "submission_key",
-    "text",
-    "code",
-    "answer",
-)
+COMPLAINT_FIELDS = (*fields.COMPLAINT_FIELDS, "submission_key")
+FOLLOW_UP_FIELDS = ("text", "answer", "submission_key")
+SINGLE_VALUED = (*COMPLAINT_FIELDS, "text", "code", "answer")
 # Never kept in the record's raw payload: the CSRF token and the citizen's secret code.
 PRIVATE_FIELDS = frozenset({"csrf_token", "code"})
+# Fields a form does not have: a few are kept (a browser extension's, a newer page's), cut
+# short; 900 junk fields once made a 460 KB record.
+MAX_OTHER_FIELDS = 20
+MAX_OTHER_NAME_CHARS = 64
+MAX_OTHER_VALUE_CHARS = 200
 
 MESSAGES = {
     "id": {
@@ -85,7 +85,12 @@ MESSAGES = {
         "code.required": "Masukkan kode rahasia yang Anda terima saat melapor.",
         "code.malformed": "Kode rahasia terdiri dari 12 huruf dan angka, misalnya ABCD-EFGH-1234.",
         "submission_key.invalid": "Formulir kedaluwarsa; muat ulang halaman dan kirim lagi.",
+        "submission_key.reused": (
+            "Formulir ini sudah pernah dikirim dengan isi lain. Periksa isinya lalu kirim "
+            "lagi sebagai laporan baru."
+        ),
         "duplicated": "Isian ini terkirim lebih dari sekali; muat ulang halaman dan kirim lagi.",
+        "invalid_text": "Isian ini memuat karakter yang tidak sah; ketik ulang.",
     },
     "en": {
         "description.required": "Please describe the problem.",
@@ -114,7 +119,12 @@ MESSAGES = {
         "code.required": "Enter the secret code you were given when you reported.",
         "code.malformed": "The secret code has 12 letters and digits, e.g. ABCD-EFGH-1234.",
         "submission_key.invalid": "This form has expired; reload the page and send it again.",
+        "submission_key.reused": (
+            "This form was already sent with other content. Check it and send it again as "
+            "a new report."
+        ),
         "duplicated": "This field was sent more than once; reload the page and send it again.",
+        "invalid_text": "This field holds a character that is not text; type it again.",
     },
 }
 
@@ -164,8 +174,25 @@ def duplicated_fields(form: MultiValued, language: str = "id") -> dict[str, str]
     }
 
 
-def _raw(form: Mapping[str, str]) -> dict[str, str]:
-    return {k: v for k, v in form.items() if k not in PRIVATE_FIELDS}
+def _raw(form: Mapping[str, str], known: Sequence[str]) -> dict[str, str]:
+    """The form's own fields (each checked already) and a few others, cut short."""
+    raw = {k: v for k, v in form.items() if k in known}
+    others = 0
+    for name, value in form.items():
+        if name in known or name in PRIVATE_FIELDS:
+            continue
+        if others == MAX_OTHER_FIELDS:
+            break
+        others += 1
+        raw[name[:MAX_OTHER_NAME_CHARS]] = str(value)[:MAX_OTHER_VALUE_CHARS]
+    return raw
+
+
+def submission_fingerprint(form: Mapping[str, str], files: Sequence[bytes] = ()) -> str:
+    """What a submission key was first sent with: the fields (not the CSRF token) and files."""
+    fields = {k: v for k, v in form.items() if k not in PRIVATE_FIELDS}
+    digests = sorted(hashlib.sha256(data).hexdigest() for data in files)
+    return fingerprint({"fields": fields, "files": digests})
 
 
 def parse(
@@ -221,7 +248,7 @@ def parse(
         latitude=latitude,
         longitude=longitude,
         declared=declared,
-        raw=_raw(form),
+        raw=_raw(form, COMPLAINT_FIELDS),
     )
 
 
@@ -267,7 +294,7 @@ def parse_follow_up(
     if checks.errors or secret_hash is None:
         raise FormErrors(checks.errors)
 
-    raw = _raw(form) | {"citizen_secret_hash": secret_hash}
+    raw = _raw(form, FOLLOW_UP_FIELDS) | {"citizen_secret_hash": secret_hash}
     if answer:
         raw["resolution_answer"] = RESOLUTION_ANSWERS[answer]
     inbound = InboundMessage(

@@ -193,6 +193,8 @@ class Bench:
                 "SATUPINTU_TWILIO_API_URL": f"http://127.0.0.1:{twilio_port}",
                 # The load comes from one address; a real crowd comes from thousands.
                 "SATUPINTU_SUBMIT_RATE_LIMIT": "0",
+                "SATUPINTU_SUBMIT_RATE_LIMIT_PER_BROWSER": "0",  # one form session for all
+                "SATUPINTU_SUBMIT_RATE_LIMIT_SAME_TEXT": "0",
                 "SATUPINTU_LOG_LEVEL": "WARNING",
                 "PYTHONUNBUFFERED": "1",
             }

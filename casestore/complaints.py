@@ -204,7 +204,12 @@ def open_complaint(
     citizen_secret_hash: str | None = None,
 ) -> Complaint:
     """A new case for ``record`` in status ``received``, owned by ``owner_unit`` from its
-    first moment. ``citizen_secret_hash``: the web or API citizen's proof of the case."""
+    first moment. ``citizen_secret_hash``: the web or API citizen's proof of the case.
+
+    ``contact`` is the proven sender (or None); the record's ``update_address`` (what a
+    web/API/Open311 citizen typed) is kept on the case alone (see
+    ``Complaint.update_address``), with the name given as ``reporter_name``.
+    """
     complaint = Complaint(
         tracking_id=tracking_id,
         idempotency_key=record.idempotency_key,
@@ -221,6 +226,8 @@ def open_complaint(
         description=record.text,
         language=record.language,
         reply_to=record.reply_to,
+        update_address=record.update_address,
+        reporter_name=record.contact_name,
         received_at=record.received_at,
         citizen_secret_hash=citizen_secret_hash,
     )

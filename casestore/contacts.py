@@ -1,4 +1,4 @@
-"""Contacts: a citizen as a channel knows them (one URN), created on first sight.
+"""Contacts: a citizen as a channel proved them (one URN), created on first sight.
 
 Also what a sender has done lately (messages in the rate limit's window) and whether they
 may be written to (STOP / MULAI). Functions take the caller's session and never commit.
@@ -20,13 +20,16 @@ from normalizer.records import ComplaintRecord
 
 
 def contact_by_urn(session: Session, urn: str) -> Contact | None:
+    """The contact a channel proved for ``urn``. Typed addresses (``Complaint.update_address``)
+    are never looked up here: nothing typed on a form finds, joins or renames a contact."""
     return session.scalar(select(Contact).where(Contact.urn == urn))
 
 
 def insert_contact(
     session: Session, urn: str, name: str = "", language: str = "id"
 ) -> Contact | None:
-    """A new contact for ``urn``; None when it has one already (a concurrent insert won)."""
+    """A new contact for a proven ``urn``; None when it has one already (a concurrent insert
+    won)."""
     return insert_unless_exists(
         session, Contact, ["urn"], {"urn": urn, "name": name, "language": language}
     )
@@ -35,7 +38,8 @@ def insert_contact(
 def get_or_create_contact(
     session: Session, urn: str, name: str = "", language: str = "id"
 ) -> Contact:
-    """The contact for ``urn``, created on first sight; safe against a concurrent insert."""
+    """The contact for a proven ``urn``, created on first sight; safe against a concurrent
+    insert."""
     contact = contact_by_urn(session, urn)
     if contact is not None:
         if name and not contact.name:

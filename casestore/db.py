@@ -6,11 +6,16 @@ session a data function takes, which failures are worth a retry), never SQLAlche
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
+
+from config.files import private_file
 
 __all__ = [
     "TRANSIENT_DATABASE_ERRORS",
@@ -76,12 +81,25 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _private_database(path: Path) -> Callable[..., None]:
+    def before_connect(*_args: Any) -> None:
+        # Created 0600 before SQLite opens it: its -wal and -shm files take its mode. Where
+        # it cannot be created (a missing directory), SQLite's own connect says what is wrong.
+        with contextlib.suppress(OSError):
+            private_file(path)
+
+    return before_connect
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine with the pragmas and pool settings each backend needs."""
     # Errors carry no bound values: they would put phone numbers and bodies in the logs.
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        database = make_url(url).database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            event.listen(engine, "do_connect", _private_database(Path(database)))
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine

@@ -9,8 +9,9 @@ stored changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from casestore.contacts import opt_out_contact
@@ -64,6 +65,24 @@ def record_delivery(
     if error_code and status in FAILED_STATUSES and message.status in FAILED_STATUSES:
         message.error_code = error_code[:20]
     return DeliveryChange(message=message, changed=changed)
+
+
+def sends_awaiting_their_id(session: Session, *, within: timedelta) -> bool:
+    """Whether an outbound message went to its provider in the last ``within`` and has no
+    provider id stored yet: a receipt for an unknown id may be that message's (retry it)."""
+    since = utcnow() - within
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    Message.direction == Direction.OUT,
+                    Message.status == DeliveryStatus.SENDING,
+                    Message.external_id.is_(None),
+                    Message.updated_at >= since,
+                )
+            )
+        )
+    )
 
 
 # --- the notify job's changes ----------------------------------------------------------------

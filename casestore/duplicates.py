@@ -194,15 +194,14 @@ def master_candidates(
     complaint: Complaint,
     window: timedelta,
     limit: int,
-    *,
-    include_same_contact: bool = False,
 ) -> list[CaseText]:
     """Open cases of the same category and kecamatan from ``window`` before ``complaint``,
     newest first, that an operator has not already decided about as its master.
 
     Columns, not cases: up to ``limit`` rows are compared for every new case in a busy
-    place, and only the best one is loaded as a case. Another contact's cases only, unless
-    ``include_same_contact``.
+    place, and only the best one is loaded as a case. The contact's own cases are left out
+    (a repeat of those joins them); a web or API case has no contact, so every case is
+    compared with it.
     """
     query = (
         select(
@@ -224,7 +223,7 @@ def master_candidates(
         .order_by(Complaint.received_at.desc())
         .limit(limit)
     )
-    if complaint.contact_id is not None and not include_same_contact:
+    if complaint.contact_id is not None:
         query = query.where(
             (Complaint.contact_id != complaint.contact_id) | Complaint.contact_id.is_(None)
         )

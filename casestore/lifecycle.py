@@ -5,7 +5,12 @@ received -> verified -> dispatched -> in_progress -> resolved -> closed, with si
 (linked to a master case). ``RULES`` says, for every action, from which statuses it is
 allowed, where it leads, what it needs, who owns the case afterwards and which clock starts;
 ``apply_action`` reads only that table. Every action writes one status event (actor, note,
-reason) in the caller's session and never commits.
+reason, message to the reporter) in the caller's session and never commits.
+
+Two texts an operator may write, kept apart: the ``note`` is internal (operators and the
+owning unit's systems only, never sent, never public) and the ``message_to_reporter`` is what
+the citizen reads (sent on their channel; a web or API citizen reads it on the tracking page
+with their secret code). A reply and a resolution are messages to the reporter.
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ __all__ = [
     "apply_action",
     "reason_label",
     "start_clocks",
+    "takes_message",
 ]
 
 
@@ -90,14 +96,17 @@ RESTORE = "restore"  # UNLINK_DUPLICATE goes back to the status the case had bef
 class Rule:
     sources: frozenset[Status]
     target: Status | str | None  # None: the status stays; RESTORE: the one before
-    needs: frozenset[str] = frozenset()  # of "note", "reason", "unit", "master", "privacy"
+    # of "note", "message" (to the reporter), "reason", "unit", "master", "privacy"
+    needs: frozenset[str] = frozenset()
     owner: Owner = Owner.KEEP
     clock: Clock | None = None  # None: the deadline stays as it is
     reasons: Mapping[str, str] = field(default_factory=dict)
     guards: tuple[Guard, ...] = ()  # about the case now: also hide the console's button
     checks: tuple[Check, ...] = ()  # about what the operator filled in
     effect: Effect | None = None
-    public: bool = True  # shown on the tracking page (the note too, unless confidential)
+    # A step the citizen sees (its status and date on the tracking page; a message to the
+    # reporter may go with it). Never its note: notes are internal.
+    public: bool = True
     notify: bool = True  # the citizen is told (dispatcher/notifications.py)
 
 
@@ -124,13 +133,13 @@ RULES: Mapping[Action, Rule] = MappingProxyType(
             clock=Clock.REDISPATCH,
             reasons=BOUNCE_REASONS,
             guards=(transitions.not_the_coordinator,),
-            public=False,  # the note is between units; the citizen sees the status only
+            public=False,  # between units; the citizen sees the new owner on the page only
         ),
         Action.START: Rule(frozenset({_S.DISPATCHED}), _S.IN_PROGRESS, clock=Clock.RESOLUTION),
         Action.RESOLVE: Rule(
             frozenset({_S.IN_PROGRESS}),
             _S.RESOLVED,
-            needs=frozenset({"note"}),
+            needs=frozenset({"message"}),
             clock=Clock.ANSWER,
         ),
         Action.REJECT: Rule(
@@ -174,7 +183,7 @@ RULES: Mapping[Action, Rule] = MappingProxyType(
             public=False,
             notify=False,
         ),
-        Action.REPLY: Rule(OPEN_STATUSES, None, needs=frozenset({"note"})),
+        Action.REPLY: Rule(OPEN_STATUSES, None, needs=frozenset({"message"})),
     }
 )
 
@@ -191,6 +200,7 @@ STATUS_CLOCK = MappingProxyType(
 )
 _FIELD_NAMES = {
     "note": "catatan",
+    "message": "pesan untuk pelapor",
     "reason": "kode alasan",
     "unit": "unit tujuan",
     "master": "aduan induk",
@@ -224,6 +234,7 @@ def apply_action(
     actor: str,
     now: datetime,
     note: str = "",
+    message_to_reporter: str = "",
     reason: str | None = None,
     unit: str | None = None,
     master: Complaint | None = None,
@@ -231,6 +242,9 @@ def apply_action(
     tz: str = DEFAULT_TIMEZONE,
 ) -> StatusEvent:
     """Apply one action to ``complaint`` and return the status event it wrote (flushed).
+
+    ``note`` is internal; ``message_to_reporter`` is what the citizen is sent (reply and
+    resolve need one; an action the citizen is not told of refuses one).
 
     Raises TransitionError (an Indonesian message for the operator) when the lifecycle does not
     allow ``action`` from the current status, or a field it needs is missing or wrong.
@@ -264,6 +278,7 @@ def apply_action(
         now=now,
         tz=ZoneInfo(tz),
         note=note or "",
+        message=message_to_reporter or "",
         reason=reason or None,
         unit=unit or None,
         master=master,
@@ -299,6 +314,7 @@ def apply_action(
         actor=req.actor,
         reason=req.reason,
         note=req.note.strip(),
+        message_to_reporter=req.message.strip(),
         public=rule.public,
         data=data,
         created_at=now,
@@ -312,6 +328,12 @@ def start_clocks(complaint: Complaint, tz: str = DEFAULT_TIMEZONE) -> None:
     """Set the deadlines of a case just received: verify within 3, resolve within 60."""
     complaint.hard_due_at = hard_limit(complaint.received_at, tz)
     _restart_clock(complaint, Clock.VERIFY, complaint.received_at, tz)
+
+
+def takes_message(action: Action | str) -> bool:
+    """Whether ``action`` may carry a message to the reporter (the citizen is told of it)."""
+    rule = RULES[Action(action)]
+    return rule.notify and rule.public
 
 
 def reason_label(action: Action | str, reason: str | None) -> str:
@@ -329,6 +351,7 @@ def reason_label(action: Action | str, reason: str | None) -> str:
 def _require_fields(rule: Rule, req: Request) -> None:
     given = {
         "note": bool(req.note.strip()),
+        "message": bool(req.message.strip()),
         "reason": bool(req.reason),
         "unit": bool(req.unit),
         "master": req.master is not None,
@@ -338,6 +361,10 @@ def _require_fields(rule: Rule, req: Request) -> None:
     if missing:
         raise TransitionError(
             f"Tindakan '{req.action}' memerlukan {', '.join(missing)}.", Refusal.MISSING_FIELD
+        )
+    if req.message.strip() and not takes_message(req.action):
+        raise TransitionError(
+            f"Tindakan '{req.action}' tidak mengirim pesan ke pelapor.", Refusal.UNEXPECTED_FIELD
         )
     if req.reason and not rule.reasons:
         raise TransitionError(

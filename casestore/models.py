@@ -104,7 +104,11 @@ class Unit(Base):
 
 
 class Contact(Base):
-    """A citizen as a channel knows them: one URN (tel:+62..., twitter:123, mailto:...)."""
+    """A citizen as a channel proved them: one URN (tel:+62..., twitter:123, mailto:...).
+
+    Only a proven sender (an SMS or WhatsApp number, an X account) becomes a contact; what
+    someone typed on a form is a complaint's ``update_address``, never a contact (issue 13).
+    """
 
     __tablename__ = "contacts"
 
@@ -135,7 +139,16 @@ class Complaint(Base):
     tracking_id: Mapped[str] = mapped_column(String(16), unique=True)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     channel: Mapped[str] = mapped_column(String(20))
+    # The proven identity who filed it (SMS, WhatsApp, X); None on the web, API and Open311.
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    # What a web/API/Open311 citizen typed, normalized (tel:+62... or mailto:...): only where
+    # updates may go. Never looked up, joined or merged as a citizen. A typed phone must be
+    # confirmed (a one-time code answered by SMS) before it is sent anything but the tracking
+    # id. 320 characters: "mailto:" and the longest address (254) do not fit 255.
+    update_address: Mapped[str] = mapped_column(String(320), default="", server_default="")
+    # The name given with this complaint (typed, or the channel's display name); never copied
+    # onto a contact.
+    reporter_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     owner_unit: Mapped[str] = mapped_column(ForeignKey("units.code"), nullable=False)
     status: Mapped[Status] = mapped_column(EnumText(Status, length=20), index=True)
     privacy: Mapped[str] = mapped_column(String(20))
@@ -221,8 +234,10 @@ class StatusEvent(Base):
     to_unit: Mapped[str | None] = mapped_column(String(64))
     actor: Mapped[str] = mapped_column(String(100), default="system")
     reason: Mapped[str | None] = mapped_column(String(64))
-    note: Mapped[str] = mapped_column(Text, default="")
-    public: Mapped[bool] = mapped_column(Boolean, default=True)
+    note: Mapped[str] = mapped_column(Text, default="")  # internal: operators only, never sent
+    # What the citizen reads: sent on their channel, on the tracking page only with the code.
+    message_to_reporter: Mapped[str] = mapped_column(Text, default="", server_default="")
+    public: Mapped[bool] = mapped_column(Boolean, default=True)  # a step on the public timeline
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[created]
 
@@ -303,6 +318,9 @@ class Operator(Base):
     unit_code: Mapped[str | None] = mapped_column(ForeignKey("units.code"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Part of every session id: bumped on logout, password change and disable, so a cookie
+    # saved before any of them no longer opens the console (on any web process, after restarts).
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[created]
     last_login_at: Mapped[when]
 

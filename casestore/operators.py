@@ -126,21 +126,32 @@ def create_operator(
     return operator
 
 
+def end_sessions(operator: Operator) -> None:
+    """Every console session of ``operator`` ends: their session ids carry the old epoch."""
+    operator.session_epoch = (operator.session_epoch or 0) + 1
+
+
 def set_active(session: Session, username: str, active: bool) -> Operator:
+    """Disable or enable an account; disabling ends its sessions for good (enabling again
+    does not bring a saved cookie back)."""
     operator = operator_by_username(session, username)
     if operator is None:
         raise OperatorError(f"no operator {username!r}")
+    if not active:
+        end_sessions(operator)
     operator.active = active
     return operator
 
 
 def set_password(operator: Operator, password: str, *, must_change: bool = False) -> None:
-    """Replace the password; raises OperatorError when it is too weak."""
+    """Replace the password and end the operator's sessions; raises OperatorError when it
+    is too weak."""
     problem = password_problem(password, operator.username)
     if problem:
         raise OperatorError(f"password: {problem}")
     operator.password_hash = hash_password(password)
     operator.must_change_password = must_change
+    end_sessions(operator)
 
 
 def check_password(operator: Operator, password: str) -> bool:

@@ -1,20 +1,22 @@
 """Reading cases for the JSON API and Open311: citizens' proofs, public lists, unit lists.
 
-Public lists never include confidential cases and never carry names, contacts, message
-bodies or the description; coordinates only for cases filed as public (an anonymous
-citizen's pin could point at their house). Partner lists are scoped to one unit.
+Public lists never include confidential cases and carry status, unit, dates, category and
+place only: never names, contacts, message bodies, the description or any text an operator
+wrote (notes are internal; messages to the reporter are the reporter's); coordinates only for
+cases filed as public (an anonymous citizen's pin could point at their house). Partner lists
+are scoped to one unit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from casestore.models import Complaint, StatusEvent, Unit
+from casestore.models import Complaint, Unit
 
 CONFIDENTIAL = "confidential"
 
@@ -57,7 +59,6 @@ class PublicRequest:
     received_at: datetime
     updated_at: datetime
     due_at: datetime | None
-    status_note: str
 
 
 def public_requests(
@@ -92,7 +93,6 @@ def public_requests(
     rows = session.execute(
         query.order_by(Complaint.received_at.desc(), Complaint.id.desc()).limit(limit)
     ).all()
-    notes = _latest_public_notes(session, [complaint.id for complaint, _ in rows])
     return [
         PublicRequest(
             tracking_id=complaint.tracking_id,
@@ -107,29 +107,9 @@ def public_requests(
             received_at=complaint.received_at,
             updated_at=complaint.updated_at,
             due_at=complaint.due_at,
-            status_note=notes.get(complaint.id, ""),
         )
         for complaint, unit_name in rows
     ]
-
-
-def _latest_public_notes(session: Session, complaint_ids: Sequence[int]) -> dict[int, str]:
-    """complaint id -> the note of its newest public event that has one."""
-    if not complaint_ids:
-        return {}
-    newest = (
-        select(func.max(StatusEvent.id))
-        .where(
-            StatusEvent.complaint_id.in_(complaint_ids),
-            StatusEvent.public.is_(True),
-            StatusEvent.note != "",
-        )
-        .group_by(StatusEvent.complaint_id)
-    )
-    rows = session.execute(
-        select(StatusEvent.complaint_id, StatusEvent.note).where(StatusEvent.id.in_(newest))
-    )
-    return {complaint_id: note for complaint_id, note in rows}
 
 
 def unit_cases(

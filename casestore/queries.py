@@ -1,4 +1,9 @@
-"""Reading complaints for people outside the case: the public tracking view."""
+"""Reading complaints for people outside the case: the public tracking view, and the messages
+to the reporter a web or API citizen reads with their secret code.
+
+The public view carries status, unit, dates and category only: never an operator's note,
+never a message to the reporter, never the citizen's words.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +15,26 @@ from sqlalchemy.orm import Session
 
 from casestore.models import Complaint, StatusEvent, Unit
 
+# Citizens of these channels are sent their messages there (their contact is a proven
+# identity): the tracking page never prints them, code or no code.
+DELIVERED_ON_CHANNEL = frozenset({"sms", "whatsapp", "twitter"})
+
 
 @dataclass(frozen=True)
 class PublicEvent:
     at: datetime
     kind: str
     status: str | None
-    note: str
+
+
+@dataclass(frozen=True)
+class ReporterMessage:
+    """One message an operator wrote to the reporter (a reply, a resolution, ...)."""
+
+    at: datetime
+    kind: str
+    status: str | None
+    text: str
 
 
 @dataclass(frozen=True)
@@ -49,8 +67,8 @@ def public_case(session: Session, tracking_id: str) -> PublicCase | None:
         return None
     complaint, unit = row
     confidential = complaint.privacy == "confidential"
-    events = session.scalars(
-        select(StatusEvent)
+    events = session.execute(
+        select(StatusEvent.created_at, StatusEvent.kind, StatusEvent.to_status)
         .where(StatusEvent.complaint_id == complaint.id, StatusEvent.public.is_(True))
         .order_by(StatusEvent.id)
     )
@@ -67,13 +85,31 @@ def public_case(session: Session, tracking_id: str) -> PublicCase | None:
         kecamatan_code=None if confidential else complaint.kecamatan_code,
         received_at=complaint.received_at,
         due_at=complaint.due_at,
-        events=tuple(
-            PublicEvent(
-                at=event.created_at,
-                kind=event.kind,
-                status=event.to_status,
-                note="" if confidential else event.note,
-            )
-            for event in events
-        ),
+        events=tuple(PublicEvent(at=at, kind=kind, status=status) for at, kind, status in events),
     )
+
+
+def reporter_messages(session: Session, tracking_id: str) -> list[ReporterMessage]:
+    """The messages to the reporter of a case, oldest first, for its proven web/API citizen.
+
+    The caller has checked the secret code. Empty for SMS, WhatsApp and X cases: those
+    citizens got each message on their channel, and a tracking page is no place to repeat it.
+    """
+    complaint = session.scalar(select(Complaint).where(Complaint.tracking_id == tracking_id))
+    if complaint is None or complaint.channel in DELIVERED_ON_CHANNEL:
+        return []
+    rows = session.execute(
+        select(
+            StatusEvent.created_at,
+            StatusEvent.kind,
+            StatusEvent.to_status,
+            StatusEvent.message_to_reporter,
+        )
+        .where(
+            StatusEvent.complaint_id == complaint.id,
+            StatusEvent.public.is_(True),
+            StatusEvent.message_to_reporter != "",
+        )
+        .order_by(StatusEvent.id)
+    )
+    return [ReporterMessage(at, kind, status, text) for at, kind, status, text in rows]

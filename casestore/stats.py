@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Integer, case, func, select
 from sqlalchemy.orm import Session
 
 from casestore.models import Message, StatusEvent
@@ -150,6 +150,41 @@ def channel_activity(session: Session, channel: str, now: datetime) -> ChannelAc
         expected = expected_messages(hour_of_day_profile(history), last, now)
         silent = expected >= SILENCE_EXPECTED_MESSAGES
     return ChannelActivity(channel, last, last_hour, last_day, history_count, expected, silent)
+
+
+def _step_bucket(session: Session, seconds: int) -> Any:
+    """An SQL expression numbering received_at's ``seconds``-long UTC step since the epoch."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.floor(func.extract("epoch", Message.received_at) / seconds)
+    # SQLite: naive UTC ISO text; integer division of whole seconds.
+    return func.cast(func.strftime("%s", Message.received_at), Integer) / seconds
+
+
+def intake_by_step(
+    session: Session, channels: Iterable[str], now: datetime, step: timedelta, steps: int
+) -> HourlyIntake:
+    """Inbound messages per ``step`` (e.g. five minutes) and channel over the last ``steps``
+    steps, oldest first (issue 23: a drill or a flood seen as it happens)."""
+    seconds = int(step.total_seconds())
+    last = int(now.timestamp()) // seconds
+    numbers = range(last - steps + 1, last + 1)
+    since = datetime.fromtimestamp(numbers[0] * seconds, UTC)
+    bucket = _step_bucket(session, seconds)
+    counts = {}
+    for channel in channels:
+        rows = session.execute(
+            select(bucket, func.count())
+            .where(
+                *_inbound(channel),
+                Message.received_at >= since,
+                Message.received_at < now + timedelta(seconds=1),
+            )
+            .group_by(bucket)
+        )
+        found = {int(number): count for number, count in rows}
+        counts[channel] = tuple(found.get(n, 0) for n in numbers)
+    starts = tuple(datetime.fromtimestamp(n * seconds, UTC) for n in numbers)
+    return HourlyIntake(hours=starts, counts=counts)
 
 
 def intake_by_hour(

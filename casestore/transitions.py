@@ -55,6 +55,7 @@ class Request:
     now: datetime
     tz: ZoneInfo
     note: str
+    message: str
     reason: str | None
     unit: str | None
     master: Complaint | None

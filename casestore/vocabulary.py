@@ -57,7 +57,7 @@ class Action(StrEnum):
     MARK_DUPLICATE = "mark_duplicate"
     UNLINK_DUPLICATE = "unlink_duplicate"
     SET_PRIVACY = "set_privacy"
-    REPLY = "reply"  # an operator's public response, no status change
+    REPLY = "reply"  # a message to the reporter, no status change
 
 
 class Direction(StrEnum):

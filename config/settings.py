@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from config.files import private_dir
+
 PREFIX = "SATUPINTU_"
 
 
@@ -68,12 +70,20 @@ class Settings:
     gazetteer_file: str = ""
     keywords_file: str = ""
     replies_file: str = ""
-    # Web form, JSON API and Open311 (issue 7). Submissions per client per window: a client
-    # is an address for citizens (many share one behind carrier NAT, hence the roomy default)
-    # and an API key for partners. Retries of one submission key count once.
-    submit_rate_limit: int = 30
+    # Web form, JSON API and Open311 (issues 7 and 13). Distinct submissions per window, each
+    # limit keyed on what identifies a sender (retries of one submission key count once; 0
+    # turns a limit off): per citizen address a ceiling a busy carrier CGNAT address or a
+    # kantor camat's Wi-Fi stays under; per browser (the form's session); per text and
+    # contact (one complaint resubmitted over and over, from anywhere); per partner key.
+    submit_rate_limit: int = 600
+    submit_rate_limit_per_browser: int = 20
+    submit_rate_limit_same_text: int = 5
     partner_rate_limit: int = 600
     rate_limit_window_seconds: int = 600
+    # Wrong secret codes per window: per case (guessing one case's code), and a ceiling per
+    # address that a NAT full of citizens mistyping their own codes stays under.
+    secret_code_max_failures: int = 10
+    secret_code_max_failures_per_ip: int = 100
     # Coordinates outside this box (south,west,north,east in degrees) are refused: the
     # district's cases only. Default: Aceh Tengah (4°10′-4°58′ N, 96°18′-97°22′ E) plus ~10 km.
     service_area: str = "4.05,96.2,5.05,97.5"
@@ -185,7 +195,7 @@ def _secret_key_for(data_dir: Path, env: str) -> str:
     key_file = data_dir / "secret_key"
     if key_file.exists():
         return key_file.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     key = secrets.token_urlsafe(48)
     # O_EXCL: two processes starting at once must agree on one key.
     try:
@@ -252,8 +262,24 @@ def _check_twitter(settings: Settings) -> None:
         raise ConfigError(f"{PREFIX}TWITTER_POLL_SECONDS must be at least 10")
 
 
-def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-    """Read SATUPINTU_* variables (or ``environ``), apply ``overrides``, fill derived defaults."""
+def missing_data_dir(data_dir: Path) -> str:
+    """What a command says when the data dir it needs is not there (issue 23)."""
+    return (
+        f"no data dir at {data_dir.resolve()} (SATUPINTU_DATA_DIR; default ./var in the "
+        "current directory). Run this command from the directory where `satupintu up` ran, "
+        "or set SATUPINTU_DATA_DIR to its data dir; only `satupintu up` creates a new one."
+    )
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, create_data_dir: bool = True, **overrides: Any
+) -> Settings:
+    """Read SATUPINTU_* variables (or ``environ``), apply ``overrides``, fill derived defaults.
+
+    With ``create_data_dir=False`` (every command but `satupintu up`) a data dir that does
+    not exist is a ConfigError when it would hold the database or the secret key, instead of
+    a fresh one with a new key that finds none of the gateway's data.
+    """
     environ = os.environ if environ is None else environ
     values: dict[str, Any] = {}
     for name in _FIELD_TYPES:
@@ -270,10 +296,13 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
         raise ConfigError(f"{PREFIX}ENV must be embedded, production or test, not {settings.env!r}")
     data_dir = settings.data_dir.expanduser()
     changes: dict[str, Any] = {"data_dir": data_dir}
+    needs_data_dir = not settings.database_url or not settings.secret_key
+    if needs_data_dir and not create_data_dir and not data_dir.is_dir():
+        raise ConfigError(missing_data_dir(data_dir))
     if not settings.database_url:
         if settings.env == "production":
             raise ConfigError(f"{PREFIX}DATABASE_URL is required when {PREFIX}ENV=production")
-        data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(data_dir)
         changes["database_url"] = f"sqlite:///{(data_dir / 'satupintu.db').resolve()}"
     if settings.env == "production" and not settings.redis_url:
         raise ConfigError(f"{PREFIX}REDIS_URL is required when {PREFIX}ENV=production")

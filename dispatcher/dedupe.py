@@ -2,10 +2,14 @@
 
 - The same contact writing a similar text within 72 hours is following up their own case:
   the message joins it (``follow_up_target``).
-- Different contacts (or one web/API citizen twice) writing a similar text about the same
-  category and kecamatan within 7 days may be reporting the same problem: the newer case
-  gets a *suggested* link to the older one, which an operator confirms or rejects
+- Different contacts (or web/API citizens, who have none) writing a similar text about the
+  same category and kecamatan within 7 days may be reporting the same problem: the newer
+  case gets a *suggested* link to the older one, which an operator confirms or rejects
   (``suggest_master``).
+
+"The same contact" is always a proven identity (the SMS/WhatsApp sender, the X account):
+a phone or email typed on a form is the case's ``update_address``, not a contact, so two
+forms that typed one number are two citizens, and an SMS from that number is a third.
 
 Both are events on the case that an operator reads and can undo (split the message off,
 reject or unlink the duplicate). Similarity is dispatcher/similarity.py.
@@ -74,25 +78,17 @@ def follow_up_target(
     return _best(gist, candidates, FOLLOW_UP_THRESHOLD)
 
 
-def suggest_master(
-    session: Session, complaint: Complaint, *, now: datetime, include_same_contact: bool = False
-) -> Match | None:
+def suggest_master(session: Session, complaint: Complaint, *, now: datetime) -> Match | None:
     """Link a new case to the open case of another contact it most likely repeats.
 
     Only cases with a known category and kecamatan are compared ("same place" must mean
     something); masters are the open cases of the last 7 days that are not duplicates. The
-    contact's own cases are compared too with ``include_same_contact`` (web and API, where a
-    repeat cannot join its case because the citizen already holds its own tracking id).
+    contact's own cases are left out (a repeat of those joins them); a web or API case has no
+    contact, so every case is compared with it.
     """
     if not complaint.category or not complaint.kecamatan_code:
         return None
-    candidates = master_candidates(
-        session,
-        complaint,
-        DUPLICATE_WINDOW,
-        MAX_CANDIDATES,
-        include_same_contact=include_same_contact,
-    )
+    candidates = master_candidates(session, complaint, DUPLICATE_WINDOW, MAX_CANDIDATES)
     gist = _gist(complaint)
     scored = []  # (score, received_at, id): the closest; between equals, the newest
     for row in candidates:

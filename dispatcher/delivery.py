@@ -3,7 +3,9 @@
 A receipt is a write to the case store, and webhooks never block on the database, so the
 webhook only enqueues (one job per message and status: Twilio's repeats collapse) and a
 worker applies it in one short transaction. The job also covers a race: a receipt can beat
-the notify job's commit of the provider's message id, so "not found yet" is retried.
+the notify job's commit of the provider's message id, so "not found yet" is retried while a
+send is waiting for its id. A receipt for a message we never sent (another application on
+the account, or long gone) is logged once and dropped: no traceback, no retries.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 import redis
@@ -18,7 +21,7 @@ from rq import Retry, get_current_job
 from rq.exceptions import DuplicateJobError
 
 from casestore.contacts import opt_out_contact
-from casestore.delivery import record_delivery
+from casestore.delivery import record_delivery, sends_awaiting_their_id
 from casestore.models import utcnow
 from dispatcher import runtime as runtime_module
 from dispatcher.jobs import UNSUBSCRIBED_CODES
@@ -27,6 +30,9 @@ from dispatcher.queues import NOTIFY, job_id, queue
 log = logging.getLogger(__name__)
 
 RECEIPT_RETRY = Retry(max=4, interval=[5, 30, 120, 600])
+# A send whose provider id is not stored after this long is a crashed notify job (the
+# outbox sweep re-queues it), not a commit a receipt could still be racing.
+IN_FLIGHT = timedelta(minutes=15)
 
 
 class ReceiptTooEarly(LookupError):
@@ -66,7 +72,11 @@ def apply_delivery(report: dict[str, Any]) -> dict[str, Any]:
         )
         if change is None:
             job = get_current_job()
-            if job is not None and job.retries_left:
+            if (
+                job is not None
+                and job.retries_left
+                and sends_awaiting_their_id(session, within=IN_FLIGHT)
+            ):
                 raise ReceiptTooEarly("no outbound message with this provider id yet")
             # Not ours (another application on the account) or long gone: nothing to do.
             log.info("receipt for an unknown outbound message ignored")

@@ -89,6 +89,12 @@ def _build() -> dict[str, Any]:
             "Records per drain transaction",
             buckets=(1, 2, 5, 10, 20, 50, 100),
         ),
+        "refused": Counter(
+            "satupintu_refused",
+            "Intake submissions refused, by channel and reason (malformed, bad_signature, "
+            "forbidden, no_key, too_large, invalid, rate_limited)",
+            ["channel", "reason"],
+        ),
         "outbound": Counter(
             "satupintu_outbound",
             "Replies to citizens handed to a provider, by channel and result",
@@ -110,6 +116,11 @@ def _get(name: str) -> Any:
 def count_intake(channel: str, outcome: str) -> None:
     """One message taken in (or refused) on ``channel``."""
     _get("intake").labels(channel, outcome).inc()
+
+
+def count_refused(channel: str, reason: str) -> None:
+    """One submission refused on ``channel`` (gateway/refusals.py names the reason)."""
+    _get("refused").labels(channel, reason).inc()
 
 
 def observe_job(queue: str, job: str, ok: bool, seconds: float) -> None:

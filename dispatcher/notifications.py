@@ -3,13 +3,14 @@
 ``queue_status_notification`` turns one lifecycle event into outbound messages waiting for a
 notify job: one for the case's own citizen and one for each confirmed duplicate follower
 (they follow the master's updates). The caller commits, then hands the ids to
-``dispatcher.jobs.enqueue_notifications``.
+``dispatcher.outbox.enqueue_notifications``.
 
 Who is not told: a contact who opted out (STOP), a citizen who wrote through the web form or
 the API (they read the tracking page), a confidential case on a channel where replies are
 public (a reply tweet), and nobody for internal events (routing, warnings, escalations,
-privacy changes). For a confidential case the operator's note is left out: like the
-acknowledgement, the SMS says only the number and the status, in case someone else reads
+privacy changes). What is sent is the operator's message to the reporter (or the reason's
+fixed label), never the internal note. For a confidential case the message is left out: like
+the acknowledgement, the SMS says only the number and the status, in case someone else reads
 the phone. A case confirmed as a duplicate gets the ``merged`` message naming its master.
 """
 
@@ -45,9 +46,10 @@ def queue_status_notification(
     template = {Status.CLOSED: "closed", Status.DUPLICATE: "merged"}.get(
         Status(event.to_status) if event.to_status else None, "status_changed"
     )
-    note = event.note or reason_label(action, event.reason)
-    if not RULES[action].public:
-        note = ""  # internal remarks (a bounce between units) stay internal
+    # The operator's note is internal and never sent; the message to the reporter is.
+    note = event.message_to_reporter
+    if not note and RULES[action].public:
+        note = reason_label(action, event.reason)  # a fixed phrase, e.g. why it was rejected
     ids = []
     told: set[int] = set()
     for recipient in [complaint, *followers(session, complaint)]:

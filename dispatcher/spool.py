@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from config.files import private_dir
+
 
 @dataclass(frozen=True)
 class SpoolStats:
@@ -38,7 +40,7 @@ class Spool:
         self._path: Path | None = None
 
     def _open_segment(self) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        private_dir(self.directory)
         name = f"{time.time_ns():020d}-{os.getpid()}.jsonl"
         self._path = self.directory / name
         self._fd = os.open(self._path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)

@@ -160,6 +160,11 @@ class GatewayWorker(SimpleWorker):
             log.exception("worker recovery failed; the next round tries again")
         super().run_maintenance_tasks()
 
+    def handle_warm_shutdown_request(self) -> None:
+        # rq says this at INFO, which its logger (at WARNING, see _logging_level) drops: a
+        # stop is no idle chatter, an operator wants to see it.
+        log.info("worker %s [PID %d]: warm shut down requested", self.name, self.pid)
+
     def request_stop(self, signum, frame) -> None:
         self.stop_signalled = True
         try:
@@ -175,12 +180,19 @@ class GatewayWorker(SimpleWorker):
         started = time.perf_counter()
         ok = super().perform_job(job, queue, execution)
         name = (job.func_name or "").rpartition(".")[2]
-        observe_job(queue.name, name, ok, time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
+        observe_job(queue.name, name, ok, elapsed)
+        if ok and name != "run_periodic":  # periodic jobs say so themselves when they did work
+            log.info("%s job %s done in %.0f ms", queue.name, name, elapsed * 1000)
         return ok
 
 
 def _logging_level() -> str:
-    return logging.getLevelName(logging.getLogger().level)
+    """rq's own level: at INFO, rq logs four lines per job and per maintenance round (every
+    15 s), a dozen a minute on an idle gateway; its warnings and errors (a failed job and its
+    traceback) stay, and GatewayWorker logs one line per job that did work instead."""
+    level = logging.getLogger().getEffectiveLevel()
+    return logging.getLevelName(level if level < logging.INFO else max(level, logging.WARNING))
 
 
 def make_worker(

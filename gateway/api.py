@@ -1,7 +1,8 @@
 """JSON API ``/api/v1`` for the mobile app and partner systems; errors as problem+json.
 
 Citizens: ``POST /complaints`` (Idempotency-Key required), ``GET /complaints/<id>`` (public
-status), ``POST /complaints/<id>/messages`` (follow-up, proved by the citizen secret).
+status; with a ``Citizen-Secret`` header also the messages to the reporter),
+``POST /complaints/<id>/messages`` (follow-up, proved by the citizen secret).
 Partners, with ``Authorization: Bearer <key>``: ``GET /cases``, ``GET /cases/<id>`` and
 ``POST /cases/<id>/actions`` for the cases their unit owns. The OpenAPI document is
 ``/api/v1/openapi.json`` (gateway/api_spec.py); a test keeps the two in step.
@@ -9,20 +10,28 @@ Partners, with ``Authorization: Bearer <key>``: ``GET /cases``, ``GET /cases/<id
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
-import redis
 from flask import Blueprint, Response, g, json, request
 from werkzeug.exceptions import HTTPException
 
 from adapters import api as api_adapter
+from adapters.fields import (
+    EARLIEST_TIME,
+    LATEST_TIME,
+    FieldProblem,
+    check_time,
+    fingerprint,
+    parse_json,
+)
 from casestore import api_keys
 from casestore.db import Session
 from casestore.lifecycle import OPEN_STATUSES, Action, Status, TransitionError
 from casestore.models import Complaint, StatusEvent
 from casestore.public_api import citizen_proof, unit_case, unit_cases
-from casestore.queries import PublicCase, public_case
+from casestore.queries import PublicCase, public_case, reporter_messages
 from dispatcher.casework import act_on_case, lifecycle_action
 from gateway.api_spec import spec
 from gateway.context import runtime
@@ -30,10 +39,11 @@ from gateway.submission import (
     accept,
     count_secret_failure,
     intake_rules,
-    secret_guessing_blocked,
-    within_limit,
+    over_limit,
+    same_body_as_before,
+    secret_guessing_wait,
 )
-from normalizer.citizen_secret import secret_hash_matches
+from normalizer.citizen_secret import hash_citizen_secret, secret_hash_matches
 from normalizer.replies import render_reply
 from normalizer.tracking import format_tracking_id, normalize_tracking_id
 
@@ -41,8 +51,6 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # No files travel through the JSON API: a megabyte is far beyond any honest body.
 MAX_BODY_BYTES = 1_000_000
-# A fingerprint of each idempotent request's body, to refuse a key reused for another body.
-FINGERPRINT_TTL_SECONDS = 7 * 24 * 3600
 MAX_PER_PAGE = 100
 # What a partner's key may do: a unit works its own cases; the coordinator also triages.
 UNIT_ACTIONS = frozenset({Action.START, Action.RESOLVE, Action.BOUNCE, Action.REPLY})
@@ -122,12 +130,26 @@ def _absolute(path: str) -> str:
 
 
 def _json_body() -> Any:
+    """The body, parsed once for every endpoint: not JSON or nested too deep is 400 naming
+    the field; a lone surrogate (text nothing can store) is 422 naming it."""
     if not request.is_json:
         raise Problem(415, "Unsupported Media Type", "Send the body as application/json.")
-    body = request.get_json(silent=True)
-    if body is None:
-        raise Problem(400, "Bad Request", "The body is not valid JSON.")
-    return body
+    try:
+        return parse_json(request.get_data(cache=True))
+    except FieldProblem as problem:
+        error = api_adapter.field_error(problem.field, problem.code, problem.limit)
+        if problem.code == "not_json":
+            raise Problem(400, "Bad Request", "The body is not valid JSON.") from None
+        status, title = (422, "Unprocessable Content")
+        if problem.code == "too_deep":
+            status, title = (400, "Bad Request")
+        raise Problem(
+            status,
+            title,
+            f"{problem.field or 'body'} {error.message}.",
+            kind="invalid-request",
+            errors=[error.as_dict()],
+        ) from None
 
 
 def _invalid(exc: api_adapter.InvalidRequest) -> Problem:
@@ -172,27 +194,17 @@ def _tracking_id(given: str) -> str:
     return canonical
 
 
-def _too_many() -> Problem:
-    window = runtime().settings.rate_limit_window_seconds
+def _too_many(retry_after: int, detail: str = "Too many submissions; try again later.") -> Problem:
+    return Problem(429, "Too Many Requests", detail, headers={"Retry-After": str(retry_after)})
+
+
+def _key_reused() -> Problem:
     return Problem(
-        429,
-        "Too Many Requests",
-        "Too many submissions from this client; try again later.",
-        headers={"Retry-After": str(window)},
+        422,
+        "Unprocessable Content",
+        "This Idempotency-Key was already used with a different body.",
+        kind="idempotency-key-reused",
     )
-
-
-def _same_body_as_before(external_id: str, fingerprint: str) -> bool:
-    """Remember the body sent with a key; False when the key came before with another body."""
-    key = f"satupintu:idempotency:api:{external_id}"
-    connection = runtime().redis
-    try:
-        if connection.set(key, fingerprint, nx=True, ex=FINGERPRINT_TTL_SECONDS):
-            return True
-        earlier = connection.get(key)
-    except redis.RedisError:
-        return True  # the record spools; the store still keeps one case per key
-    return earlier is None or earlier.decode() == fingerprint
 
 
 def _partner(required: bool) -> api_keys.Partner | None:
@@ -238,7 +250,8 @@ def _labels(status: str) -> dict[str, str]:
 
 
 def public_status(case: PublicCase) -> dict[str, Any]:
-    """What the tracking page shows, as JSON: no names, contacts or message bodies."""
+    """What the tracking page shows, as JSON: status, unit, dates and category; no names,
+    contacts, message bodies or operators' words."""
     return {
         "tracking_id": case.tracking_id,
         "tracking_id_display": format_tracking_id(case.tracking_id),
@@ -249,10 +262,7 @@ def public_status(case: PublicCase) -> dict[str, Any]:
         "category": case.category,
         "kecamatan_code": case.kecamatan_code,
         "received_at": _iso(case.received_at),
-        "events": [
-            {"at": _iso(e.at), "kind": e.kind, "status": e.status, "note": e.note}
-            for e in case.events
-        ],
+        "events": [{"at": _iso(e.at), "kind": e.kind, "status": e.status} for e in case.events],
     }
 
 
@@ -276,6 +286,49 @@ def openapi():
     return spec()
 
 
+# --- reference data (issue 23): public and cacheable, needed before a partner has a key ----
+
+REFERENCE_MAX_AGE = 3600
+
+
+def _reference(body: dict[str, Any]) -> Response:
+    """A reference document with an ETag; a matching If-None-Match answers 304."""
+    response = Response(json.dumps(body), mimetype="application/json")
+    response.headers["Cache-Control"] = f"public, max-age={REFERENCE_MAX_AGE}"
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@bp.get("/places")
+def places():
+    """Every kecamatan with its desa: Kemendagri codes and names (the API takes the codes)."""
+    rules = intake_rules()
+    villages: dict[str, list[dict[str, str]]] = {code: [] for code in rules.kecamatan}
+    for code, (name, parent) in sorted(rules.desa.items()):
+        villages.setdefault(parent, []).append({"code": code, "name": name})
+    return _reference(
+        {
+            "kecamatan": [
+                {"code": code, "name": name, "desa": villages.get(code, [])}
+                for code, name in sorted(rules.kecamatan.items())
+            ]
+        }
+    )
+
+
+@bp.get("/categories")
+def categories():
+    """Complaint categories: the code the API takes, the names in Indonesian and English."""
+    return _reference(
+        {
+            "categories": [
+                {"code": c.code, "name": c.name, "name_en": c.name_en}
+                for c in intake_rules().categories.values()
+            ]
+        }
+    )
+
+
 @bp.post("/complaints")
 def create_complaint():
     partner = _partner(required=False)
@@ -287,15 +340,11 @@ def create_complaint():
         inbound = api_adapter.parse_complaint(body, key, intake_rules(), partner=prefix)
     except api_adapter.InvalidRequest as exc:
         raise _invalid(exc) from exc
-    if not _same_body_as_before(inbound.external_id, api_adapter.fingerprint(body)):
-        raise Problem(
-            422,
-            "Unprocessable Content",
-            "This Idempotency-Key was already used with a different body.",
-            kind="idempotency-key-reused",
-        )
-    if not within_limit(inbound.external_id, partner=prefix):
-        raise _too_many()
+    if not same_body_as_before(inbound, fingerprint(body)):
+        raise _key_reused()
+    refusal = over_limit(inbound, partner=prefix)
+    if refusal is not None:
+        raise _too_many(refusal.retry_after)
     accepted = accept(inbound)
     status = 200 if accepted.repeated else 201
     response = Response(
@@ -310,13 +359,30 @@ def create_complaint():
 @bp.get("/complaints/<tracking_id>")
 def complaint_status(tracking_id: str):
     canonical = _tracking_id(tracking_id)
+    presented = request.headers.get("Citizen-Secret")
     with runtime().sessions() as session:
         case = public_case(session, canonical)
-    if case is None:
-        raise Problem(
-            404, "Not Found", "No complaint has this tracking id (a new one may take a moment)."
-        )
-    return public_status(case)
+        if case is None:
+            raise Problem(
+                404, "Not Found", "No complaint has this tracking id (a new one may take a moment)."
+            )
+        if presented is None:
+            return public_status(case)
+        wait = secret_guessing_wait(canonical)
+        if wait:
+            raise _too_many(wait, "Too many wrong citizen secrets for this complaint.")
+        proof = citizen_proof(session, canonical)
+        if proof is None or not secret_hash_matches(
+            hash_citizen_secret(presented), proof.secret_hash
+        ):
+            count_secret_failure(canonical)
+            raise Problem(403, "Forbidden", "The citizen secret does not match this complaint.")
+        messages = reporter_messages(session, canonical)
+    body = public_status(case)
+    body["messages_to_reporter"] = [
+        {"at": _iso(m.at), "kind": m.kind, "status": m.status, "text": m.text} for m in messages
+    ]
+    return body
 
 
 @bp.post("/complaints/<tracking_id>/messages")
@@ -328,14 +394,15 @@ def add_message(tracking_id: str):
         message = api_adapter.parse_message(body, canonical, intake_rules(), idempotency_key=key)
     except api_adapter.InvalidRequest as exc:
         raise _invalid(exc) from exc
-    if secret_guessing_blocked():
-        raise _too_many()
+    wait = secret_guessing_wait(canonical)
+    if wait:
+        raise _too_many(wait, "Too many wrong citizen secrets for this complaint.")
     with runtime().sessions() as session:
         proof = citizen_proof(session, canonical)
     if proof is None:
         raise Problem(404, "Not Found", "No complaint has this tracking id.")
     if not secret_hash_matches(message.secret_hash, proof.secret_hash):
-        count_secret_failure()
+        count_secret_failure(canonical)
         raise Problem(403, "Forbidden", "The citizen secret does not match this complaint.")
     if proof.status not in OPEN_STATUSES:
         raise Problem(409, "Conflict", "This complaint is closed; it takes no more messages.")
@@ -344,8 +411,11 @@ def add_message(tracking_id: str):
         raise Problem(
             409, "Conflict", "Only a resolved complaint can be answered as resolved or not."
         )
-    if not within_limit(message.inbound.external_id):
-        raise _too_many()
+    if key is not None and not same_body_as_before(message.inbound, fingerprint(body)):
+        raise _key_reused()
+    refusal = over_limit(message.inbound)
+    if refusal is not None:
+        raise _too_many(refusal.retry_after)
     accept(message.inbound)
     return {"tracking_id": canonical, "accepted": True}, 202
 
@@ -390,7 +460,8 @@ def partner_case(complaint: Complaint, *, events: list[StatusEvent] | None = Non
                 "to_unit": e.to_unit,
                 "actor": e.actor,
                 "reason": e.reason,
-                "note": e.note,
+                "note": e.note,  # internal: the owning unit's own system reads it
+                "message_to_reporter": e.message_to_reporter,
                 "public": e.public,
             }
             for e in events
@@ -399,7 +470,7 @@ def partner_case(complaint: Complaint, *, events: list[StatusEvent] | None = Non
 
 
 def _query_statuses() -> list[str] | None:
-    given = request.args.get("status")
+    given = _query_arg("status")
     if given is None:
         return None
     statuses = [s.strip() for s in given.split(",") if s.strip()]
@@ -419,26 +490,36 @@ def _query_problem(name: str, detail: str) -> Problem:
     )
 
 
+def _query_arg(name: str) -> str | None:
+    given = request.args.getlist(name)
+    if len(given) > 1:
+        raise _query_problem(name, f"{name} was given more than once.")
+    return given[0] if given else None
+
+
 def _query_int(name: str, default: int, low: int, high: int) -> int:
-    given = request.args.get(name)
+    given = _query_arg(name)
     if given is None:
         return default
-    if not given.isdigit() or len(given) > 6 or not low <= int(given) <= high:
+    # ASCII digits only: "²".isdigit() is true and int("²") fails.
+    if not re.fullmatch(r"[0-9]{1,6}", given) or not low <= int(given) <= high:
         raise _query_problem(name, f"{name} must be a whole number from {low} to {high}.")
     return int(given)
 
 
 def _query_since() -> datetime | None:
-    given = request.args.get("since")
+    given = _query_arg("since")
     if given is None:
         return None
     try:
-        since = datetime.fromisoformat(given.replace("Z", "+00:00"))
-    except ValueError:
-        since = None
-    if since is None or since.tzinfo is None or len(given) > 40:
-        raise _query_problem("since", "since must be an ISO 8601 time with a zone offset.")
-    return since
+        return check_time("since", given)
+    except FieldProblem as problem:
+        if problem.code == "out_of_range":
+            years = f"{EARLIEST_TIME.year} up to {LATEST_TIME.year - 1}"
+            raise _query_problem("since", f"since must be from {years}.") from None
+        raise _query_problem(
+            "since", "since must be an ISO 8601 time with a zone offset."
+        ) from None
 
 
 @bp.get("/cases")
@@ -476,16 +557,23 @@ def _action_request(partner: api_keys.Partner, body: Any) -> dict[str, Any]:
     errors = []
     if not isinstance(body, dict):
         raise _invalid(api_adapter.InvalidRequest([api_adapter.field_error("", "not_an_object")]))
-    for name in sorted(set(body) - {"action", "note", "reason", "unit"}):
+    for name in sorted(set(body) - {"action", "note", "message_to_reporter", "reason", "unit"}):
         errors.append(api_adapter.field_error(name, "unexpected"))
     coordinator = partner.unit_code == runtime().coordinator
     allowed = COORDINATOR_ACTIONS if coordinator else UNIT_ACTIONS
     action = body.get("action")
     if action is None:
         errors.append(api_adapter.field_error("action", "required"))
+    elif not isinstance(action, str):
+        errors.append(api_adapter.field_error("action", "not_text"))
     elif action not in {a.value for a in allowed}:
         errors.append(api_adapter.field_error("action", "unknown"))
-    for name, limit in (("note", 5000), ("reason", 64), ("unit", 64)):
+    for name, limit in (
+        ("note", 5000),
+        ("message_to_reporter", 5000),
+        ("reason", 64),
+        ("unit", 64),
+    ):
         value = body.get(name)
         if value is not None and not isinstance(value, str):
             errors.append(api_adapter.field_error(name, "not_text"))
@@ -514,6 +602,7 @@ def case_action(tracking_id: str):
         rt,
         actor=f"api:{partner.name}"[:100],
         note=body.get("note") or "",
+        message_to_reporter=body.get("message_to_reporter") or "",
         reason=body.get("reason"),
         unit=body.get("unit"),
     )

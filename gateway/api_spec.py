@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import current_app
 
+from adapters.fields import place_key
 from casestore.lifecycle import Action, Status
 from gateway.submission import intake_rules
 
@@ -77,13 +78,22 @@ def _schemas() -> dict[str, Any]:
                     "maxLength": 254,
                     "description": "A mobile number (08..., +62...) or an email address.",
                 },
-                "kecamatan": {"type": "string", "enum": sorted(rules.kecamatan)},
+                "kecamatan": {
+                    "type": "string",
+                    "enum": sorted(rules.kecamatan) + sorted(_kecamatan_names(rules)),
+                    "description": "A Kemendagri code from GET /places, or the kecamatan's "
+                    "name (case forgiven) where no other kecamatan has it.",
+                },
                 "desa": {
                     "type": "string",
                     "enum": sorted(rules.desa),
                     "description": "Must lie in the kecamatan when both are given.",
                 },
-                "category": {"type": "string", "enum": sorted(rules.categories)},
+                "category": {
+                    "type": "string",
+                    "enum": sorted(rules.categories),
+                    "description": "A code from GET /categories.",
+                },
                 "privacy": {
                     "type": "string",
                     "enum": ["public", "anonymous", "confidential"],
@@ -94,6 +104,52 @@ def _schemas() -> dict[str, Any]:
                 "language": {"type": "string", "enum": ["id", "en"]},
             },
             "dependentRequired": {"latitude": ["longitude"], "longitude": ["latitude"]},
+        },
+        "Places": {
+            "type": "object",
+            "required": ["kecamatan"],
+            "properties": {
+                "kecamatan": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["code", "name", "desa"],
+                        "properties": {
+                            "code": {"type": "string", "examples": ["11.04.17"]},
+                            "name": {"type": "string", "examples": ["Lut Tawar"]},
+                            "desa": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "required": ["code", "name"],
+                                    "properties": {
+                                        "code": {"type": "string"},
+                                        "name": {"type": "string"},
+                                    },
+                                },
+                            },
+                        },
+                    },
+                }
+            },
+        },
+        "Categories": {
+            "type": "object",
+            "required": ["categories"],
+            "properties": {
+                "categories": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["code", "name", "name_en"],
+                        "properties": {
+                            "code": {"type": "string", "examples": ["air"]},
+                            "name": {"type": "string", "description": "Bahasa Indonesia"},
+                            "name_en": {"type": "string", "description": "English"},
+                        },
+                    },
+                }
+            },
         },
         "Receipt": {
             "type": "object",
@@ -135,16 +191,33 @@ def _schemas() -> dict[str, Any]:
                 "kecamatan_code": _nullable("string"),
                 "received_at": time,
                 "events": {"type": "array", "items": _ref("PublicEvent")},
+                "messages_to_reporter": {
+                    "type": "array",
+                    "items": _ref("ReporterMessage"),
+                    "description": "Only with a matching Citizen-Secret header, and only for "
+                    "web and API complaints: what operators wrote to the reporter.",
+                },
             },
         },
         "PublicEvent": {
             "type": "object",
+            "additionalProperties": False,
             "required": ["at", "kind"],
+            "description": "A step of the case: no text (operators' notes are internal).",
             "properties": {
                 "at": time,
                 "kind": {"type": "string"},
                 "status": _nullable("string", enum=[*statuses, None]),
-                "note": {"type": "string"},
+            },
+        },
+        "ReporterMessage": {
+            "type": "object",
+            "required": ["at", "kind", "text"],
+            "properties": {
+                "at": time,
+                "kind": {"type": "string"},
+                "status": _nullable("string", enum=[*statuses, None]),
+                "text": {"type": "string"},
             },
         },
         "NewMessage": {
@@ -203,7 +276,11 @@ def _schemas() -> dict[str, Any]:
                 "to_unit": _nullable("string"),
                 "actor": {"type": "string"},
                 "reason": _nullable("string"),
-                "note": {"type": "string"},
+                "note": {"type": "string", "description": "Internal; never sent or public."},
+                "message_to_reporter": {
+                    "type": "string",
+                    "description": "What the citizen was sent (empty: nothing).",
+                },
                 "public": {"type": "boolean"},
             },
         },
@@ -240,7 +317,18 @@ def _schemas() -> dict[str, Any]:
                     "description": "A unit's key: start, resolve, bounce, reply. The "
                     "coordinator's key also: verify, dispatch, reject, archive.",
                 },
-                "note": {"type": "string", "maxLength": 5000},
+                "note": {
+                    "type": "string",
+                    "maxLength": 5000,
+                    "description": "Internal note: never sent to the citizen, never public.",
+                },
+                "message_to_reporter": {
+                    "type": "string",
+                    "maxLength": 5000,
+                    "description": "Sent to the citizen on their channel (required for reply "
+                    "and resolve; refused for bounce). No personal data: a web citizen reads "
+                    "it on the tracking page with their secret code.",
+                },
                 "reason": {"type": "string", "maxLength": 64},
                 "unit": {"type": "string", "maxLength": 64},
             },
@@ -265,6 +353,35 @@ def _schemas() -> dict[str, Any]:
                 "message": {"type": "string"},
             },
         },
+    }
+
+
+def _kecamatan_names(rules) -> list[str]:
+    """The names a kecamatan may be given by (those no other kecamatan shares)."""
+    return [
+        name
+        for code, name in rules.kecamatan.items()
+        if rules.kecamatan_names.get(place_key(name)) == code
+    ]
+
+
+def _reference_path(operation: str, summary: str, answer: str, schema: str) -> dict[str, Any]:
+    """A public, cacheable list of reference data (GET /places, GET /categories)."""
+    headers = {
+        "Cache-Control": {"schema": {"type": "string"}, "description": "public, max-age=3600"},
+        "ETag": {"schema": {"type": "string"}},
+    }
+    return {
+        "get": {
+            "operationId": operation,
+            "summary": summary,
+            "description": "Public (no key). Cacheable: Cache-Control and an ETag; "
+            "If-None-Match answers 304.",
+            "responses": {
+                "200": _json(answer, schema, headers),
+                "304": {"description": "Unchanged since the ETag given"},
+            },
+        }
     }
 
 
@@ -316,7 +433,9 @@ def _paths() -> dict[str, Any]:
                         "Receipt",
                         {"Location": {"schema": {"type": "string"}}},
                     ),
-                    "400": _problem("Missing or malformed Idempotency-Key, or not JSON"),
+                    "400": _problem(
+                        "Missing or malformed Idempotency-Key, not JSON, or nested too deep"
+                    ),
                     "401": UNAUTHORIZED,
                     "413": _problem("Body too large"),
                     "415": _problem("Not application/json"),
@@ -325,14 +444,36 @@ def _paths() -> dict[str, Any]:
                 },
             }
         },
+        "/places": _reference_path(
+            "listPlaces",
+            "Kecamatan and their desa: the codes the API takes, and names",
+            "Every kecamatan with its desa",
+            "Places",
+        ),
+        "/categories": _reference_path(
+            "listCategories",
+            "Complaint categories: codes, Indonesian and English names",
+            "Every category",
+            "Categories",
+        ),
         "/complaints/{tracking_id}": {
             "parameters": [tracking],
             "get": {
                 "operationId": "getComplaintStatus",
-                "summary": "Public status of a complaint (no personal data)",
+                "summary": "Public status of a complaint (no personal data, no operator text)",
+                "parameters": [
+                    {
+                        "name": "Citizen-Secret",
+                        "in": "header",
+                        "schema": {"type": "string", "maxLength": 64},
+                        "description": "The citizen secret: adds messages_to_reporter.",
+                    }
+                ],
                 "responses": {
                     "200": _json("The status and public timeline", "PublicStatus"),
+                    "403": _problem("The citizen secret does not match"),
                     "404": _problem("Unknown tracking id (or not stored yet)"),
+                    "429": TOO_MANY,
                 },
             },
         },
@@ -348,13 +489,13 @@ def _paths() -> dict[str, Any]:
                 },
                 "responses": {
                     "202": _json("Queued for the case", "MessageAccepted"),
-                    "400": _problem("Malformed Idempotency-Key, or not JSON"),
+                    "400": _problem("Malformed Idempotency-Key, not JSON, or nested too deep"),
                     "403": _problem("The citizen secret does not match"),
                     "404": _problem("Unknown tracking id"),
                     "409": _problem("The complaint is closed, or is not awaiting an answer"),
                     "413": _problem("Body too large"),
                     "415": _problem("Not application/json"),
-                    "422": _problem("Invalid fields"),
+                    "422": _problem("Invalid fields, or the key was used with another body"),
                     "429": TOO_MANY,
                 },
             },
@@ -422,7 +563,7 @@ def _paths() -> dict[str, Any]:
                 },
                 "responses": {
                     "200": _json("The case after the action", "Case"),
-                    "400": _problem("Not JSON"),
+                    "400": _problem("Not JSON, or nested too deep"),
                     "401": UNAUTHORIZED,
                     "403": _problem("The key has no unit"),
                     "404": _problem("The unit owns no such case"),

@@ -1,19 +1,21 @@
 """Operators' access to the console: log in, log out, change the password, and who may see what.
 
 Flask-Login keeps the operator id in the signed session cookie; the account is read again on
-every console request, so disabling an operator or changing their password ends their other
-sessions at once (the session id carries a digest of the password hash). Failed logins are
-counted in Redis per username and per client address; past the limit further tries are refused
-without checking the password. Sessions end after ``console_session_hours``.
+every console request. The session id also carries the operator's session epoch (a column),
+which logout, a password change and disabling bump: a cookie saved before any of them no longer
+opens the console, on any web process and after restarts. Login attempts are counted in Redis
+per username and per client address *before* the password is checked (one atomic script), so
+parallel guesses cannot slip past the limit. Sessions end after ``console_session_hours``.
 """
 
 from __future__ import annotations
 
-import hashlib
+import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import wraps
+from typing import Any
 from urllib.parse import urlsplit
 
 import redis
@@ -36,6 +38,8 @@ from gateway import ratelimit
 from gateway.context import runtime
 from gateway.i18n import t
 
+log = logging.getLogger(__name__)
+
 login_manager = LoginManager()
 # A stolen cookie replayed from another address or browser is dropped, not just marked stale.
 login_manager.session_protection = "strong"
@@ -57,7 +61,7 @@ class OperatorUser:
     unit_code: str | None
     unit_name: str
     must_change_password: bool
-    password_digest: str
+    session_epoch: int
 
     is_authenticated = True
     is_active = True
@@ -73,14 +77,10 @@ class OperatorUser:
         return f"operator:{self.username}"
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.password_digest}"
+        return f"{self.id}:{self.session_epoch}"
 
     def can_see(self, owner_unit: str) -> bool:
         return self.is_coordinator or owner_unit == self.unit_code
-
-
-def _digest(password_hash: str) -> str:
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:20]
 
 
 def _user(operator: Operator, unit: Unit | None) -> OperatorUser:
@@ -92,18 +92,18 @@ def _user(operator: Operator, unit: Unit | None) -> OperatorUser:
         unit_code=operator.unit_code,
         unit_name=(unit.name if unit else "") if operator.unit_code else "",
         must_change_password=operator.must_change_password,
-        password_digest=_digest(operator.password_hash),
+        session_epoch=operator.session_epoch or 0,
     )
 
 
 @login_manager.user_loader
 def load_operator(user_id: str) -> OperatorUser | None:
-    number, _, digest = user_id.partition(":")
-    if not number.isdigit():
+    number, _, epoch = user_id.partition(":")
+    if not number.isdigit() or not epoch.isdigit():
         return None
     with runtime().sessions() as db:
         operator = db.get(Operator, int(number))
-        if operator is None or not operator.active or _digest(operator.password_hash) != digest:
+        if operator is None or not operator.active or operator.session_epoch != int(epoch):
             return None
         unit = db.get(Unit, operator.unit_code) if operator.unit_code else None
         return _user(operator, unit)
@@ -176,12 +176,52 @@ def _end_session() -> None:
 
 # --- the login throttle -----------------------------------------------------------------
 
+# Reserve one attempt on every (this window, previous window) pair of counters, or none:
+# refused (0) when any pair already holds its limit. One script, so twenty parallel tries
+# cannot all read "4 of 5" before any of them counts.
+_RESERVE = """
+local n = #KEYS / 2
+for i = 1, n do
+  local used = tonumber(redis.call('GET', KEYS[2 * i - 1]) or '0')
+    + tonumber(redis.call('GET', KEYS[2 * i]) or '0')
+  if used >= tonumber(ARGV[i]) then return 0 end
+end
+for i = 1, n do
+  redis.call('INCR', KEYS[2 * i - 1])
+  redis.call('EXPIRE', KEYS[2 * i - 1], ARGV[n + 1])
+end
+return 1
+"""
+_scripts: dict[str, Any] = {}  # source -> redis-py Script (it knows its SHA)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One login attempt counted before its password is checked (the counters it raised)."""
+
+    connection: redis.Redis | None
+    keys: tuple[str, ...] = ()
+
+    def give_back(self) -> None:
+        """The attempt succeeded (or checked no password): it does not count as a failure."""
+        if self.connection is None or not self.keys:
+            return
+        try:
+            pipe = self.connection.pipeline(transaction=True)
+            for key in self.keys:
+                pipe.decr(key)
+            pipe.execute()
+        except redis.RedisError as exc:
+            log.warning("login attempt not given back, redis unavailable: %s", type(exc).__name__)
+
 
 class LoginThrottle:
-    """Failed logins per username and per client address (gateway.ratelimit's counters).
+    """Login attempts per username and per client address, counted before the password check.
 
-    When Redis is down the counters fail open: the console must stay usable to show that
-    Redis is down, and argon2 keeps each guess slow regardless.
+    Each attempt is reserved first; a success gives it back, so the counters hold failures.
+    The keys are gateway.ratelimit's failure counters. When Redis is down the counters fail
+    open: the console must stay usable to show that Redis is down, and argon2 keeps each
+    guess slow regardless.
     """
 
     def __init__(self, connection: redis.Redis, *, per_user: int, per_ip: int, window: int):
@@ -194,24 +234,30 @@ class LoginThrottle:
             ("login-ip", address, self.per_ip),
         ]
 
-    def retry_after(self, username: str, address: str) -> int:
-        """Seconds until this pair may try again; 0 when it may try now."""
+    def reserve(self, username: str, address: str) -> Attempt | None:
+        """Count one attempt now; None when the pair is over its limit (refuse unchecked)."""
+        bucket = int(time.time() // self.window)
+        counted, keys, limits = [], [], []
         for scope, client, limit in self._clients(username, address):
-            if ratelimit.too_many_failures(
-                self.connection,
-                scope=scope,
-                client=client,
-                limit=limit,
-                window_seconds=self.window,
-            ):
-                return max(1, self.window - int(time.time()) % self.window)
-        return 0
-
-    def failed(self, username: str, address: str) -> None:
-        for scope, client, _limit in self._clients(username, address):
-            ratelimit.record_failure(
-                self.connection, scope=scope, client=client, window_seconds=self.window
+            base = f"{ratelimit.client_key(scope, client)}:fail:"
+            counted.append(f"{base}{bucket}")
+            keys += [f"{base}{bucket}", f"{base}{bucket - 1}"]
+            limits.append(limit)
+        try:
+            script = _scripts.get(_RESERVE)
+            if script is None:
+                script = _scripts[_RESERVE] = self.connection.register_script(_RESERVE)
+            reserved = script(
+                keys=keys, args=[*limits, 2 * self.window + 60], client=self.connection
             )
+        except redis.RedisError as exc:
+            log.warning("login attempt not counted, redis unavailable: %s", type(exc).__name__)
+            return Attempt(None)
+        return Attempt(self.connection, tuple(counted)) if reserved else None
+
+    def retry_after(self) -> int:
+        """Seconds until the current window ends (the earliest a refused pair may try again)."""
+        return max(1, self.window - int(time.time()) % self.window)
 
 
 def throttle() -> LoginThrottle:
@@ -252,13 +298,15 @@ def login():
     password = request.form.get("password", "")
     address = request.remote_addr or "unknown"
     guard = throttle()
-    wait = guard.retry_after(username, address)
-    if wait:
+    attempt = guard.reserve(username, address)
+    if attempt is None:
+        wait = guard.retry_after()
         minutes = max(1, round(wait / 60))
         error = t("console.login.throttled").format(minutes=minutes)
         page = render_template("console/login.html", username=username, error=error)
         return page, 429, {"Retry-After": str(wait)}
     if not username or not password:
+        attempt.give_back()  # no password checked
         error = t("console.login.failed")
         return render_template("console/login.html", username=username, error=error), 401
     rt = runtime()
@@ -268,11 +316,11 @@ def login():
         if check.ok and check.operator is not None:
             unit = db.get(Unit, check.operator.unit_code) if check.operator.unit_code else None
             user = _user(check.operator, unit)
-    if user is None:
-        guard.failed(username, address)
+    if user is None:  # the reserved attempt stays counted as a failure
         current_app.logger.info("console login refused for %r", username)
         error = t("console.login.failed")
         return render_template("console/login.html", username=username, error=error), 401
+    attempt.give_back()
     target = _safe_next(request.args.get("next"))
     # A fresh session on login: nothing set before it (by anyone) survives into it.
     _end_session()
@@ -286,6 +334,12 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        # Server side too: the cookie alone (or a copy of it) must not open the console again.
+        with runtime().sessions.begin() as db:
+            account = db.get(Operator, operator().id)
+            if account is not None:
+                accounts.end_sessions(account)
     _end_session()
     flash(t("console.logout.done"), "info")
     return redirect(url_for("console.auth.login"))
@@ -296,8 +350,8 @@ def password():
     me = operator()
     if request.method == "GET":
         return render_template("console/password.html", error=None)
-    guard, address = throttle(), request.remote_addr or "unknown"
-    if guard.retry_after(me.username, address):
+    attempt = throttle().reserve(me.username, request.remote_addr or "unknown")
+    if attempt is None:
         return render_template("console/password.html", error=t("console.login.too_many")), 429
     current = request.form.get("current", "")
     new = request.form.get("new", "")
@@ -309,20 +363,23 @@ def password():
         error = t("console.password.same")
     elif accounts.password_problem(new, me.username):
         error = t("console.password.weak").format(chars=accounts.MIN_PASSWORD_CHARS)
-    if error is None:
+    if error is not None:
+        attempt.give_back()  # no password checked
+    else:
         with runtime().sessions.begin() as db:
             account = db.get(Operator, me.id)
             if account is None or not accounts.check_password(account, current):
-                # Guessing the current password from a hijacked session counts as a failed login.
-                guard.failed(me.username, address)
+                # Guessing the current password from a hijacked session counts as a failed
+                # login: the reserved attempt stays counted.
                 error = t("console.password.wrong")
             else:
+                attempt.give_back()
                 accounts.set_password(account, new)
                 unit = db.get(Unit, account.unit_code) if account.unit_code else None
                 user = _user(account, unit)
     if error is not None:
         return render_template("console/password.html", error=error), 422
-    # The session id carries the password digest: log in again under the new one.
+    # set_password ended every session of this operator: renew this one under the new epoch.
     login_user(user)
     flash(t("console.password.changed"), "info")
     return redirect(url_for("console.home"))

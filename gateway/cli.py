@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sys
 
 import click
 from rich.console import Console
 
 from config import ConfigError, Settings, load_settings
+from config.files import PRIVATE_UMASK
 from dispatcher.queues import QUEUE_NAMES
 
 console = Console()
 
 
-def _settings() -> Settings:
+def _settings(*, create_data_dir: bool = False) -> Settings:
+    """The settings of this shell; only `up` may create a data dir (and its secret key)."""
     try:
-        return load_settings()
+        return load_settings(create_data_dir=create_data_dir)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -33,8 +36,12 @@ def prepare_database(runtime) -> None:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="satupintu", message="%(prog)s %(version)s")
 def main() -> None:
     """SatuPintu: one door for public-service complaints."""
+    # What any command or its children (Redis, gunicorn, workers) write under the data dir
+    # holds citizens' data: no group or other bits (issue 13).
+    os.umask(PRIVATE_UMASK)
 
 
 @main.command()
@@ -45,7 +52,7 @@ def up(host: str | None, port: int | None, workers: int | None) -> None:
     """Run everything on this machine: embedded Redis, workers and the web server."""
     from gateway.supervisor import run_up
 
-    settings = _settings()
+    settings = _settings(create_data_dir=True)
     changes = {k: v for k, v in {"host": host, "port": port, "workers": workers}.items() if v}
     sys.exit(run_up(settings.replace(**changes)))
 
@@ -60,7 +67,15 @@ def up(host: str | None, port: int | None, workers: int | None) -> None:
     help="gunicorn worker class (gthread keeps providers' connections alive; sync closes them).",
 )
 @click.option("--threads", type=int, default=4, show_default=True, help="Threads per worker.")
-def web(bind: str | None, workers: int | None, worker_class: str, threads: int) -> None:
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default=None,
+    help="gunicorn's own log level (default SATUPINTU_LOG_LEVEL; `up` asks for warning).",
+)
+def web(
+    bind: str | None, workers: int | None, worker_class: str, threads: int, log_level: str | None
+) -> None:
     """Serve the web app with gunicorn (against SATUPINTU_REDIS_URL / DATABASE_URL)."""
     from gateway.web import serve
 
@@ -71,6 +86,7 @@ def web(bind: str | None, workers: int | None, worker_class: str, threads: int) 
         workers=workers or settings.web_workers,
         worker_class=worker_class,
         threads=threads,
+        log_level=log_level or settings.log_level.lower(),
     )
 
 

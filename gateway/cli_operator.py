@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import click
 from rich.console import Console
-from rich.table import Table
 
 from casestore import operators as accounts
 
@@ -99,21 +98,36 @@ def add(username: str, role: str, unit_code: str | None, display_name: str, gene
 def list_() -> None:
     """Every operator, with role, unit, state and last login."""
     runtime = _runtime()
-    table = Table("username", "name", "role", "unit", "active", "last login (UTC)")
+    rows = [("username", "name", "role", "unit", "active", "last login (UTC)")]
     with runtime.sessions() as session:
         for account in accounts.list_operators(session):
-            flags = "yes" if account.active else "[red]disabled[/]"
+            flags = "yes" if account.active else "disabled"
             if account.must_change_password:
                 flags += " (must change password)"
-            table.add_row(
-                account.username,
-                account.display_name,
-                account.role,
-                account.unit_code or "—",
-                flags,
-                account.last_login_at.strftime("%Y-%m-%d %H:%M") if account.last_login_at else "—",
+            rows.append(
+                (
+                    account.username,
+                    account.display_name or "—",
+                    account.role,
+                    account.unit_code or "—",
+                    flags,
+                    account.last_login_at.strftime("%Y-%m-%d %H:%M")
+                    if account.last_login_at
+                    else "—",
+                )
             )
-    console.print(table)
+    # Plain aligned columns, as ps or kubectl print them: a narrow terminal wraps a long
+    # line, but no username, name or unit is ever cut short (a table would crop them).
+    click.echo(aligned(rows))
+
+
+def aligned(rows: list[tuple[str, ...]]) -> str:
+    """Rows as text columns two spaces apart, each as wide as its widest cell."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    )
 
 
 @operator.command("disable")
@@ -158,23 +172,30 @@ def reset_password(username: str, generate: bool) -> None:
         _print_once(account.username, password)
 
 
-def announce_first_coordinator(runtime) -> None:
-    """On a store without operators, create `koordinator` and print its one-time password."""
+def create_first_coordinator(runtime) -> str | None:
+    """On a store without operators, create `koordinator`; its one-time password or None."""
     with runtime.sessions.begin() as session:
-        password = accounts.ensure_first_coordinator(session)
-    if password is None:
-        return
-    console.rule("[bold]Konsol petugas / operator console[/]")
+        return accounts.ensure_first_coordinator(session)
+
+
+def print_first_coordinator(out: Console, password: str, public_url: str) -> None:
+    """The first account and its one-time password, for `satupintu up`'s banner."""
     # soft_wrap: a narrow terminal must never crop or wrap the password itself.
-    console.print(
-        f"Akun pertama / first account: [bold]{accounts.FIRST_COORDINATOR}[/]", soft_wrap=True
+    out.print(
+        f"  Akun pertama / first account: [bold]{accounts.FIRST_COORDINATOR}[/]", soft_wrap=True
     )
-    console.print(
-        f"Kata sandi sekali pakai / one-time password: [bold yellow]{password}[/]", soft_wrap=True
-    )
-    console.print(
-        "Ganti saat masuk pertama kali / change it at the first login: "
-        f"{runtime.public_url}/console/",
+    out.print(
+        f"  Kata sandi sekali pakai / one-time password: [bold yellow]{password}[/]",
         soft_wrap=True,
     )
-    console.rule()
+    out.print(
+        f"  Ganti saat masuk pertama kali / change it at the first login: {public_url}/console/",
+        soft_wrap=True,
+    )
+
+
+def announce_first_coordinator(runtime) -> None:
+    """On a store without operators, create `koordinator` and print its one-time password."""
+    password = create_first_coordinator(runtime)
+    if password is not None:
+        print_first_coordinator(console, password, runtime.public_url)

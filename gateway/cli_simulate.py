@@ -114,24 +114,23 @@ def simulate(
     if not shares:
         raise click.ClickException("no channel of the mix is configured for this gateway")
     texts = load_texts(corpus) if corpus else TEXTS
-    form = None
-    if "web" in shares:
-        try:
-            form = fetch_form_session(target)
-        except (OSError, RuntimeError) as exc:
-            message = f"cannot load the web form at {target.url}/: {exc}"
-            raise click.ClickException(message) from exc
     total = count or max(1, math.ceil(rate * duration))
-    plan = plan_traffic(
-        target,
-        total,
-        shares,
-        retries=retries,
-        commands=commands,
-        texts=texts,
-        form_session=form,
-        seed=seed,
-    )
+    try:
+        # Each web citizen loads the form in their own browser, as a crowd behind one
+        # carrier address does: the gateway limits each browser, not the address alone.
+        plan = plan_traffic(
+            target,
+            total,
+            shares,
+            retries=retries,
+            commands=commands,
+            texts=texts,
+            browsers=lambda: fetch_form_session(target),
+            seed=seed,
+        )
+    except (OSError, RuntimeError) as exc:
+        message = f"cannot load the web form at {target.url}/: {exc}"
+        raise click.ClickException(message) from exc
     console.print(
         f"sending {total} messages (+{plan.retries} retries) to {target.url} at {rate:g}/s: "
         + ", ".join(f"{c} {n}" for c, n in sorted(plan.unique.items()))
@@ -176,8 +175,9 @@ def _print_summary(summary, unique: dict[str, int]) -> None:
     console.print(table)
     if summary.errors.get("http_429"):
         console.print(
-            "[yellow]429: the gateway's per-client limit (SATUPINTU_SUBMIT_RATE_LIMIT) refused "
-            "web/API submissions from this one address; raise it for the drill.[/]"
+            "[yellow]429: a submission limit refused web/API submissions: per address "
+            "(SATUPINTU_SUBMIT_RATE_LIMIT), per browser (_PER_BROWSER) or the same text "
+            "again (_SAME_TEXT, a small --corpus repeats itself); raise it for the drill.[/]"
         )
     if summary.sent and summary.ok < summary.sent:
         raise SystemExit(1)

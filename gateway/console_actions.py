@@ -5,6 +5,9 @@ who may do it: the coordinator may do everything, a unit's admin the work on its
 (verify, take it on, start, resolve, answer the citizen, or bounce it back as "bukan
 wewenang"). Every action writes one status event through ``apply_action`` and queues the
 citizen's notification in the same transaction; the notify jobs are enqueued after the commit.
+
+Each form keeps the two texts apart: the note is internal (never sent, never public), the
+"message to the reporter" is what the citizen is sent (a reply and a resolution are one).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from casestore.lifecycle import (
     Action,
     TransitionError,
     allowed_actions,
+    takes_message,
 )
 from casestore.models import Complaint, DuplicateLink, StatusEvent
 from casestore.vocabulary import EventKind, LinkState
@@ -68,6 +72,7 @@ class Field:
     required: bool = False
     choices: tuple[tuple[str, str], ...] = ()
     max_chars: int = MAX_NOTE_CHARS
+    help: str = ""  # shown under the field (the message's warning about personal data)
 
 
 @dataclass(frozen=True)
@@ -87,8 +92,19 @@ def _reason_choices(reasons: dict[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(reasons.items())
 
 
-def _note(label_key: str = "console.action.note", required: bool = False) -> Field:
-    return Field("note", "textarea", t(label_key), required=required)
+def _note() -> Field:
+    return Field("note", "textarea", t("console.action.note"))
+
+
+def _message(required: bool = False) -> Field:
+    """The message to the reporter: sent on their channel, so it says what it is."""
+    return Field(
+        "message_to_reporter",
+        "textarea",
+        t("console.action.message_to_reporter"),
+        required=required,
+        help=t("console.action.message_to_reporter.help"),
+    )
 
 
 def _unit_choices(me: OperatorUser) -> tuple[tuple[str, str], ...]:
@@ -99,37 +115,31 @@ def _unit_choices(me: OperatorUser) -> tuple[tuple[str, str], ...]:
 
 
 def _fields(action: Action, me: OperatorUser) -> tuple[Field, ...]:
+    """The action's own fields, then the message to the reporter (when the citizen is told of
+    it) and the internal note; a reply is only a message."""
+    if action is Action.REPLY:
+        return (_message(required=True),)
+    message = (_message(required=action is Action.RESOLVE),) if takes_message(action) else ()
+    return (*_own_fields(action, me), *message, _note())
+
+
+def _own_fields(action: Action, me: OperatorUser) -> tuple[Field, ...]:
     reason = t("console.action.reason")
     match action:
         case Action.DISPATCH:
-            unit = Field("unit", "select", t("console.field.unit"), True, _unit_choices(me))
-            return (unit, _note())
+            return (Field("unit", "select", t("console.field.unit"), True, _unit_choices(me)),)
         case Action.BOUNCE:
-            return (
-                Field("reason", "select", reason, True, _reason_choices(BOUNCE_REASONS)),
-                _note(),
-            )
+            return (Field("reason", "select", reason, True, _reason_choices(BOUNCE_REASONS)),)
         case Action.REJECT:
-            return (
-                Field("reason", "select", reason, True, _reason_choices(REJECT_REASONS)),
-                _note(),
-            )
+            return (Field("reason", "select", reason, True, _reason_choices(REJECT_REASONS)),)
         case Action.ARCHIVE:
-            return (
-                Field("reason", "select", reason, True, _reason_choices(ARCHIVE_REASONS)),
-                _note(),
-            )
-        case Action.RESOLVE:
-            return (_note("console.action.response", required=True),)
-        case Action.REPLY:
-            return (_note("console.action.message", required=True),)
+            return (Field("reason", "select", reason, True, _reason_choices(ARCHIVE_REASONS)),)
         case Action.MARK_DUPLICATE:
-            master = Field("master", "text", t("console.action.master"), True, max_chars=20)
-            return (master, _note())
+            return (Field("master", "text", t("console.action.master"), True, max_chars=20),)
         case Action.SET_PRIVACY:
             levels = tuple((p, t(f"console.privacy.{p}")) for p in PRIVACY_LEVELS)
-            return (Field("privacy", "select", t("console.field.privacy"), True, levels), _note())
-    return (_note(),)
+            return (Field("privacy", "select", t("console.field.privacy"), True, levels),)
+    return ()
 
 
 def action_forms(db: Session, complaint: Complaint, me: OperatorUser) -> list[ActionForm]:
@@ -272,6 +282,7 @@ def _apply(
         runtime(),
         actor=me.actor,
         note=_text("note", MAX_NOTE_CHARS),
+        message_to_reporter=_text("message_to_reporter", MAX_NOTE_CHARS),
         reason=_text("reason", 64) or None,
         unit=unit,
         master=_master(db, me) if action is Action.MARK_DUPLICATE else None,

@@ -125,15 +125,19 @@ def load_case(db, tracking_id: str, *, lock: bool = False):
 
 
 def citizen_view(complaint) -> dict[str, str | bool]:
-    """Who filed it, as this operator may see it."""
+    """Who filed it, as this operator may see it: the proven contact (SMS, WhatsApp, X) or,
+    on the web, API and Open311, the name and address the citizen typed."""
     hidden = complaint.privacy == "anonymous" and not operator().is_coordinator
     contact = complaint.contact
+    name = complaint.reporter_name or (contact.name if contact is not None else "")
+    urn = contact.urn if contact is not None else complaint.update_address
     return {
         "hidden": hidden,
-        "name": "" if hidden or contact is None else contact.name,
-        "urn": "" if hidden or contact is None else contact.urn,
+        "name": "" if hidden else name,
+        "urn": "" if hidden else urn,
         "opted_out": bool(contact and contact.opted_out),
-        "known": contact is not None,
+        "known": bool(contact is not None or urn or name),
+        "typed": contact is None and bool(urn),  # an address for updates, not an identity
     }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import redis
@@ -18,7 +18,13 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 
 from casestore.casework import awaiting_verification, pending_quarantine
 from casestore.quarantine import QuarantineResolved
-from casestore.stats import ChannelActivity, channel_activity, intake_by_hour
+from casestore.stats import (
+    CHART_HOURS,
+    ChannelActivity,
+    channel_activity,
+    intake_by_hour,
+    intake_by_step,
+)
 from dispatcher import abuse
 from dispatcher.abuse import signature_failures
 from dispatcher.backlog import backlog_snapshot
@@ -28,12 +34,14 @@ from gateway.auth import coordinator_only, operator
 from gateway.console_chart import build_chart
 from gateway.context import runtime
 from gateway.i18n import t
+from gateway.refusals import HOUR_SECONDS, STEP_SECONDS, RefusedSeries, refused_series
 from normalizer.records import Channel, MalformedRecord
 from normalizer.urns import redact_urn
 
 bp = Blueprint("monitor", __name__, url_prefix="/monitor")
 
 REFRESH_SECONDS = 5
+RECENT_STEPS = 72  # the last 6 hours in 5-minute steps
 JOB_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 # Enough of a held message to judge it (spam or a citizen in a hurry), not the whole of it.
 QUARANTINE_EXCERPT = 80
@@ -140,10 +148,48 @@ class ChannelRow:
     activity: ChannelActivity
     signature_failures: int | None  # SMS shadow mode: requests that would have been refused
     poll_error: str | None  # a pull channel's last error (Twitter)
+    provider: str = ""
+    turn_on: str = ""  # when off: the settings that turn it on
+    refused_hour: int = 0
+    refused_day: int = 0
+    refused_reasons: tuple[tuple[str, int], ...] = ()  # the last 24 hours, most first
 
     @property
     def flagged(self) -> bool:
         return self.on and self.activity.silent
+
+
+@dataclass(frozen=True)
+class Provider:
+    """A channel as an operator knows it: who carries it, and what turns it on."""
+
+    channel: Channel
+    name: str
+    turn_on: str
+
+
+# Every channel the gateway has, in the monitor's order; each row is shown, on or off.
+PROVIDERS = (
+    Provider(
+        Channel.SMS,
+        "Twilio SMS",
+        "SATUPINTU_TWILIO_ACCOUNT_SID, SATUPINTU_TWILIO_AUTH_TOKEN, SATUPINTU_TWILIO_FROM",
+    ),
+    Provider(
+        Channel.WHATSAPP,
+        "Twilio WhatsApp",
+        "SATUPINTU_TWILIO_ACCOUNT_SID, SATUPINTU_TWILIO_AUTH_TOKEN, SATUPINTU_TWILIO_FROM",
+    ),
+    Provider(
+        Channel.TWITTER,
+        "Twitter/X",
+        "SATUPINTU_TWITTER_USER_ID + SATUPINTU_TWITTER_BEARER_TOKEN (polling) / "
+        "SATUPINTU_TWITTER_USER_ID + SATUPINTU_TWITTER_CONSUMER_SECRET (webhook)",
+    ),
+    Provider(Channel.WEB, "Formulir web / web form", ""),
+    Provider(Channel.API, "JSON API /api/v1", ""),
+    Provider(Channel.OPEN311, "Open311 GeoReport v2", ""),
+)
 
 
 def channel_switches() -> dict[str, bool]:
@@ -152,10 +198,11 @@ def channel_switches() -> dict[str, bool]:
     return {
         Channel.WEB.value: "public" in app.blueprints,
         Channel.SMS.value: settings.twilio_enabled,
-        Channel.WHATSAPP.value: False,
+        # The same Twilio account and webhook carry WhatsApp (adapters/twilio_sms.py).
+        Channel.WHATSAPP.value: settings.twilio_enabled,
         Channel.TWITTER.value: settings.twitter_polling or settings.twitter_webhook,
         Channel.API.value: "api" in app.blueprints,
-        Channel.OPEN311.value: "open311" in app.blueprints or "api" in app.blueprints,
+        Channel.OPEN311.value: "open311" in app.blueprints,
     }
 
 
@@ -180,22 +227,55 @@ def _twitter_error(rt) -> str | None:
     return status.last_error
 
 
-def channel_rows(db, now: datetime, sms_failures: int | None, twitter_error: str | None):
-    """One row per channel this deployment has or had, with its counts and troubles."""
+@dataclass(frozen=True)
+class Refused:
+    """Refused submissions (gateway/refusals.py) over the monitor's two spans."""
+
+    hourly: RefusedSeries
+    recent: RefusedSeries  # the last 6 hours in 5-minute steps
+    day: RefusedSeries  # the last 24 hours, for the reasons
+
+    @classmethod
+    def read(cls, connection, now: datetime) -> Refused:
+        try:
+            return cls(
+                refused_series(connection, now, step_seconds=HOUR_SECONDS, steps=CHART_HOURS),
+                refused_series(connection, now, step_seconds=STEP_SECONDS, steps=RECENT_STEPS),
+                refused_series(connection, now, step_seconds=HOUR_SECONDS, steps=24),
+            )
+        except redis.RedisError:
+            empty = RefusedSeries((), {}, {})
+            return cls(empty, empty, empty)
+
+    def last_hour(self, channel: str) -> int:
+        return sum(self.recent.counts.get(channel, ())[-12:])
+
+    def last_day(self, channel: str) -> int:
+        return self.day.total(channel)
+
+
+def channel_rows(
+    db, now: datetime, sms_failures: int | None, twitter_error: str | None, refused: Refused
+) -> list[ChannelRow]:
+    """One row per channel and provider, on or off (when off, with what turns it on)."""
     switches = channel_switches()
     rows = []
-    for channel in Channel:
-        activity = channel_activity(db, channel.value, now)
+    for provider in PROVIDERS:
+        channel = provider.channel
         on = switches.get(channel.value, False)
-        if not on and activity.last_received_at is None:
-            continue  # a channel this deployment never had: nothing to watch
+        reasons = refused.day.by_reason.get(channel.value, {})
         rows.append(
             ChannelRow(
                 channel=channel.value,
                 on=on,
-                activity=activity,
+                activity=channel_activity(db, channel.value, now),
                 signature_failures=sms_failures if channel is Channel.SMS else None,
                 poll_error=twitter_error if channel is Channel.TWITTER else None,
+                provider=provider.name,
+                turn_on="" if on else provider.turn_on,
+                refused_hour=refused.last_hour(channel.value),
+                refused_day=refused.last_day(channel.value),
+                refused_reasons=tuple(sorted(reasons.items(), key=lambda item: -item[1])),
             )
         )
     return rows
@@ -213,17 +293,25 @@ def monitor_context() -> dict:
             failed = []
     # Read before the session opens: the Twitter status reads the store in a session of its own.
     sms_failures, twitter_error = _signature_failures(rt.redis), _twitter_error(rt)
+    refused = Refused.read(rt.redis, now)
     with rt.sessions() as db:
-        channels = channel_rows(db, now, sms_failures, twitter_error)
-        intake = intake_by_hour(db, [row.channel for row in channels], now)
+        channels = channel_rows(db, now, sms_failures, twitter_error, refused)
+        # Charts: the channels that are on or had messages (an empty row helps nobody).
+        shown = [row.channel for row in channels if row.on or row.activity.last_received_at]
+        intake = intake_by_hour(db, shown, now)
+        recent = intake_by_step(db, shown, now, timedelta(minutes=5), RECENT_STEPS)
         new_cases = awaiting_verification(db)
         held = [QuarantineRow.of(row) for row in pending_quarantine(db)]
+    zone = rt.settings.timezone
     return {
         "now": now,
         "backlog": backlog,
         "channels": channels,
         "shadow_mode": rt.settings.twilio_signature_mode == "shadow",
-        "chart": build_chart(intake, rt.settings.timezone),
+        "chart": build_chart(intake, zone, refused=refused.hourly.counts),
+        "recent_chart": build_chart(
+            recent, zone, tick_every=timedelta(hours=1), refused=refused.recent.counts
+        ),
         "new_cases": new_cases,
         "quarantine": held,
         "failed": failed,

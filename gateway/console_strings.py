@@ -69,6 +69,7 @@ CONSOLE_STRINGS: dict[str, dict[str, str]] = {
         "console.monitor.no_quarantine": "Tidak ada pesan yang ditahan.",
         "console.monitor.release": "Loloskan",
         "console.monitor.reject": "Tolak",
+        "console.monitor.reject_confirm": "Tolak pesan ini? Pesan tidak akan menjadi laporan.",
         "console.monitor.channels": "Kanal",
         "console.monitor.channel": "Kanal",
         "console.monitor.on": "aktif",
@@ -86,6 +87,23 @@ CONSOLE_STRINGS: dict[str, dict[str, str]] = {
         "console.monitor.never": "belum pernah",
         "console.monitor.chart": "Laporan masuk per jam, 48 jam terakhir",
         "console.monitor.chart_total": "pesan",
+        "console.monitor.recent_chart": "Laporan masuk per 5 menit, 6 jam terakhir",
+        "console.monitor.numbers": "Angka grafik (tabel)",
+        "console.monitor.time": "Waktu",
+        "console.monitor.refused": "Ditolak",
+        "console.monitor.refused_help": (
+            "Kiriman yang ditolak: batas kiriman (429), tanda tangan salah, permintaan rusak "
+            "(400/413), isian tidak sah (422)."
+        ),
+        "console.monitor.provider": "Penyedia",
+        "console.monitor.turn_on": "Aktifkan dengan",
+        "console.monitor.reason.malformed": "permintaan rusak (400)",
+        "console.monitor.reason.no_key": "tanpa kunci API (401)",
+        "console.monitor.reason.forbidden": "ditolak (403)",
+        "console.monitor.reason.bad_signature": "tanda tangan salah (403)",
+        "console.monitor.reason.too_large": "terlalu besar (413)",
+        "console.monitor.reason.invalid": "isian tidak sah (422)",
+        "console.monitor.reason.rate_limited": "melewati batas (429)",
         "console.monitor.new_cases": "Laporan baru belum diverifikasi",
         "console.monitor.no_new_cases": "Tidak ada laporan yang menunggu verifikasi.",
         "console.monitor.done": "Selesai.",
@@ -126,6 +144,7 @@ CONSOLE_STRINGS: dict[str, dict[str, str]] = {
         "console.privacy.anonymous_hidden": "Disembunyikan (pelapor anonim)",
         "console.citizen.unknown": "Tidak ada kontak",
         "console.citizen.opted_out": "berhenti berlangganan SMS",
+        "console.citizen.typed": "diketik pelapor, belum terverifikasi",
         "console.case.title": "Laporan",
         "console.case.thread": "Percakapan",
         "console.case.inbound": "Masuk",
@@ -146,19 +165,37 @@ CONSOLE_STRINGS: dict[str, dict[str, str]] = {
         "console.action.dispatch": "Disposisi ke unit",
         "console.action.bounce": "Kembalikan: bukan wewenang",
         "console.action.start": "Mulai tindak lanjut",
-        "console.action.resolve": "Selesaikan dengan tanggapan",
+        "console.action.resolve": "Selesaikan dengan pesan untuk pelapor",
         "console.action.reject": "Tolak",
         "console.action.archive": "Arsipkan",
+        "console.action.reject_confirm": "Tolak laporan ini? Pelapor akan diberi tahu alasannya.",
+        "console.action.archive_confirm": "Arsipkan laporan ini? Pelapor akan diberi tahu.",
+        "console.action.bounce_confirm": (
+            "Kembalikan laporan ini ke koordinator sebagai bukan wewenang unit ini?"
+        ),
         "console.action.close": "Tutup",
         "console.action.reopen": "Buka kembali",
         "console.action.mark_duplicate": "Gabungkan ke laporan induk",
         "console.action.unlink_duplicate": "Lepaskan dari laporan induk",
         "console.action.set_privacy": "Ubah kerahasiaan",
-        "console.action.reply": "Balas pelapor",
+        "console.action.reply": "Kirim pesan ke pelapor",
         "console.action.confirm_duplicate": "Ya, gabungkan",
         "console.action.reject_duplicate": "Bukan duplikat",
-        "console.action.response": "Tanggapan untuk pelapor",
-        "console.action.message": "Pesan untuk pelapor",
+        "console.action.message_to_reporter": (
+            "Pesan untuk pelapor (dikirim ke pelapor; jangan tulis data pribadi)"
+        ),
+        "console.action.message_to_reporter.help": (
+            "Dikirim lewat kanal pelapor (SMS, WhatsApp, X); pelapor web membacanya di halaman "
+            "lacak dengan kode rahasianya. Jangan tulis nama, nomor HP atau alamat siapa pun."
+        ),
+        "console.case.note": "Catatan internal",
+        "console.case.message": "Pesan untuk pelapor",
+        "console.policy": (
+            "Catatan petugas bersifat internal: tidak pernah dikirim ke pelapor dan tidak "
+            'pernah tampil di publik. Yang dibaca pelapor hanya "Pesan untuk pelapor". '
+            "Halaman publik (lacak tanpa kode rahasia, API, Open311) hanya menampilkan status, "
+            "unit, tanggal dan kategori."
+        ),
         "console.action.master": "Nomor laporan induk",
         "console.action.too_long": "Isian paling banyak {chars} karakter.",
         "console.action.no_master": "Laporan induk tidak ditemukan.",
@@ -175,7 +212,9 @@ CONSOLE_STRINGS: dict[str, dict[str, str]] = {
         "console.event.escalated": "Lewat batas waktu: diteruskan ke koordinator",
         "console.action.done": "Tindakan dicatat.",
         "console.action.failed": "Tindakan tidak dapat dilakukan: {reason}",
-        "console.action.note": "Catatan (opsional)",
+        "console.action.note": (
+            "Catatan internal (tidak dikirim ke pelapor dan tidak tampil di publik)"
+        ),
         "console.action.reason": "Alasan",
         "console.action.required": "Wajib diisi.",
         "console.action.gone": "Laporan ini sekarang di luar wewenang unit Anda.",
@@ -249,6 +288,7 @@ CONSOLE_STRINGS: dict[str, dict[str, str]] = {
         "console.monitor.no_quarantine": "No messages held back.",
         "console.monitor.release": "Release",
         "console.monitor.reject": "Reject",
+        "console.monitor.reject_confirm": "Reject this message? It will not become a case.",
         "console.monitor.channels": "Channels",
         "console.monitor.channel": "Channel",
         "console.monitor.on": "on",
@@ -266,6 +306,23 @@ CONSOLE_STRINGS: dict[str, dict[str, str]] = {
         "console.monitor.never": "never",
         "console.monitor.chart": "Intake per hour, last 48 hours",
         "console.monitor.chart_total": "messages",
+        "console.monitor.recent_chart": "Intake per 5 minutes, last 6 hours",
+        "console.monitor.numbers": "The chart's numbers (table)",
+        "console.monitor.time": "Time",
+        "console.monitor.refused": "Refused",
+        "console.monitor.refused_help": (
+            "Submissions refused: past a limit (429), a bad signature, a malformed request "
+            "(400/413), invalid fields (422)."
+        ),
+        "console.monitor.provider": "Provider",
+        "console.monitor.turn_on": "Turn on with",
+        "console.monitor.reason.malformed": "malformed (400)",
+        "console.monitor.reason.no_key": "no API key (401)",
+        "console.monitor.reason.forbidden": "forbidden (403)",
+        "console.monitor.reason.bad_signature": "bad signature (403)",
+        "console.monitor.reason.too_large": "too large (413)",
+        "console.monitor.reason.invalid": "invalid (422)",
+        "console.monitor.reason.rate_limited": "past the limit (429)",
         "console.monitor.new_cases": "New reports to verify",
         "console.monitor.no_new_cases": "No reports waiting for verification.",
         "console.monitor.done": "Done.",
@@ -306,6 +363,7 @@ CONSOLE_STRINGS: dict[str, dict[str, str]] = {
         "console.privacy.anonymous_hidden": "Hidden (anonymous citizen)",
         "console.citizen.unknown": "No contact",
         "console.citizen.opted_out": "opted out of SMS",
+        "console.citizen.typed": "typed by the citizen, not verified",
         "console.case.title": "Case",
         "console.case.thread": "Messages",
         "console.case.inbound": "In",
@@ -326,19 +384,37 @@ CONSOLE_STRINGS: dict[str, dict[str, str]] = {
         "console.action.dispatch": "Dispatch to a unit",
         "console.action.bounce": "Bounce: not our authority",
         "console.action.start": "Start follow-up",
-        "console.action.resolve": "Resolve with a response",
+        "console.action.resolve": "Resolve with a message to the reporter",
         "console.action.reject": "Reject",
         "console.action.archive": "Archive",
+        "console.action.reject_confirm": "Reject this case? The citizen will be told the reason.",
+        "console.action.archive_confirm": "Archive this case? The citizen will be told.",
+        "console.action.bounce_confirm": (
+            "Send this case back to the coordinator as outside this unit's authority?"
+        ),
         "console.action.close": "Close",
         "console.action.reopen": "Reopen",
         "console.action.mark_duplicate": "Merge into a master case",
         "console.action.unlink_duplicate": "Unlink from the master case",
         "console.action.set_privacy": "Change privacy",
-        "console.action.reply": "Reply to the citizen",
+        "console.action.reply": "Message the reporter",
         "console.action.confirm_duplicate": "Yes, merge",
         "console.action.reject_duplicate": "Not a duplicate",
-        "console.action.response": "Response to the citizen",
-        "console.action.message": "Message to the citizen",
+        "console.action.message_to_reporter": (
+            "Message to the reporter (sent to the reporter; no personal data)"
+        ),
+        "console.action.message_to_reporter.help": (
+            "Sent on the reporter's channel (SMS, WhatsApp, X); a web reporter reads it on the "
+            "tracking page with their secret code. Never write anyone's name, phone or address."
+        ),
+        "console.case.note": "Internal note",
+        "console.case.message": "Message to the reporter",
+        "console.policy": (
+            "Officers' notes are internal: never sent to the reporter, never public. The "
+            'reporter reads only the "Message to the reporter". Public pages (tracking '
+            "without the secret code, the API, Open311) show only status, unit, dates and "
+            "category."
+        ),
         "console.action.master": "Master case number",
         "console.action.too_long": "At most {chars} characters.",
         "console.action.no_master": "Master case not found.",
@@ -355,7 +431,7 @@ CONSOLE_STRINGS: dict[str, dict[str, str]] = {
         "console.event.escalated": "Overdue: escalated to the coordinator",
         "console.action.done": "Action recorded.",
         "console.action.failed": "The action cannot be done: {reason}",
-        "console.action.note": "Note (optional)",
+        "console.action.note": "Internal note (not sent to the reporter, never public)",
         "console.action.reason": "Reason",
         "console.action.required": "Required.",
         "console.action.gone": "This case is now outside your unit.",

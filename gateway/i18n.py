@@ -38,6 +38,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "track.go": "Lacak",
         "track.status": "Status",
         "track.unit": "Ditangani oleh",
+        "track.category": "Kategori",
         "track.received": "Diterima",
         "track.due": "Batas waktu tindak lanjut",
         "track.due.resolved": "Ditutup otomatis pada",
@@ -104,16 +105,41 @@ STRINGS: dict[str, dict[str, str]] = {
             "Terima kasih. Tanggapan Anda atas penyelesaian laporan telah dicatat."
         ),
         "track.back": "Kembali ke status laporan",
+        "policy.public": (
+            "Halaman publik hanya menampilkan status, unit, tanggal dan kategori laporan: "
+            "tidak pernah isi laporan, nama, kontak, atau tulisan petugas."
+        ),
+        "policy.messages": (
+            "Catatan petugas bersifat internal. Pesan petugas untuk Anda dikirim lewat SMS, "
+            "WhatsApp atau X bila Anda melapor lewat sana; bila Anda melapor lewat situs ini "
+            "atau aplikasi, pesan itu hanya dapat dibaca di halaman lacak dengan kode rahasia."
+        ),
+        "track.messages.title": "Pesan petugas untuk Anda",
+        "track.messages.help": "Hanya pelapor, dengan kode rahasia dari halaman terima kasih.",
+        "track.messages.submit": "Tampilkan pesan",
+        "track.messages.none": "Belum ada pesan petugas untuk Anda.",
+        "track.messages.channel": (
+            "Pesan petugas untuk laporan ini dikirim lewat kanal yang Anda pakai saat melapor "
+            "(SMS, WhatsApp atau X) dan tidak ditampilkan di halaman ini."
+        ),
         "attachments.too_many": "Paling banyak 5 lampiran.",
         "attachments.empty": "Berkas {name} kosong.",
         "attachments.too_large": "Berkas {name} lebih dari 5 MB.",
         "attachments.not_allowed": (
             "Berkas {name} bukan foto (JPEG, PNG, WebP) atau PDF yang dapat dibaca."
         ),
-        "error.429.title": "Terlalu banyak kiriman",
-        "error.429.body": (
-            "Terlalu banyak laporan dari jaringan Anda. Coba lagi beberapa menit lagi."
+        # Limits (issue 13): the form keeps what the citizen wrote and says when to send again.
+        "limit.citizen": "Terlalu banyak laporan dari jaringan Anda dalam waktu singkat.",
+        "limit.browser": "Terlalu banyak laporan dari perangkat ini dalam waktu singkat.",
+        "limit.text": "Laporan yang sama persis sudah terkirim beberapa kali.",
+        "limit.again": (
+            "Belum terkirim; yang Anda tulis masih ada di formulir. Kirim lagi dalam {when}."
         ),
+        "limit.secret": (
+            "Terlalu banyak kode rahasia salah untuk laporan ini. Coba lagi dalam {when}."
+        ),
+        "limit.minute": "1 menit",
+        "limit.minutes": "{minutes} menit",
     },
     "en": {
         "site.title": "SatuPintu — Public Service Complaints",
@@ -143,6 +169,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "track.go": "Track",
         "track.status": "Status",
         "track.unit": "Handled by",
+        "track.category": "Category",
         "track.received": "Received",
         "track.due": "Next step due by",
         "track.due.resolved": "Closes automatically on",
@@ -204,14 +231,40 @@ STRINGS: dict[str, dict[str, str]] = {
         "track.sent.body": "Thank you. The officers handling your report will read it.",
         "track.sent.answer": "Thank you. Your answer about the resolution has been recorded.",
         "track.back": "Back to the report's status",
+        "policy.public": (
+            "Public pages show only the status, unit, dates and category of a report: never "
+            "its text, your name, your contact, or what officers wrote."
+        ),
+        "policy.messages": (
+            "Officers' notes are internal. Their messages to you are sent by SMS, WhatsApp or "
+            "X if you reported there; if you reported on this site or through an app, you can "
+            "read them only on the tracking page with your secret code."
+        ),
+        "track.messages.title": "Messages from the officers to you",
+        "track.messages.help": (
+            "Only for the reporter, with the secret code from the thank-you page."
+        ),
+        "track.messages.submit": "Show messages",
+        "track.messages.none": "No message from the officers yet.",
+        "track.messages.channel": (
+            "The officers' messages about this report are sent on the channel you reported "
+            "on (SMS, WhatsApp or X) and are not shown on this page."
+        ),
         "attachments.too_many": "At most 5 attachments.",
         "attachments.empty": "The file {name} is empty.",
         "attachments.too_large": "The file {name} is larger than 5 MB.",
         "attachments.not_allowed": (
             "The file {name} is not a readable photo (JPEG, PNG, WebP) or PDF."
         ),
-        "error.429.title": "Too many submissions",
-        "error.429.body": "Too many reports from your network. Please try again in a few minutes.",
+        "limit.citizen": "Too many reports from your network in a short time.",
+        "limit.browser": "Too many reports from this device in a short time.",
+        "limit.text": "This very report has already been sent several times.",
+        "limit.again": (
+            "Not sent yet; what you wrote is still in the form. Send it again in {when}."
+        ),
+        "limit.secret": "Too many wrong secret codes for this report. Try again in {when}.",
+        "limit.minute": "1 minute",
+        "limit.minutes": "{minutes} minutes",
     },
 }
 
@@ -229,6 +282,12 @@ def language() -> str:
 
 def t(key: str) -> str:
     return STRINGS[language()].get(key) or STRINGS["id"].get(key, key)
+
+
+def in_minutes(seconds: int) -> str:
+    """A wait as people say it: whole minutes, at least one."""
+    minutes = max(1, -(-seconds // 60))
+    return t("limit.minute") if minutes == 1 else t("limit.minutes").format(minutes=minutes)
 
 
 def attachment_error(error: Exception) -> str:

@@ -11,7 +11,8 @@ Two sources, both read at scrape time:
 
 Every web on every machine reports the same queue numbers: aggregate them with max(), and the
 counters with sum(). Refused intake requests (4xx on an intake route) are counted here, after
-the view answered, so the views stay thin.
+the view answered, so the views stay thin: ``satupintu_refused{channel, reason}``, and in Redis
+for the monitor (gateway/refusals.py).
 """
 
 from __future__ import annotations
@@ -33,8 +34,10 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 from dispatcher.backlog import backlog_snapshot
 from dispatcher.metrics import MULTIPROC_ENV, count_intake, metrics_root
+from dispatcher.metrics import count_refused as count_refusal_metric
 from dispatcher.runtime import Runtime
 from gateway.context import runtime
+from gateway.refusals import record_refusal, refusal_of
 
 bp = Blueprint("metrics", __name__)
 
@@ -130,15 +133,21 @@ def metrics() -> Response:
     else:
         body = generate_latest(REGISTRY)
     body += generate_latest(shared)
-    return Response(body, mimetype=CONTENT_TYPE_LATEST)
+    return Response(body, content_type=CONTENT_TYPE_LATEST)  # it names its charset
 
 
 @bp.after_app_request
 def count_refused(response: Response) -> Response:
-    """A refused request on an intake route counts as a rejected message of that channel."""
+    """A refused request on an intake route counts as a rejected message of that channel,
+    and (issue 23) as a refusal per channel and reason: in this process for /metrics, and in
+    Redis for the monitor, whichever web process answered."""
     if 400 <= response.status_code < 500 and request.method == "POST":
         rule = request.url_rule
         channel = INTAKE_ROUTES.get(rule.rule) if rule is not None else None
         if channel is not None:
             count_intake(channel, "rejected")
+    refusal = refusal_of(request, response)
+    if refusal is not None:
+        count_refusal_metric(*refusal)
+        record_refusal(runtime().redis, *refusal)
     return response

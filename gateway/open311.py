@@ -3,8 +3,9 @@
 Services are the configured categories plus ``lainnya`` (let officers sort it). A POST needs
 a partner key (``api_key``); its ``service_request_id`` is the tracking id, known at once
 because it derives from the request's key. GETs are public: confidential cases are never
-listed, and no GET carries a name, a contact, the description or an anonymous citizen's
-coordinates. Errors are arrays of {code, description} with 400, 403 or 404.
+listed, and no GET carries a name, a contact, the description, an operator's words or an
+anonymous citizen's coordinates: ``status_notes`` is a fixed phrase per status. Errors are
+arrays of {code, description} with 400, 403 or 404.
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from flask import Blueprint, Response, json, request
 from werkzeug.exceptions import HTTPException
 
 from adapters import open311 as open311_adapter
+from adapters.fields import EARLIEST_TIME, LATEST_TIME, FieldProblem, check_time, fingerprint
 from adapters.open311 import OTHER_SERVICE, Open311Error, Open311Errors, error
 from casestore import api_keys
 from casestore.lifecycle import OPEN_STATUSES, Status
 from casestore.models import utcnow
 from casestore.public_api import PublicRequest, public_requests
 from gateway.context import runtime
-from gateway.submission import accept, intake_rules, within_limit
+from gateway.submission import accept, intake_rules, over_limit, same_body_as_before
 from normalizer.tracking import format_tracking_id, normalize_tracking_id
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
@@ -39,6 +41,19 @@ CLOSED_STATUSES = [s.value for s in Status if s not in OPEN_STATUSES]
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 # XML 1.0 forbids most control characters even escaped; they are dropped, never sent.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# ``status_notes``: one fixed phrase per status, never an operator's words (issue 13).
+STATUS_NOTES = {
+    Status.RECEIVED: "Laporan diterima, menunggu verifikasi.",
+    Status.VERIFIED: "Laporan sudah diverifikasi.",
+    Status.DISPATCHED: "Laporan diteruskan ke unit yang berwenang.",
+    Status.IN_PROGRESS: "Laporan sedang ditindaklanjuti.",
+    Status.RESOLVED: "Unit menyatakan laporan selesai; menunggu tanggapan pelapor.",
+    Status.CLOSED: "Laporan ditutup.",
+    Status.REJECTED: "Laporan tidak dapat ditindaklanjuti.",
+    Status.ARCHIVED: "Laporan diarsipkan.",
+    Status.BOUNCED: "Laporan dikembalikan ke koordinator untuk diteruskan ke unit lain.",
+    Status.DUPLICATE: "Laporan digabung dengan laporan lain tentang masalah yang sama.",
+}
 
 
 # --- answering in JSON or XML --------------------------------------------------------------
@@ -119,13 +134,29 @@ def _check_request() -> None:
 # --- services ------------------------------------------------------------------------------
 
 
-def _services() -> list[dict[str, Any]]:
+def _service_language() -> str:
+    """Bahasa Indonesia unless ``?lang=en`` or an Accept-Language preferring English."""
+    asked = request.args.get("lang")
+    if asked in ("id", "en"):
+        return asked
+    return request.accept_languages.best_match(("id", "en"), default="id") or "id"
+
+
+OTHER_NAMES = {
+    "id": ("Lainnya", "Lainnya: petugas memilih kategorinya"),
+    "en": ("Other", "Other: officers choose the category"),
+}
+
+
+def _services(language: str = "id") -> list[dict[str, Any]]:
+    """The categories plus ``lainnya``, named and described in one language (issue 23)."""
     rules = intake_rules()
+    english = language == "en"
     services = [
         {
             "service_code": category.code,
-            "service_name": category.name,
-            "description": category.name_en,
+            "service_name": category.name_en if english else category.name,
+            "description": category.name_en if english else category.name,
             "metadata": True,
             "type": "realtime",
             "keywords": ", ".join(category.keywords),
@@ -133,11 +164,12 @@ def _services() -> list[dict[str, Any]]:
         }
         for category in rules.categories.values()
     ]
+    other_name, other_description = OTHER_NAMES[language]
     services.append(
         {
             "service_code": OTHER_SERVICE,
-            "service_name": "Lainnya",
-            "description": "Other: officers choose the category",
+            "service_name": other_name,
+            "description": other_description,
             "metadata": True,
             "type": "realtime",
             "keywords": "",
@@ -191,7 +223,10 @@ def _definition(code: str) -> dict[str, Any]:
 
 @bp.get(f"/services.{FORMAT}")
 def services(fmt: str):
-    return render(fmt, _services(), root="services", item="service")
+    response = render(fmt, _services(_service_language()), root="services", item="service")
+    response.headers["Content-Language"] = _service_language()
+    response.vary.add("Accept-Language")
+    return response
 
 
 @bp.get(f"/services/<code>.{FORMAT}")
@@ -224,7 +259,9 @@ def create_request(fmt: str):
     inbound = open311_adapter.parse(
         request.form, intake_rules(), partner=partner.prefix, idempotency_key=key
     )
-    if not within_limit(inbound.external_id, partner=partner.prefix):
+    if key is not None and not same_body_as_before(inbound, fingerprint(_body(request.form))):
+        raise error(422, "Idempotency-Key was already used with a different request body")
+    if over_limit(inbound, partner=partner.prefix) is not None:
         raise error(429, "too many requests from this api_key; try again later")
     accepted = accept(inbound, with_secret=False)
     notice = (
@@ -239,6 +276,11 @@ def create_request(fmt: str):
         }
     ]
     return render(fmt, body, root="service_requests", item="request")
+
+
+def _body(form: Any) -> dict[str, list[str]]:
+    """What a request said, for its fingerprint (the key is the partner's, not the body)."""
+    return {name: form.getlist(name) for name in form.keys() if name != "api_key"}  # noqa: SIM118
 
 
 def _local(value: datetime | None) -> str | None:
@@ -267,7 +309,7 @@ def service_request(row: PublicRequest) -> dict[str, Any]:
     return {
         "service_request_id": row.tracking_id,
         "status": "open" if row.status in OPEN_STATUSES else "closed",
-        "status_notes": row.status_note or None,
+        "status_notes": STATUS_NOTES.get(row.status),
         "service_name": category.name if category else "Lainnya",
         "service_code": category.code if category else OTHER_SERVICE,
         "description": None,
@@ -297,14 +339,15 @@ def _date_arg(name: str) -> datetime | None:
     if given is None or given == "":
         return None
     try:
-        value = datetime.fromisoformat(given.replace("Z", "+00:00"))
-    except ValueError:
-        value = None
-    if value is None or len(given) > 40:
-        raise error(400, f"{name} must be a W3C date-time, e.g. 2026-11-28T09:00:00+07:00")
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=ZoneInfo(runtime().settings.timezone))
-    return value
+        # Without a zone, a date is the district's local time.
+        return check_time(name, given, assume=ZoneInfo(runtime().settings.timezone))
+    except FieldProblem as problem:
+        if problem.code == "out_of_range":
+            years = f"{EARLIEST_TIME.year} up to {LATEST_TIME.year - 1}"
+            raise error(400, f"{name} is out of range (from {years})") from None
+        raise error(
+            400, f"{name} must be a W3C date-time, e.g. 2026-11-28T09:00:00+07:00"
+        ) from None
 
 
 def _list_arg(name: str, limit: int) -> list[str] | None:

@@ -2,7 +2,9 @@
 
 The tracking page also takes the citizen's additional information and their answer to a
 resolution, proved by the secret code shown once on the thank-you page; both travel as
-follow-up records through submit() like everything else.
+follow-up records through submit() like everything else. Without the code it shows status,
+unit, dates and category only; with it (``POST /track/<id>/messages``) a web or API citizen
+also reads the messages operators wrote to them. Operators' notes are never shown.
 """
 
 from __future__ import annotations
@@ -14,18 +16,21 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from adapters import webform
 from adapters.attachments import AttachmentError, Upload, check_uploads
 from casestore.lifecycle import OPEN_STATUSES, Status
-from casestore.public_api import citizen_proof
-from casestore.queries import public_case
+from casestore.public_api import CitizenProof, citizen_proof
+from casestore.queries import public_case, reporter_messages
 from gateway import i18n
 from gateway.context import runtime
+from gateway.ratelimit import Refusal
 from gateway.submission import (
     accept,
+    browser_token,
     count_secret_failure,
     intake_rules,
-    secret_guessing_blocked,
-    within_limit,
+    over_limit,
+    same_body_as_before,
+    secret_guessing_wait,
 )
-from normalizer.citizen_secret import secret_hash_matches
+from normalizer.citizen_secret import hash_citizen_secret, secret_hash_matches
 from normalizer.tracking import format_tracking_id, normalize_tracking_id
 
 bp = Blueprint("public", __name__)
@@ -51,11 +56,31 @@ def _choices() -> dict[str, object]:
     }
 
 
-def _form_page(values: dict[str, str], errors: dict[str, str], status: int = 200):
+def _form_page(
+    values: dict[str, str], errors: dict[str, str], status: int = 200, limited: str = ""
+):
     values = dict(values)
     values.setdefault("submission_key", secrets.token_urlsafe(24))
-    page = render_template("form.html", values=values, errors=errors, **_choices())
+    browser_token()
+    page = render_template("form.html", values=values, errors=errors, limited=limited, **_choices())
     return page, status
+
+
+def _limited(refusal: Refusal) -> str:
+    """Why the citizen must wait and for how long; what they wrote stays in the form."""
+    again = i18n.t("limit.again").format(when=i18n.in_minutes(refusal.retry_after))
+    return f"{i18n.t('limit.' + refusal.scope)} {again}"
+
+
+def _retry_after(page, seconds: int):
+    body, status = page
+    return body, status, {"Retry-After": str(seconds)}
+
+
+def _files_again(errors: dict[str, str]) -> None:
+    """Files cannot be put back into a form: ask for them again when some were sent."""
+    if request.files.getlist("attachments") and "attachments" not in errors:
+        errors["attachments"] = i18n.t("form.attachments.again")
 
 
 def _uploads(errors: dict[str, str]) -> list[Upload]:
@@ -64,12 +89,6 @@ def _uploads(errors: dict[str, str]) -> list[Upload]:
     except AttachmentError as exc:
         errors["attachments"] = i18n.attachment_error(exc)
         return []
-
-
-def _too_many():
-    return render_template(
-        "error.html", code=429, title=i18n.t("error.429.title"), message=i18n.t("error.429.body")
-    ), 429
 
 
 @bp.get("/")
@@ -87,11 +106,19 @@ def submit_form():
     except webform.FormErrors as exc:
         errors = exc.fields | errors
     if errors:
-        if request.files.getlist("attachments") and "attachments" not in errors:
-            errors["attachments"] = i18n.t("form.attachments.again")
+        _files_again(errors)
         return _form_page(fields, errors, 422)
-    if not within_limit(inbound.external_id):
-        return _too_many()
+    sent = webform.submission_fingerprint(fields, [u.data for u in uploads])
+    if not same_body_as_before(inbound, sent):
+        # The key came before with other words: shown again with a fresh key, to send anew.
+        again = {k: v for k, v in fields.items() if k != "submission_key"}
+        reused = webform.message("submission_key", "reused", i18n.language())
+        return _form_page(again, {"submission_key": reused}, 422)
+    refusal = over_limit(inbound, browser=browser_token())
+    if refusal is not None:
+        _files_again(errors)
+        page = _form_page(fields, errors, 429, limited=_limited(refusal))
+        return _retry_after(page, refusal.retry_after)
     accepted = accept(inbound, uploads=uploads)
     return render_template(
         "done.html",
@@ -110,21 +137,38 @@ def track_lookup():
     return redirect(url_for("public.track", tracking_id=canonical))
 
 
-def _track_page(canonical: str, values: dict[str, str], errors: dict[str, str], status: int):
+def _track_page(
+    canonical: str,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status: int,
+    *,
+    proved: bool = False,
+):
+    """The tracking page; ``proved``: the secret code was just shown, so add the messages."""
     with runtime().sessions() as session:
         case = public_case(session, canonical)
         proof = citizen_proof(session, canonical)
+        messages = reporter_messages(session, canonical) if proved else None
     if case is None or proof is None:
         abort(404)
     values = dict(values)
     values.setdefault("submission_key", secrets.token_urlsafe(24))
+    browser_token()
+    category = intake_rules().categories.get(case.category or "")
+    english = i18n.language() == "en"
     page = render_template(
         "track.html",
         case=case,
+        category_name=(category.name_en if english and category.name_en else category.name)
+        if category
+        else None,
         shown=format_tracking_id(canonical),
         can_add=case.status in OPEN_STATUSES and proof.secret_hash is not None,
         can_answer=case.status == Status.RESOLVED,
         answer_until=proof.due_at if case.status == Status.RESOLVED else None,
+        can_read=proof.secret_hash is not None,
+        messages=messages,
         values=values,
         errors=errors,
     )
@@ -139,6 +183,35 @@ def track(tracking_id: str):
     if canonical != tracking_id:
         return redirect(url_for("public.track", tracking_id=canonical), 301)
     return _track_page(canonical, {}, {}, 200)
+
+
+@bp.post("/track/<tracking_id>/messages")
+def track_messages(tracking_id: str):
+    """The tracking page with the messages to the reporter, for the citizen holding the code."""
+    canonical = normalize_tracking_id(tracking_id)
+    if canonical is None or canonical != tracking_id:
+        abort(404)
+    wait = secret_guessing_wait(canonical)
+    if wait:
+        message = i18n.t("limit.secret").format(when=i18n.in_minutes(wait))
+        return _retry_after(_track_page(canonical, {}, {"read_code": message}, 429), wait)
+    _, matches = _prove(canonical, hash_citizen_secret(request.form.get("code", "")))
+    if not matches:
+        return _track_page(canonical, {}, {"read_code": i18n.t("track.code.wrong")}, 403)
+    return _track_page(canonical, {}, {}, 200, proved=True)
+
+
+def _prove(canonical: str, given_hash: str | None) -> tuple[CitizenProof, bool]:
+    """The case's proof (404 when the id is unknown) and whether the code matches it; a wrong
+    code counts towards the guessing block."""
+    with runtime().sessions() as session:
+        proof = citizen_proof(session, canonical)
+    if proof is None:
+        abort(404)
+    matches = secret_hash_matches(given_hash, proof.secret_hash)
+    if not matches:
+        count_secret_failure(canonical)
+    return proof, matches
 
 
 @bp.post("/track/<tracking_id>")
@@ -158,21 +231,28 @@ def track_reply(tracking_id: str):
         return _track_page(canonical, fields, exc.fields | errors, 422)
     if errors:
         return _track_page(canonical, fields, errors, 422)
-    if secret_guessing_blocked():
-        return _too_many()
-    with runtime().sessions() as session:
-        proof = citizen_proof(session, canonical)
-    if proof is None:
-        abort(404)
-    if not secret_hash_matches(follow_up.secret_hash, proof.secret_hash):
-        count_secret_failure()
+    wait = secret_guessing_wait(canonical)
+    if wait:
+        errors["code"] = i18n.t("limit.secret").format(when=i18n.in_minutes(wait))
+        return _retry_after(_track_page(canonical, fields, errors, 429), wait)
+    proof, matches = _prove(canonical, follow_up.secret_hash)
+    if not matches:
         errors["code"] = i18n.t("track.code.wrong")
         return _track_page(canonical, fields, errors, 403)
     if proof.status not in OPEN_STATUSES:
         errors["text"] = i18n.t("track.closed")
         return _track_page(canonical, fields, errors, 409)
-    if not within_limit(follow_up.inbound.external_id):
-        return _too_many()
+    sent = webform.submission_fingerprint(fields, [u.data for u in uploads])
+    if not same_body_as_before(follow_up.inbound, sent):
+        # As on the form: the key came with other words; shown again with a fresh key.
+        again = {k: v for k, v in fields.items() if k != "submission_key"}
+        reused = webform.message("submission_key", "reused", i18n.language())
+        return _track_page(canonical, again, {"text": reused}, 422)
+    refusal = over_limit(follow_up.inbound, browser=browser_token())
+    if refusal is not None:
+        _files_again(errors)
+        errors["text"] = _limited(refusal)
+        return _retry_after(_track_page(canonical, fields, errors, 429), refusal.retry_after)
     accept(follow_up.inbound, uploads=uploads)
     return render_template(
         "track_sent.html",

@@ -7,12 +7,14 @@ hand), Redis last (it flushes its append-only file), so no acknowledged message 
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
 
 from rich.console import Console
 
@@ -20,6 +22,10 @@ from config import Settings
 from dispatcher.redis_server import EmbeddedRedis, die_with_parent
 
 console = Console(stderr=True)
+
+# How long `up` waits for its web server and workers before printing the banner anyway.
+READY_TIMEOUT_SECONDS = 60
+RESET_HINT = "satupintu operator reset-password koordinator --generate"
 
 
 @dataclass
@@ -69,7 +75,7 @@ def run_up(settings: Settings, *, drain_every: float = 2.0) -> int:
     from dispatcher.schedule import enqueue_due
     from dispatcher.submit import drain_spool
     from gateway.cli import prepare_database
-    from gateway.cli_operator import announce_first_coordinator
+    from gateway.cli_operator import create_first_coordinator
 
     env = dict(os.environ)
     env["SATUPINTU_DATA_DIR"] = str(settings.data_dir)
@@ -81,12 +87,11 @@ def run_up(settings: Settings, *, drain_every: float = 2.0) -> int:
         settings = settings.replace(redis_url=redis_server.url)
     runtime = Runtime(settings)
     prepare_database(runtime)
-    announce_first_coordinator(runtime)  # only when there is no operator yet
+    first_password = create_first_coordinator(runtime)  # only when there is no operator yet
 
     cli = [sys.executable, "-m", "gateway.cli"]
-    children = [
-        Child(f"worker-{n + 1}", [*cli, "worker"], env) for n in range(max(1, settings.workers))
-    ]
+    worker_count = max(1, settings.workers)
+    children = [Child(f"worker-{n + 1}", [*cli, "worker"], env) for n in range(worker_count)]
     web = Child(
         "web",
         [
@@ -96,6 +101,9 @@ def run_up(settings: Settings, *, drain_every: float = 2.0) -> int:
             f"{settings.host}:{settings.port}",
             "--workers",
             str(settings.web_workers),
+            # gunicorn's start-up lines would land after the banner: warnings and errors only.
+            "--log-level",
+            "warning",
         ],
         env,
     )
@@ -105,12 +113,10 @@ def run_up(settings: Settings, *, drain_every: float = 2.0) -> int:
     try:
         for child in children:
             child.start()
-        url = f"http://{settings.host}:{settings.port}"
-        console.print(f"[bold green]SatuPintu berjalan[/] / running: {url}/")
-        console.print(f"  Formulir pengaduan / complaint form: {url}/")
-        console.print(f"  Lacak laporan / tracking:            {url}/track/<nomor>")
-        console.print(f"  Kesehatan / health:                  {url}/readyz")
-        console.print(f"  Data: {settings.data_dir.resolve()}  (Ctrl-C untuk berhenti / to stop)")
+        # The banner (and the one-time password in it) is the last thing start-up prints,
+        # so it does not scroll away under the children's start-up lines.
+        wait_until_ready(runtime, settings.host, settings.port, worker_count)
+        print_banner(runtime, first_password, embedded_redis=redis_server is not None)
         while True:
             time.sleep(drain_every)
             _keep_alive(children)
@@ -146,6 +152,62 @@ def run_up(settings: Settings, *, drain_every: float = 2.0) -> int:
             signal.signal(s, handler)
         console.print("Selesai / stopped.")
     return 0
+
+
+def wait_until_ready(runtime, host: str, port: int, workers: int) -> None:
+    """Wait until the web server answers /healthz and ``workers`` workers have registered."""
+    from dispatcher.backlog import backlog_snapshot
+
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    web_ready = False
+    while time.monotonic() < deadline:
+        if not web_ready:
+            connection = http.client.HTTPConnection(host, port, timeout=2)
+            try:
+                connection.request("GET", "/healthz")
+                web_ready = connection.getresponse().status == 200
+            except (OSError, http.client.HTTPException):
+                pass
+            finally:
+                connection.close()
+        if web_ready and backlog_snapshot(runtime).workers_alive >= workers:
+            return
+        time.sleep(0.2)
+
+
+def without_password(url: str) -> str:
+    """A database or Redis URL fit to print: its password replaced by ***."""
+    parts = urlsplit(url)
+    userinfo, at, hosts = parts.netloc.rpartition("@")
+    if not at or ":" not in userinfo:
+        return url
+    user = userinfo.partition(":")[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{hosts}"))
+
+
+def print_banner(runtime, first_password: str | None, *, embedded_redis: bool) -> None:
+    """Where it runs, what it uses, and how to get into the console (printed last)."""
+    from gateway.cli_operator import print_first_coordinator
+
+    settings = runtime.settings
+    url = runtime.public_url
+    console.rule("[bold green]SatuPintu berjalan / running[/]")
+    console.print(f"  Formulir pengaduan / complaint form: {url}/", soft_wrap=True)
+    console.print(f"  Lacak laporan / tracking:            {url}/track/<nomor>", soft_wrap=True)
+    console.print(f"  Konsol petugas / operator console:   {url}/console/", soft_wrap=True)
+    console.print(f"  Kesehatan / health:                  {url}/readyz", soft_wrap=True)
+    listening = f"http://{settings.host}:{settings.port}"
+    if listening != url:  # SATUPINTU_PUBLIC_URL is what citizens use; this is the socket
+        console.print(f"  Mendengar di / listening on:         {listening}/", soft_wrap=True)
+    console.print(f"  Data dir:  {settings.data_dir.resolve()}", soft_wrap=True)
+    console.print(f"  Database:  {without_password(settings.database_url)}", soft_wrap=True)
+    redis_kind = "embedded" if embedded_redis else "SATUPINTU_REDIS_URL"
+    redis_url = without_password(settings.resolved_redis_url())
+    console.print(f"  Redis:     {redis_url} ({redis_kind})", soft_wrap=True)
+    if first_password is not None:
+        print_first_coordinator(console, first_password, url)
+    console.print(f"  Lupa kata sandi / lost the password: [bold]{RESET_HINT}[/]", soft_wrap=True)
+    console.rule("Ctrl-C untuk berhenti / to stop")
 
 
 def _keep_alive(children: list[Child]) -> None:

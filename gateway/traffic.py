@@ -23,7 +23,7 @@ import json
 import random
 import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -69,6 +69,18 @@ TEXTS = (
     "Pohon tumbang menutup jalan di Bies, sudah 3 hari belum dibersihkan",
     "Air danau Lut Tawar tercemar limbah, ikan depik banyak mati",
     "Lapor, ada penebangan hutan liar di pinggir jalan ke Isaq",
+)
+# Every citizen tells it in their own words: a greeting and a detail around the complaint,
+# so no two complaints of a drill are the same text (the same text sent again and again is
+# what the gateway's same-text limit stops).
+OPENINGS = ("", "", "Assalamualaikum, ", "Selamat pagi pak, ", "Mohon izin lapor, ", "Pak/Bu, ")
+DETAILS = (
+    "",
+    " Sudah {n} hari begini.",
+    " Sudah {n} kali kami sampaikan ke kepala kampung.",
+    " Kejadian sejak tanggal {n}.",
+    " Rumah saya nomor {n}, tolong ditindaklanjuti.",
+    " Mohon segera, terima kasih.",
 )
 # Commands an SMS citizen sends besides new complaints (tracking ids are made up here, so
 # the gateway answers "unknown id", which is what a drill should exercise).
@@ -292,10 +304,16 @@ def _made_up_tracking_id(rng: random.Random) -> str:
     return "".join(rng.choice(_CROCKFORD) for _ in range(10))
 
 
+def in_own_words(rng: random.Random, text: str) -> str:
+    """``text`` as one citizen writes it: an opening and a detail of their own."""
+    detail = rng.choice(DETAILS).format(n=rng.randrange(2, 29))
+    return f"{rng.choice(OPENINGS)}{text}{detail}"
+
+
 def _sms_text(rng: random.Random, texts: Sequence[str], commands: float) -> str:
     if rng.random() < commands:
         return rng.choice(COMMANDS).format(id=_made_up_tracking_id(rng))
-    text = rng.choice(texts)
+    text = in_own_words(rng, rng.choice(texts))
     return f"LAPOR {text}" if rng.random() < 0.1 else text
 
 
@@ -342,25 +360,31 @@ def plan_traffic(
     commands: float = 0.0,
     texts: Sequence[str] = TEXTS,
     form_session: FormSession | None = None,
+    browsers: Callable[[], FormSession] | None = None,
+    web_per_browser: int = 3,
     places: Iterable[str] | None = None,
     seed: int | None = None,
 ) -> Plan:
     """``count`` distinct messages across ``mix``, plus about ``retries`` x count repeats.
 
     A repeat is the same request again (same MessageSid, Idempotency-Key, submission key or
-    tweet id) sent a little later, as providers retry and browsers double-submit.
+    tweet id) sent a little later, as providers retry and browsers double-submit. Web form
+    posts come from ``form_session``, one browser, or from ``browsers()``: a new citizen's
+    browser (a fresh form session) every ``web_per_browser`` posts, as a crowd behind one
+    address sends them.
     """
     rng = random.Random(seed)
     places = tuple(kecamatan_codes() if places is None else places)
     channels = [c for c, share in mix.items() if share > 0]
     weights = [mix[c] for c in channels]
-    if "web" in channels and form_session is None:
+    if "web" in channels and form_session is None and browsers is None:
         raise ValueError("web form traffic needs a form session (fetch_form_session)")
     plan = Plan(requests=[])
     originals: list[Prepared] = []
+    web_posts = 0
     for _ in range(count):
         channel = rng.choices(channels, weights)[0]
-        text = rng.choice(texts)
+        text = in_own_words(rng, rng.choice(texts))
         if channel == "sms":
             key = "SM" + uuid.UUID(int=rng.getrandbits(128)).hex
             wire = sms_request(target, key, _phone(rng), _sms_text(rng, texts, commands))
@@ -368,6 +392,9 @@ def plan_traffic(
             key = str(uuid.UUID(int=rng.getrandbits(128)))
             wire = api_request(target, key, _api_fields(rng, text, places))
         elif channel == "web":
+            if browsers is not None and web_posts % web_per_browser == 0:
+                form_session = browsers()
+            web_posts += 1
             assert form_session is not None
             key = uuid.UUID(int=rng.getrandbits(128)).hex
             wire = form_request(target, form_session, _form_fields(rng, key, text, places))

@@ -57,7 +57,15 @@ def gunicorn_options(*, bind: str, workers: int, worker_class: str, threads: int
     }
 
 
-def serve(settings: Settings, *, bind: str, workers: int, worker_class: str, threads: int) -> None:
+def serve(
+    settings: Settings,
+    *,
+    bind: str,
+    workers: int,
+    worker_class: str,
+    threads: int,
+    log_level: str = "info",
+) -> None:
     from dispatcher.metrics import use_metrics_dir
 
     # Before the app (and prometheus_client) is imported: gunicorn's workers inherit it.
@@ -75,6 +83,7 @@ def serve(settings: Settings, *, bind: str, workers: int, worker_class: str, thr
     options = gunicorn_options(
         bind=bind, workers=workers, worker_class=worker_class, threads=threads
     )
+    options["loglevel"] = log_level
     GatewayServer(lambda: proxied_app(settings), options).run()
 
 

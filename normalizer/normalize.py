@@ -14,7 +14,14 @@ from normalizer.category import classify
 from normalizer.keywords import KeywordSet, parse_command
 from normalizer.language import guess_language
 from normalizer.location import LocationIndex, find_location
-from normalizer.records import Channel, ComplaintRecord, InboundMessage, Intent, Privacy
+from normalizer.records import (
+    IDENTITY_CHANNELS,
+    Channel,
+    ComplaintRecord,
+    InboundMessage,
+    Intent,
+    Privacy,
+)
 from normalizer.text import clean_text
 from normalizer.tracking import derive_tracking_id
 
@@ -37,6 +44,7 @@ def normalize(inbound: InboundMessage, rules: Rules) -> ComplaintRecord:
     """Interpret one inbound message; never raises for odd text (that is the citizen's)."""
     text = clean_text(inbound.text, rules.max_text_chars)
     declared = inbound.declared
+    proven = inbound.channel in IDENTITY_CHANNELS  # else the sender is only what was typed
     intent, target, confidential = Intent.NEW, None, False
     if inbound.channel in COMMAND_CHANNELS:
         command = parse_command(text, rules.keywords)
@@ -70,7 +78,8 @@ def normalize(inbound: InboundMessage, rules: Rules) -> ComplaintRecord:
         channel=inbound.channel,
         provider=inbound.provider,
         external_id=inbound.external_id,
-        contact_urn=inbound.sender,
+        contact_urn=inbound.sender if proven else "",
+        update_address="" if proven else inbound.sender,
         contact_name=clean_text(inbound.sender_name, 120),
         text=text,
         language=declared.get("language") or guess_language(text),

@@ -28,6 +28,12 @@ class Channel(StrEnum):
     OPEN311 = "open311"
 
 
+# Channels whose provider proves who wrote (the SMS/WhatsApp sender, the X account): only
+# their senders are identities that follow-ups join and contacts are made of. On the others
+# (web form, API, Open311) a contact is what someone typed: an address for updates only.
+IDENTITY_CHANNELS = frozenset({Channel.SMS, Channel.WHATSAPP, Channel.TWITTER})
+
+
 class Intent(StrEnum):
     NEW = "new"
     FOLLOW_UP = "follow_up"
@@ -66,7 +72,9 @@ class InboundMessage:
     channel: Channel
     provider: str
     external_id: str
-    sender: str  # a contact URN: tel:+62..., twitter:<id>, mailto:..., or "" when unknown
+    # A contact URN (tel:+62..., twitter:<id>, mailto:...) or "" when unknown: the proven
+    # sender on IDENTITY_CHANNELS, what the citizen typed on the others.
+    sender: str
     text: str
     received_at: datetime
     recipient: str = ""
@@ -89,7 +97,12 @@ class InboundMessage:
 
 @dataclass(frozen=True)
 class ComplaintRecord:
-    """One normalized message: a new complaint, or a command about an existing one."""
+    """One normalized message: a new complaint, or a command about an existing one.
+
+    ``contact_urn`` is the sender a channel proved (IDENTITY_CHANNELS), never anything typed;
+    ``update_address`` is the phone or email a web/API/Open311 citizen typed (tel:/mailto:),
+    where updates may go once confirmed, and never who the citizen is.
+    """
 
     idempotency_key: str
     tracking_id: str
@@ -116,6 +129,13 @@ class ComplaintRecord:
     reply_to: str = ""
     thread_ids: tuple[str, ...] = ()  # see InboundMessage.thread_ids
     raw: dict[str, Any] = field(default_factory=dict)
+    update_address: str = ""
+
+    def __post_init__(self) -> None:
+        if self.contact_urn and self.channel not in IDENTITY_CHANNELS:
+            raise MalformedRecord(
+                f"{self.channel.value} proves no sender: a typed contact is an update_address"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         # Field by field, not dataclasses.asdict: that deep-copies the provider's raw payload
@@ -151,6 +171,10 @@ class ComplaintRecord:
             raise MalformedRecord(f"missing field: {exc.args[0]}") from exc
         except (TypeError, ValueError) as exc:
             raise MalformedRecord(str(exc)) from exc
+        if values["channel"] not in IDENTITY_CHANNELS and values.get("contact_urn"):
+            # Queued, spooled or held before issue 13, when a typed contact was a contact_urn.
+            values["update_address"] = values.get("update_address") or values["contact_urn"]
+            values["contact_urn"] = ""
         for name in ("idempotency_key", "tracking_id", "external_id", "contact_urn", "text"):
             if not isinstance(values.get(name), str):
                 raise MalformedRecord(f"{name} must be a string")

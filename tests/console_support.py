@@ -10,6 +10,8 @@ from argon2 import PasswordHasher
 from argon2.profiles import CHEAPEST
 
 from casestore import operators as accounts
+from casestore.quarantine import quarantine_record
+from dispatcher.queues import INTAKE, queue
 from dispatcher.submit import submit
 from normalizer import normalize
 from normalizer.records import Channel, InboundMessage
@@ -99,3 +101,35 @@ def sms_complaint(
     record = normalize(inbound, runtime.rules)
     submit(record, runtime.redis, runtime.spool)
     return record.tracking_id
+
+
+def failed_store_job(runtime, phone: str = "+6281234567890") -> str:
+    """A store job whose record this version cannot read: a dead letter with a reason."""
+    inbound = InboundMessage(
+        channel=Channel.SMS,
+        provider="twilio",
+        external_id="SM" + "3" * 32,
+        sender=f"tel:{phone}",
+        sender_name="Rahmat Hidayat",
+        text="Pungutan liar di kantor desa oleh Pak Budi",
+        received_at=datetime.now(UTC),
+    )
+    record = normalize(inbound, runtime.rules).to_dict()
+    record["intent"] = "launch_rockets"  # unreadable: a permanent failure
+    job = queue(INTAKE, runtime.redis).enqueue("dispatcher.jobs.store", record)
+    return job.id
+
+
+def hold(runtime, key: str = "sms:SM" + "4" * 32, phone: str = "+6281234567890") -> int:
+    """An SMS held in quarantine (its sender past the rate limit); its quarantine id."""
+    inbound = InboundMessage(
+        channel=Channel.SMS,
+        provider="twilio",
+        external_id=key.partition(":")[2],
+        sender=f"tel:{phone}",
+        text="Lampu jalan mati di depan masjid Kampung Bale",
+        received_at=datetime.now(UTC),
+    )
+    record = normalize(inbound, runtime.rules)
+    with runtime.sessions.begin() as db:
+        return quarantine_record(db, record, "rate_limited").id

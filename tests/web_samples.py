@@ -77,5 +77,10 @@ def resolve_case(runtime, tracking_id: str) -> None:
         apply_action(session, complaint, Action.DISPATCH, actor="admin", now=now, unit="dinas-pupr")
         apply_action(session, complaint, Action.START, actor="pupr", now=now)
         apply_action(
-            session, complaint, Action.RESOLVE, actor="pupr", now=now, note="Jalan sudah ditambal."
+            session,
+            complaint,
+            Action.RESOLVE,
+            actor="pupr",
+            now=now,
+            message_to_reporter="Jalan sudah ditambal.",
         )

@@ -40,7 +40,8 @@ def new_case(
         )
     # Only where the citizen can be told which case it joined: a web or API citizen already
     # holds this message's own tracking id, so theirs becomes a case (and may be suggested
-    # as a duplicate below).
+    # as a duplicate below). ``contact`` is a proven sender only (issue 13): a number typed
+    # on a form never makes an SMS join that form's case.
     joinable = join and record.channel in REPLY_CHANNELS and not first_contact
     match = follow_up_target(session, record, contact) if joinable else None
     if match is not None:
@@ -55,12 +56,7 @@ def new_case(
         tz=runtime.settings.timezone,
         citizen_secret_hash=secret_hash,
     )
-    suggest_master(
-        session,
-        complaint,
-        now=record.received_at,
-        include_same_contact=record.channel not in REPLY_CHANNELS,
-    )
+    suggest_master(session, complaint, now=record.received_at)
     attach_files(session, complaint, record)
     outcome = StoreOutcome(tracking_id=tracking_id, created=True, complaint=complaint)
     template = "ack_confidential" if record.privacy is Privacy.CONFIDENTIAL else "ack"

@@ -5,6 +5,10 @@ the coordinator opens it, verifies it and dispatches it to Kantor Camat Laut Taw
 kecamatan's admin logs in, starts and resolves it; the citizen's answer leaves through the
 fake Twilio API. Screenshots of the monitor and the case page go to test-artifacts/.
 
+Destructive actions ask first: the console's own script shows a confirmation for every form
+with ``data-confirm`` (an inline ``confirm()`` would be blocked by the console's CSP);
+dismissing it keeps the failed job or the case, accepting it goes ahead.
+
 Playwright never downloads a browser here: it launches /usr/bin/chromium (CI installs it with
 `apt-get install -y chromium`); without it, or without playwright, the test skips and says why.
 """
@@ -20,7 +24,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from console_support import PASSWORD, UNIT, add_operator, fast_hashing  # noqa: F401
+from console_support import (  # noqa: F401 (fast_hashing is a fixture)
+    PASSWORD,
+    UNIT,
+    add_operator,
+    failed_store_job,
+    fast_hashing,
+)
 from fakes.twilio_api import FakeTwilioApi, twilio_settings
 from twilio.request_validator import RequestValidator
 from werkzeug.serving import make_server
@@ -186,7 +196,11 @@ def test_an_sms_complaint_from_monitor_to_resolution(
     page.wait_for_url(live_server + "/console/cases")
     page.click(f"a.tid:has-text('{shown}')")
     act(page, "start")
-    act(page, "resolve", note="Lampu jalan sudah diganti petugas PJU pada hari ini.")
+    act(
+        page,
+        "resolve",
+        message_to_reporter="Lampu jalan sudah diganti petugas PJU pada hari ini.",
+    )
     assert "Selesai" in page.inner_text("h1")
     page.screenshot(path=str(ARTIFACTS / "console-case-resolved.png"), full_page=True)
     context.close()
@@ -198,3 +212,94 @@ def test_an_sms_complaint_from_monitor_to_resolution(
     assert len(to_citizen) == 5, [m["body"] for m in sent]  # ack, verify, dispatch, start, resolve
     assert "Lampu jalan sudah diganti" in to_citizen[-1]["body"]
     assert (ARTIFACTS / "console-monitor.png").stat().st_size > 10_000
+
+
+class Dialogs:
+    """Answers the page's confirmation dialogs as told, and remembers what they asked."""
+
+    def __init__(self, page) -> None:
+        self.asked: list[str] = []
+        self.accept = False
+        page.on("dialog", self.answer)
+
+    def answer(self, dialog) -> None:
+        self.asked.append(dialog.message)
+        if self.accept:
+            dialog.accept()
+        else:
+            dialog.dismiss()
+
+
+def screenshots(page, name: str) -> None:
+    """The page as a phone (390 px) and a desk screen (1280 px) show it."""
+    for width in (390, 1280):
+        page.set_viewport_size({"width": width, "height": 844 if width == 390 else 800})
+        path = ARTIFACTS / f"{name}-{width}.png"
+        page.screenshot(path=str(path), full_page=True)
+        assert path.stat().st_size > 5_000
+
+
+def test_discarding_a_failed_job_and_rejecting_a_case_ask_first(
+    runtime, live_server, browser, work
+):
+    from rq.registry import FailedJobRegistry
+    from sqlalchemy import select
+
+    from casestore.models import Complaint
+    from dispatcher.queues import INTAKE, queue
+
+    add_operator(runtime, "koord", display_name="Admin Koordinator")
+    job_id = failed_store_job(runtime, phone=CITIZEN)
+    send_sms(live_server, "Jembatan gantung di Kampung Bale rusak, Kec. Laut Tawar.")
+    work()
+    failed = FailedJobRegistry(queue=queue(INTAKE, runtime.redis))
+    assert job_id in failed.get_job_ids()
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="id-ID")
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    dialogs = Dialogs(page)
+    log_in(page, live_server, "koord")
+    page.wait_for_url(live_server + "/console/")
+    row = page.locator(f"tr[data-job='{job_id}']")
+    row.wait_for()
+    screenshots(page, "console-monitor-failed")
+
+    # "Buang" asks; dismissed, the job stays.
+    row.locator("button:has-text('Buang')").click()
+    assert dialogs.asked == ["Buang pekerjaan ini? Isinya tidak dapat dipulihkan."]
+    page.wait_for_load_state()
+    assert job_id in failed.get_job_ids()
+    assert row.is_visible()
+
+    # Accepted, it is discarded for good.
+    dialogs.accept = True
+    with page.expect_navigation():
+        row.locator("button:has-text('Buang')").click()
+    assert len(dialogs.asked) == 2
+    assert job_id not in failed.get_job_ids()
+    assert not runtime.redis.exists(f"rq:job:{job_id}")
+    assert page.locator(f"tr[data-job='{job_id}']").count() == 0
+
+    # Rejecting a case asks too, with its own question.
+    with runtime.sessions() as db:
+        tracking_id = db.scalars(select(Complaint.tracking_id)).one()
+    page.goto(f"{live_server}/console/cases/{tracking_id}")
+    form = page.locator("form[data-action=reject]")
+    form.locator("xpath=..").locator("summary").click()
+    form.locator("[name=reason]").select_option(index=0)
+    screenshots(page, "console-case-reject")
+    dialogs.accept = False
+    form.locator("button[type=submit]").click()
+    assert dialogs.asked[-1] == "Tolak laporan ini? Pelapor akan diberi tahu alasannya."
+    page.wait_for_load_state()
+    with runtime.sessions() as db:
+        assert db.scalars(select(Complaint.status)).one() == "received"
+    dialogs.accept = True
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    assert len(dialogs.asked) == 4
+    assert "Ditolak" in page.inner_text("h1")
+    with runtime.sessions() as db:
+        assert db.scalars(select(Complaint.status)).one() == "rejected"
+    context.close()

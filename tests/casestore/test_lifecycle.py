@@ -108,12 +108,12 @@ def valid_fields(session, action: Action) -> dict:
     return {
         Action.DISPATCH: {"unit": "rsud"},
         Action.BOUNCE: {"reason": "not_authority", "note": "Ini urusan PLN"},
-        Action.RESOLVE: {"note": "Sudah ditambal"},
+        Action.RESOLVE: {"message_to_reporter": "Sudah ditambal"},
         Action.REJECT: {"reason": "not_a_complaint"},
         Action.ARCHIVE: {"reason": "handled_elsewhere"},
         Action.MARK_DUPLICATE: {"master": new_case(session)},
         Action.SET_PRIVACY: {"privacy": "confidential"},
-        Action.REPLY: {"note": "Tim sudah dijadwalkan turun hari Kamis"},
+        Action.REPLY: {"message_to_reporter": "Tim sudah dijadwalkan turun hari Kamis"},
     }.get(action, {})
 
 
@@ -161,11 +161,26 @@ def test_the_rules_table_says_the_same_as_the_expected_lifecycle():
         (S.DISPATCHED, Action.BOUNCE, {}, "kode alasan"),
         (S.DISPATCHED, Action.BOUNCE, {"reason": "malas"}, "tidak dikenal"),
         (S.DISPATCHED, Action.BOUNCE, {"reason": "other"}, "memerlukan catatan"),
-        (S.IN_PROGRESS, Action.RESOLVE, {}, "catatan"),
-        (S.IN_PROGRESS, Action.RESOLVE, {"note": "   "}, "catatan"),
+        (S.IN_PROGRESS, Action.RESOLVE, {}, "pesan untuk pelapor"),
+        (S.IN_PROGRESS, Action.RESOLVE, {"message_to_reporter": "   "}, "pesan untuk pelapor"),
+        # A resolution is a message to the reporter: an internal note alone is not one.
+        (S.IN_PROGRESS, Action.RESOLVE, {"note": "Sudah"}, "pesan untuk pelapor"),
         (S.RECEIVED, Action.REJECT, {}, "kode alasan"),
         (S.RECEIVED, Action.ARCHIVE, {"reason": "not_a_complaint"}, "tidak dikenal"),
-        (S.RECEIVED, Action.REPLY, {}, "catatan"),
+        (S.RECEIVED, Action.REPLY, {}, "pesan untuk pelapor"),
+        (S.RECEIVED, Action.REPLY, {"note": "Besok dicek"}, "pesan untuk pelapor"),
+        (
+            S.DISPATCHED,
+            Action.BOUNCE,
+            {"reason": "not_authority", "message_to_reporter": "x"},
+            "tidak mengirim pesan",
+        ),
+        (
+            S.RECEIVED,
+            Action.SET_PRIVACY,
+            {"privacy": "anonymous", "message_to_reporter": "x"},
+            "tidak mengirim pesan",
+        ),
         (S.RECEIVED, Action.MARK_DUPLICATE, {}, "aduan induk"),
         (S.RECEIVED, Action.SET_PRIVACY, {}, "tingkat privasi"),
         (S.RECEIVED, Action.SET_PRIVACY, {"privacy": "secret"}, "Privasi harus"),
@@ -265,9 +280,9 @@ def test_every_transition_sets_the_deadline(session):
         (Action.VERIFY, {}, add_working_days(NOW, 3)),  # still the receipt's 3 days
         (Action.DISPATCH, {"unit": "dinas-pupr"}, add_working_days(NOW, 5)),
         (Action.START, {}, add_working_days(NOW, 60)),
-        (Action.RESOLVE, {"note": "Selesai ditambal"}, add_working_days(NOW, 10)),
+        (Action.RESOLVE, {"message_to_reporter": "Selesai ditambal"}, add_working_days(NOW, 10)),
         (Action.REOPEN, {}, add_working_days(NOW, 5)),
-        (Action.RESOLVE, {"note": "Ditambal ulang"}, add_working_days(NOW, 10)),
+        (Action.RESOLVE, {"message_to_reporter": "Ditambal ulang"}, add_working_days(NOW, 10)),
         (Action.CLOSE, {}, None),
     ]
     for action, fields, due in steps:
@@ -290,9 +305,12 @@ def test_reopen_only_within_the_answer_window(session):
 def test_reply_keeps_the_status_and_is_public(session):
     complaint = case_in(session, S.IN_PROGRESS)
     due = complaint.due_at
-    event = apply_action(session, complaint, Action.REPLY, actor="op", now=NOW, note="Besok dicek")
+    event = apply_action(
+        session, complaint, Action.REPLY, actor="op", now=NOW, message_to_reporter="Besok dicek"
+    )
     assert complaint.status == S.IN_PROGRESS and complaint.due_at == due
-    assert event.public and event.to_status is None and event.note == "Besok dicek"
+    assert event.public and event.to_status is None
+    assert event.message_to_reporter == "Besok dicek" and event.note == ""
 
 
 def test_set_privacy_is_recorded_and_internal(session):

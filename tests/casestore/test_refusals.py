@@ -40,6 +40,11 @@ def complaint(store_session):
         (Action.REJECT, {}, Refusal.MISSING_FIELD),
         (Action.REJECT, {"reason": "malas"}, Refusal.BAD_REASON),
         (Action.VERIFY, {"reason": "spam"}, Refusal.UNEXPECTED_FIELD),
+        (
+            Action.SET_PRIVACY,
+            {"privacy": "anonymous", "message_to_reporter": "x"},
+            Refusal.UNEXPECTED_FIELD,
+        ),
         (Action.SET_PRIVACY, {"privacy": "public"}, Refusal.REFUSED),  # a rule's own check
     ],
 )

@@ -12,9 +12,17 @@ import pytest
 from sqlalchemy import func, select
 
 from casestore import complaints as store
+from casestore import contacts
 from casestore.duplicates import confirm_duplicate, pending_suggestions, reject_duplicate
 from casestore.lifecycle import Action, Status, TransitionError, apply_action
-from casestore.models import Complaint, DuplicateLink, Message, Quarantine, StatusEvent
+from casestore.models import (
+    Complaint,
+    Contact,
+    DuplicateLink,
+    Message,
+    Quarantine,
+    StatusEvent,
+)
 from casestore.quarantine import release_quarantined
 from dispatcher.intake import split_follow_up, store_record
 from dispatcher.notifications import queue_status_notification
@@ -308,3 +316,90 @@ def test_a_short_thanks_in_the_thread_of_a_case_is_a_follow_up_not_quarantined(r
     thanks = tweet("1900000000000000002", "ok makasih", thread=("1900000000000000001",))
     assert not thanks.quarantined and thanks.tracking_id == first.tracking_id
     assert count(runtime, Quarantine) == 0
+
+
+# --- typed contacts are addresses, not citizens (issue 13) -------------------------------------
+
+
+def typed(runtime, text, address, name="Penipu", at=T0, channel=Channel.WEB):
+    """A web (or API) complaint whose citizen typed ``address`` and ``name`` on the form."""
+    inbound = InboundMessage(
+        channel=channel,
+        provider="webform",
+        external_id=f"form-key-{next(_ids):020d}",
+        sender=address,
+        sender_name=name,
+        text=text,
+        received_at=at,
+        declared={"privacy": "public"},
+    )
+    with runtime.sessions.begin() as session:
+        return store_record(session, normalize(inbound, runtime.rules), runtime)
+
+
+def test_two_web_complaints_with_the_same_typed_phone_are_not_one_citizen(runtime):
+    text = "Banjir di kampung Kala Segi, Kec. Bintang, rumah warga terendam"
+    first = typed(runtime, text, ALI)
+    second = typed(runtime, "kala segi banjir, puluhan rumah terendam air", ALI, name="Ali")
+    assert first.created and second.created
+    assert count(runtime, Contact) == 0  # nobody proved the number
+    with runtime.sessions() as session:
+        cases = session.scalars(select(Complaint).order_by(Complaint.id)).all()
+        assert [c.contact_id for c in cases] == [None, None]
+        assert [c.update_address for c in cases] == [ALI, ALI]
+        assert [c.reporter_name for c in cases] == ["Penipu", "Ali"]
+        # Compared as any two citizens' complaints are: a suggestion, never a join.
+        (link,) = pending_suggestions(session)
+        assert (link.master_id, link.complaint_id) == (cases[0].id, cases[1].id)
+
+
+def test_a_typed_email_never_becomes_or_renames_a_contact(runtime):
+    address = "warga.kenawat@example.co.id"
+    with runtime.sessions.begin() as session:
+        proven = contacts.get_or_create_contact(session, f"mailto:{address}")
+    outcome = typed(runtime, "Sampah menumpuk di pasar Bebesen sejak Senin", f"mailto:{address}")
+    with runtime.sessions() as session:
+        complaint = store.complaint_by_tracking_id(session, outcome.tracking_id)
+        assert complaint.contact_id is None
+        assert complaint.update_address == f"mailto:{address}"
+        assert session.get(Contact, proven.id).name == ""
+    assert count(runtime, Contact) == 1
+
+
+def test_an_sms_like_a_case_that_typed_its_number_is_someone_elses_duplicate(runtime):
+    web = typed(runtime, "Banjir di kampung Kala Segi, Kec. Bintang, rumah warga terendam", ALI)
+    sms = deliver(runtime, "kala segi banjir, puluhan rumah terendam air", at=T0 + timedelta(1))
+    assert sms.created and sms.tracking_id != web.tracking_id
+    assert format_tracking_id(web.tracking_id) not in outbox(runtime, ALI)[-1].body
+    with runtime.sessions() as session:
+        (link,) = pending_suggestions(session)
+        assert session.get(Complaint, link.master_id).tracking_id == web.tracking_id
+        assert session.get(Complaint, link.complaint_id).tracking_id == sms.tracking_id
+
+
+def test_the_longest_typed_email_fits_its_column(runtime):
+    # 254 characters, the most an address may have; "mailto:" makes it 261.
+    address = "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 58 + ".id"
+    assert len(address) == 254
+    outcome = typed(runtime, "Sampah menumpuk di pasar Bebesen sejak Senin", f"mailto:{address}")
+    with runtime.sessions() as session:
+        complaint = store.complaint_by_tracking_id(session, outcome.tracking_id)
+        assert complaint.update_address == f"mailto:{address}"
+
+
+def test_a_typed_phone_is_sent_nothing_even_as_a_duplicates_follower(runtime):
+    # Until a typed phone is confirmed (issue 18) it gets nothing: not its own case's news,
+    # nor, as a confirmed follower, the master's.
+    master = deliver(runtime, "Banjir di kampung Kala Segi, Kec. Bintang, rumah warga terendam")
+    typed(runtime, "kala segi banjir, puluhan rumah terendam air", BUDI, at=T0 + timedelta(1))
+    with runtime.sessions.begin() as session:
+        (link,) = pending_suggestions(session)
+        event = confirm_duplicate(session, link.id, actor="coordinator", now=T0)
+        follower = session.get(Complaint, link.complaint_id)
+        assert queue_status_notification(session, follower, event, runtime) == []
+        case = store.complaint_by_tracking_id(session, master.tracking_id)
+        apply_action(session, case, Action.VERIFY, actor="c", now=T0)
+        event = apply_action(session, case, Action.DISPATCH, actor="c", now=T0, unit="bpbd")
+        assert len(queue_status_notification(session, case, event, runtime)) == 1
+        ali = contacts.contact_by_urn(session, ALI)
+    assert {m.contact_id for m in outbox(runtime)} == {ali.id}

@@ -55,7 +55,9 @@ def test_each_status_change_is_told_on_the_original_channel(session, runtime):
     assert verified.body == f"SatuPintu Aceh Tengah: Status aduan {shown} kini Terverifikasi."
     act(session, runtime, complaint, Action.DISPATCH, unit="dinas-pupr")
     act(session, runtime, complaint, Action.START)
-    (resolved,) = act(session, runtime, complaint, Action.RESOLVE, note="Lubang sudah ditambal.")
+    (resolved,) = act(
+        session, runtime, complaint, Action.RESOLVE, message_to_reporter="Lubang sudah ditambal."
+    )
     assert resolved.body.endswith("kini Selesai. Lubang sudah ditambal.")
     (closed,) = act(session, runtime, complaint, Action.CLOSE)
     assert closed.intent == "closed" and "telah ditutup" in closed.body
@@ -70,7 +72,15 @@ def test_each_status_change_is_told_on_the_original_channel(session, runtime):
 
 def test_an_operator_reply_is_sent_and_a_rejection_gives_its_reason(session, runtime):
     complaint = new_case(session)
-    (reply,) = act(session, runtime, complaint, Action.REPLY, note="Petugas datang hari Kamis.")
+    (reply,) = act(
+        session,
+        runtime,
+        complaint,
+        Action.REPLY,
+        message_to_reporter="Petugas datang hari Kamis.",
+        note="Sudah ditelepon Pak Budi 0812-1111-2222",
+    )
+    assert "Pak Budi" not in reply.body  # the internal note is never sent
     assert reply.body.endswith("kini Belum Terverifikasi. Petugas datang hari Kamis.")
     (rejected,) = act(session, runtime, complaint, Action.REJECT, reason="not_a_complaint")
     assert rejected.body.endswith("kini Ditolak. Bukan pengaduan pelayanan publik")
@@ -95,7 +105,9 @@ def test_confidential_cases_get_the_status_without_the_note(session, runtime):
     act(session, runtime, complaint, Action.VERIFY)
     act(session, runtime, complaint, Action.DISPATCH, unit="inspektorat")
     act(session, runtime, complaint, Action.START)
-    (message,) = act(session, runtime, complaint, Action.RESOLVE, note="Pegawai X diperiksa")
+    (message,) = act(
+        session, runtime, complaint, Action.RESOLVE, message_to_reporter="Pegawai X diperiksa"
+    )
     assert message.body.endswith("kini Selesai.")
 
 
@@ -116,6 +128,21 @@ def test_opted_out_citizens_are_not_told(session, runtime):
     complaint = new_case(session)
     complaint.contact.opted_out = True
     assert act(session, runtime, complaint, Action.VERIFY) == []
+
+
+def test_the_note_is_internal_and_the_message_to_the_reporter_is_sent(session, runtime):
+    complaint = new_case(session)
+    (verified,) = act(session, runtime, complaint, Action.VERIFY, note="Pelapor: Ibu Sari 0812")
+    assert "Ibu Sari" not in verified.body and verified.body.endswith("kini Terverifikasi.")
+    (dispatched,) = act(
+        session,
+        runtime,
+        complaint,
+        Action.DISPATCH,
+        unit="dinas-pupr",
+        message_to_reporter="Tim PUPR akan memeriksa lokasi.",
+    )
+    assert dispatched.body.endswith("Tim PUPR akan memeriksa lokasi.")
 
 
 def test_internal_actions_and_repeats_send_nothing(session, runtime):

@@ -117,7 +117,7 @@ def test_resolved_cases_close_after_ten_working_days_and_the_citizen_is_told(run
             (Action.VERIFY, {}),
             (Action.DISPATCH, {"unit": "dinas-pupr"}),
             (Action.START, {}),
-            (Action.RESOLVE, {"note": "Sudah ditambal"}),
+            (Action.RESOLVE, {"message_to_reporter": "Sudah ditambal"}),
         ]:
             apply_action(session, complaint, action, actor="u", now=resolved_at, **fields)
     closes = add_working_days(resolved_at, 10)

@@ -187,14 +187,15 @@ def test_a_partner_moves_its_case_along_the_lifecycle(client, runtime, work):
     started = act({"action": "start"})
     assert started.status_code == 200, started.get_data(as_text=True)
     assert started.get_json()["status"] == "in_progress"
-    refused = act({"action": "resolve"})  # a resolution needs a note
+    refused = act({"action": "resolve"})  # a resolution needs a message to the reporter
     assert refused.status_code == 409
     assert refused.get_json()["type"].endswith("transition-refused")
-    resolved = act({"action": "resolve", "note": "Pipa sudah diganti."})
+    resolved = act({"action": "resolve", "message_to_reporter": "Pipa sudah diganti."})
     assert resolved.get_json()["status"] == "resolved"
     assert resolved.get_json()["events"][-1]["actor"] == "api:sistem pdam"
     public = client.get(f"/api/v1/complaints/{tracking_id}").get_json()
-    assert "Pipa sudah diganti." in [e["note"] for e in public["events"]]
+    assert "Pipa sudah diganti." not in str(public)  # sent to the citizen, never public
+    assert resolved.get_json()["events"][-1]["message_to_reporter"] == "Pipa sudah diganti."
     # A unit may not close or verify; the coordinator's key may not reopen for the citizen.
     assert act({"action": "close"}).status_code == 422
     assert act({"action": "reopen"}, coordinator).status_code == 422

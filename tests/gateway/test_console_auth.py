@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
+from argon2 import PasswordHasher
 from console_support import (  # noqa: F401 (fast_hashing is a fixture)
     OTHER_UNIT,
     PASSWORD,
@@ -214,3 +218,123 @@ def test_unit_operators_land_on_their_cases_and_never_see_coordinator_pages(clie
     home = client.get("/console/")
     assert home.status_code == 302 and home.headers["Location"].endswith("/console/cases")
     assert client.get("/console/monitor/panel").status_code == 404
+
+
+# --- issue 13: a saved session cookie ends with the session ---------------------------
+
+
+def _cookie(client) -> str:
+    return client.get_cookie("session").value
+
+
+def _replay(app, cookie: str):
+    """A fresh browser holding a cookie captured earlier (same address and user agent)."""
+    thief = app.test_client()
+    thief.set_cookie("session", cookie)
+    return thief
+
+
+def test_a_cookie_saved_before_logout_no_longer_opens_the_console(client, app, staff):
+    login(client, "koord")
+    assert client.get("/console/cases").status_code == 200
+    saved = _cookie(client)
+    assert _replay(app, saved).get("/console/cases").status_code == 200  # the replay works
+    client.post("/console/logout", data={"csrf_token": csrf(client, "/console/cases")})
+    replay = _replay(app, saved)
+    response = replay.get("/console/cases")
+    assert response.status_code == 302 and "/console/login" in response.headers["Location"]
+    fragment = replay.get("/console/monitor/panel", headers={"X-Requested-With": "fetch"})
+    assert fragment.status_code == 401
+
+
+def test_logging_in_again_after_logout_works(client, staff):
+    login(client, "koord")
+    client.post("/console/logout", data={"csrf_token": csrf(client, "/console/cases")})
+    assert login(client, "koord").status_code == 302
+    assert client.get("/console/cases").status_code == 200
+
+
+def test_a_cookie_saved_before_a_password_change_is_dead_after_it(client, app, staff):
+    login(client, "koord")
+    saved = _cookie(client)
+    token = csrf(client, "/console/password")
+    new = "ganti-sandi-sekarang"
+    form = {"csrf_token": token, "current": PASSWORD, "new": new, "confirm": new}
+    assert client.post("/console/password", data=form).status_code == 302
+    assert client.get("/console/cases").status_code == 200  # the current session is renewed
+    assert _replay(app, saved).get("/console/cases").status_code == 302
+
+
+def test_disabling_and_enabling_again_does_not_revive_old_cookies(client, app, runtime, staff):
+    login(client, "camat-lt")
+    saved = _cookie(client)
+    with runtime.sessions.begin() as db:
+        accounts.set_active(db, "camat-lt", False)
+    with runtime.sessions.begin() as db:
+        accounts.set_active(db, "camat-lt", True)
+    assert _replay(app, saved).get("/console/cases").status_code == 302
+    assert login(app.test_client(), "camat-lt").status_code == 302
+
+
+def test_the_cli_disable_ends_sessions_for_good(client, app, staff, cli_settings):
+    from click.testing import CliRunner
+
+    from gateway.cli import main
+
+    login(client, "camat-lt")
+    saved = _cookie(client)
+    runner = CliRunner()
+    assert runner.invoke(main, ["operator", "disable", "camat-lt"]).exit_code == 0
+    assert client.get("/console/cases").status_code == 302
+    assert runner.invoke(main, ["operator", "enable", "camat-lt"]).exit_code == 0
+    assert _replay(app, saved).get("/console/cases").status_code == 302
+
+
+class CountingHasher(PasswordHasher):
+    """argon2 at its real cost, counting how many passwords it really checked."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.checks = 0
+        self._lock = threading.Lock()
+
+    def verify(self, hash, password) -> bool:
+        with self._lock:
+            self.checks += 1
+        return super().verify(hash, password)
+
+
+def test_parallel_wrong_passwords_get_no_more_checks_than_the_limit(
+    app, runtime, staff, monkeypatch
+):
+    hasher = CountingHasher()
+    monkeypatch.setattr(accounts, "_hasher", hasher)
+    limit, tries = runtime.settings.console_login_max_failures, 20
+    clients = [app.test_client() for _ in range(tries)]
+    tokens = [csrf(client) for client in clients]
+    start = threading.Barrier(tries)
+
+    def attempt(n: int) -> int:
+        form = {"csrf_token": tokens[n], "username": "koord", "password": "salah-salah-salah"}
+        start.wait()
+        return clients[n].post("/console/login", data=form).status_code
+
+    with ThreadPoolExecutor(max_workers=tries) as pool:
+        statuses = list(pool.map(attempt, range(tries)))
+    assert hasher.checks <= limit
+    assert statuses.count(401) == hasher.checks
+    assert statuses.count(429) == tries - hasher.checks
+    # The window is spent: even the right password is refused now, without a check.
+    checks = hasher.checks
+    assert login(app.test_client(), "koord").status_code == 429
+    assert hasher.checks == checks
+
+
+def test_a_successful_login_gives_its_attempt_back(client, runtime, staff):
+    limit = runtime.settings.console_login_max_failures
+    for _ in range(limit + 2):
+        assert login(client, "koord").status_code == 302
+        client.post("/console/logout", data={"csrf_token": csrf(client, "/console/cases")})
+    for _ in range(limit):
+        assert login(client, "koord", "salah-salah-salah").status_code == 401
+    assert login(client, "koord").status_code == 429

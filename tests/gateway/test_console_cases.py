@@ -188,6 +188,18 @@ def test_anonymous_citizens_are_hidden_from_units_not_from_the_coordinator(
     assert "Rahmat Hidayat" in coordinator_page and "tel:+6281234567890" in coordinator_page
 
 
+def test_a_typed_contact_is_shown_to_the_unit_as_typed_not_verified(app, runtime, work, staff):
+    # Issue 13: a web citizen's phone is what they typed, kept on the case, not a contact.
+    tracking_id = web_complaint(runtime, "key-typed-000000001", name="Rahmat Hidayat")
+    work()
+    set_owner(runtime, tracking_id, UNIT)
+    unit = app.test_client()
+    login(unit, "camat-lt")
+    page = unit.get(f"/console/cases/{tracking_id}").get_data(as_text=True)
+    assert "Rahmat Hidayat" in page and "tel:+6281234567890" in page
+    assert "diketik pelapor, belum terverifikasi" in page
+
+
 def test_confidential_cases_are_marked_in_the_list_and_on_the_page(client, runtime, work, staff):
     tracking_id = web_complaint(runtime, "key-secret-00000001", privacy="confidential")
     work()
@@ -227,7 +239,12 @@ def test_verify_dispatch_start_resolve_tell_the_citizen_each_time(app, runtime, 
     unit = app.test_client()
     login(unit, "camat-lt")
     assert act(unit, tracking_id, "start").status_code == 303
-    response = act(unit, tracking_id, "resolve", note="Jalan sudah ditambal pada 3 Desember.")
+    response = act(
+        unit,
+        tracking_id,
+        "resolve",
+        message_to_reporter="Jalan sudah ditambal pada 3 Desember.",
+    )
     assert response.status_code == 303
     complaint = case(runtime, tracking_id)
     assert complaint.status == "resolved"
@@ -252,7 +269,7 @@ def test_refused_transitions_change_nothing_and_say_why(client, runtime, work, s
     tracking_id = sms_complaint(runtime, "SM" + "c" * 32)
     work()
     login(client, "koord")
-    response = act(client, tracking_id, "resolve", note="Selesai")
+    response = act(client, tracking_id, "resolve", message_to_reporter="Selesai")
     assert response.status_code == 303
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "tidak dapat dilakukan" in page
@@ -334,7 +351,7 @@ def test_privacy_change_and_reply_by_the_coordinator(client, runtime, work, staf
     login(client, "koord")
     act(client, tracking_id, "set_privacy", privacy="anonymous")
     assert case(runtime, tracking_id).privacy == "anonymous"
-    act(client, tracking_id, "reply", note="Mohon kirim foto lokasi.")
+    act(client, tracking_id, "reply", message_to_reporter="Mohon kirim foto lokasi.")
     with runtime.sessions() as db:
         out = db.scalars(
             select(Message).where(Message.direction == "out").order_by(Message.id.desc())

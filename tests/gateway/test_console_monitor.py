@@ -10,7 +10,9 @@ from console_support import (  # noqa: F401 (fast_hashing is a fixture)
     UNIT,
     add_operator,
     csrf,
+    failed_store_job,
     fast_hashing,
+    hold,
     login,
     sms_complaint,
     web_complaint,
@@ -19,23 +21,12 @@ from rq.registry import FailedJobRegistry
 from sqlalchemy import func, select
 
 from casestore.models import Complaint, Message, Quarantine
-from casestore.quarantine import quarantine_record
 from dispatcher.queues import INTAKE, queue
 from dispatcher.worker import make_worker
-from normalizer import normalize
-from normalizer.records import Channel, InboundMessage
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
 
 PHONE = "+6281234567890"
-
-
-@pytest.fixture
-def coordinator(app, runtime):
-    add_operator(runtime, "koord")
-    client = app.test_client()
-    login(client, "koord")
-    return client
 
 
 @pytest.fixture
@@ -79,23 +70,6 @@ def test_queue_depth_age_workers_and_spool(coordinator, runtime):
     assert "dtk" in cells[2] or "mnt" in cells[2]  # its age
     assert 'data-workers="1"' in fragment and "monitor-test-worker" in fragment
     assert 'data-spool="1"' in fragment
-
-
-def failed_store_job(runtime) -> str:
-    """A store job whose record this version cannot read: a dead letter with a reason."""
-    inbound = InboundMessage(
-        channel=Channel.SMS,
-        provider="twilio",
-        external_id="SM" + "3" * 32,
-        sender=f"tel:{PHONE}",
-        sender_name="Rahmat Hidayat",
-        text="Pungutan liar di kantor desa oleh Pak Budi",
-        received_at=datetime.now(UTC),
-    )
-    record = normalize(inbound, runtime.rules).to_dict()
-    record["intent"] = "launch_rockets"  # unreadable: a permanent failure
-    job = queue(INTAKE, runtime.redis).enqueue("dispatcher.jobs.store", record)
-    return job.id
 
 
 def test_failed_jobs_show_a_reason_and_a_redacted_preview_and_can_be_retried(
@@ -156,20 +130,6 @@ def test_retrying_or_discarding_unknown_jobs_changes_nothing(coordinator, job_id
         f"/console/monitor/jobs/{job_id}/{action}", data={"csrf_token": token}
     )
     assert response.status_code in (303, 404)
-
-
-def hold(runtime, key="sms:SM" + "4" * 32) -> int:
-    inbound = InboundMessage(
-        channel=Channel.SMS,
-        provider="twilio",
-        external_id=key.partition(":")[2],
-        sender=f"tel:{PHONE}",
-        text="Lampu jalan mati di depan masjid Kampung Bale",
-        received_at=datetime.now(UTC),
-    )
-    record = normalize(inbound, runtime.rules)
-    with runtime.sessions.begin() as db:
-        return quarantine_record(db, record, "rate_limited").id
 
 
 def test_quarantine_release_stores_the_message(coordinator, runtime):

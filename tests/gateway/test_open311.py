@@ -142,7 +142,8 @@ def test_a_request_posted_is_read_back_by_its_id_through_a_real_worker(client, r
     with runtime.sessions() as session:
         case = session.scalars(select(Complaint)).one()
         assert (case.tracking_id, case.channel, case.category) == (request_id, "open311", "jalan")
-        assert case.contact.urn == "tel:+62111111111" or case.contact.urn.startswith("mailto:")
+        assert case.contact is None  # typed, so an address for updates only (issue 13)
+        assert case.update_address == "tel:+62111111111"
         assert "sinkhole" in case.description and "Alamat: 1234 5th street" in case.description
         inbound = session.scalars(select(Message).where(Message.direction == "in")).one()
         # Another city's attributes and the device are kept for audit, the key never.
@@ -335,19 +336,24 @@ def test_a_field_given_twice_is_refused(client, runtime, key):
     assert "service_code was given more than once" in response.get_data(as_text=True)
 
 
-def test_hostile_text_is_escaped_in_xml(client, runtime, work, key):
+def test_operator_text_never_reaches_the_xml(client, runtime, work, key):
     from casestore.lifecycle import Action, apply_action
     from casestore.models import utcnow
+    from gateway.open311 import STATUS_NOTES
 
     (request_id,) = file_requests(client, work, key, {})
     with runtime.sessions.begin() as session:
         case = session.scalars(select(Complaint)).one()
-        note = "<b>selesai</b> & </status_notes><x>\x0b\x1f"  # not valid in XML 1.0
-        apply_action(session, case, Action.VERIFY, actor="admin", now=utcnow())
-        apply_action(session, case, Action.REPLY, actor="admin", now=utcnow(), note=note)
+        text = "<b>selesai</b> & </status_notes><x>\x0b\x1f"  # not valid in XML 1.0
+        apply_action(session, case, Action.VERIFY, actor="admin", now=utcnow(), note=text)
+        apply_action(
+            session, case, Action.REPLY, actor="admin", now=utcnow(), message_to_reporter=text
+        )
     response = client.get(f"/open311/v2/requests/{request_id}.xml")
-    root = ET.fromstring(response.data)  # parses: escaped, and no invalid characters
-    assert root.find("request/status_notes").text == "<b>selesai</b> & </status_notes><x>"
+    root = ET.fromstring(response.data)  # parses
+    # status_notes is a fixed phrase per status (issue 13), never what an operator wrote.
+    assert root.find("request/status_notes").text == STATUS_NOTES["verified"]
+    assert b"selesai" not in response.data
 
 
 @pytest.mark.parametrize(

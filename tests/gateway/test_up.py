@@ -7,6 +7,7 @@ import os
 import re
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -60,15 +61,19 @@ def wait_for(url: str, opener, timeout: float) -> None:
             time.sleep(0.2)
 
 
-def start_up(tmp_path: Path, **output) -> tuple[subprocess.Popen, int]:
-    """`satupintu up` on its embedded defaults in ``tmp_path``, on a free port."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SATUPINTU_")} | {
+def up_env(tmp_path: Path, port: int) -> dict[str, str]:
+    """An operator's shell for `satupintu` on its embedded defaults in ``tmp_path``."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("SATUPINTU_")} | {
         "SATUPINTU_DATA_DIR": str(tmp_path / "var"),
         "SATUPINTU_PORT": str(port),
     }
+
+
+def start_up(tmp_path: Path, **output) -> tuple[subprocess.Popen, int]:
+    """`satupintu up` on its embedded defaults in ``tmp_path``, on a free port."""
+    port = free_port()
     command = [sys.executable, "-m", "gateway.cli", "up"]
-    return subprocess.Popen(command, env=env, **output), port
+    return subprocess.Popen(command, env=up_env(tmp_path, port), **output), port
 
 
 def test_up_serves_the_form_stores_a_complaint_and_stops_cleanly(tmp_path):
@@ -135,3 +140,73 @@ def test_children_stop_when_up_is_killed_outright(tmp_path):
     while [pid for pid in children if alive(pid)] and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not [pid for pid in children if alive(pid)], "children outlived a killed supervisor"
+
+
+def test_simulate_with_its_defaults_passes_against_a_default_up_whose_files_are_private(
+    tmp_path,
+):
+    """Issue 13: the drill is one address sending 300 complaints of many citizens in 30 s; the
+    limits must take them (they refused 278 of 311). Then nothing up wrote is shared."""
+    with (tmp_path / "up.log").open("w") as log:
+        process, port = start_up(tmp_path, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/healthz", urllib.request.build_opener(), timeout=60)
+        simulate = subprocess.run(
+            [sys.executable, "-m", "gateway.cli", "simulate"],
+            env=up_env(tmp_path, port),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            for pid in [process.pid, *children_of(process.pid)]:
+                os.kill(pid, signal.SIGKILL)
+            raise
+    assert simulate.returncode == 0, simulate.stdout + simulate.stderr
+    assert "http_429" not in simulate.stdout
+    data_dir = tmp_path / "var"
+    assert list(data_dir.glob("satupintu.db*")) and list(data_dir.glob("redis/**/*.aof"))
+    shared = [
+        f"{stat.S_IMODE(p.lstat().st_mode):o} {p}"
+        for p in [data_dir, *data_dir.rglob("*")]
+        if not stat.S_ISSOCK(p.lstat().st_mode) and stat.S_IMODE(p.lstat().st_mode) & 0o077
+    ]
+    assert shared == []
+
+
+def test_the_banner_comes_last_and_an_idle_gateway_stays_quiet(tmp_path):
+    """Issue 23: the one-time password must not scroll away under start-up lines and idle
+    logging; the banner names the data dir, database and Redis, and how to get a new
+    password for whoever missed it."""
+    import threading
+
+    process, port = start_up(tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 90
+        while not any("Ctrl-C" in line for line in lines) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        end = next(i for i, line in enumerate(lines) if "Ctrl-C" in line)
+        # Two maintenance rounds of every worker (15 s each) and the first periodic jobs.
+        time.sleep(35)
+        after = lines[end + 1 :]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=90)
+        reader.join(timeout=10)
+    banner = "".join(lines[: end + 1])
+    assert len(after) <= 2, "".join(after)
+    start = max(i for i, line in enumerate(lines[:end]) if "SatuPintu berjalan" in line)
+    banner = "".join(lines[start : end + 1])
+    assert f"http://127.0.0.1:{port}/console/" in banner
+    assert "one-time password: " in banner and "koordinator" in banner
+    assert "satupintu operator reset-password koordinator --generate" in banner
+    assert str((tmp_path / "var").resolve()) in banner
+    assert "Database:  sqlite:///" in banner
+    assert "Redis:     unix://" in banner and "(embedded)" in banner

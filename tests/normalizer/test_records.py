@@ -76,3 +76,21 @@ def test_the_dict_form_shares_nothing_mutable_with_the_record():
     data["raw"]["x"]["y"] = 2
     assert record.raw == {"Body": "jalan rusak", "MediaUrl": ["a", "b"], "x": {"y": 1}}
     assert ComplaintRecord.from_dict(record.to_dict()) == record
+
+
+@pytest.mark.parametrize("channel", [Channel.WEB, Channel.API, Channel.OPEN311])
+def test_a_typed_channel_carries_an_update_address_never_an_identity(channel):
+    # Issue 13: only a channel that proves its sender names a contact.
+    with pytest.raises(MalformedRecord, match="proves no sender"):
+        make_record(channel=channel, idempotency_key=f"{channel}:k1")
+    record = make_record(channel=channel, contact_urn="", update_address="mailto:warga@example.id")
+    assert ComplaintRecord.from_json(record.to_json()) == record
+
+
+def test_a_typed_contact_queued_before_issue_13_reads_back_as_an_update_address():
+    data = make_record(channel=Channel.SMS).to_dict()
+    data.pop("update_address", None)
+    data |= {"channel": "web", "idempotency_key": "web:k1"}  # as web records were written
+    record = ComplaintRecord.from_dict(data)
+    assert (record.contact_urn, record.update_address) == ("", "tel:+6281234567890")
+    assert ComplaintRecord.from_dict(make_record().to_dict()).contact_urn == "tel:+6281234567890"

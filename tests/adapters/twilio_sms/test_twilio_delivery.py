@@ -6,8 +6,10 @@ code; 21610 opts the contact out and nothing more is sent to them.
 
 from __future__ import annotations
 
+import logging
+
 import pytest
-from rq.registry import ScheduledJobRegistry
+from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 from sqlalchemy import select
 
 from casestore.models import Contact, Message
@@ -137,12 +139,36 @@ def test_a_5xx_at_send_time_is_retried_later(twilio, runtime, work, fake_twilio)
     assert len(ScheduledJobRegistry(queue=queue(NOTIFY, runtime.redis))) == 1
 
 
-def test_a_receipt_before_the_send_commits_is_retried(twilio, runtime, work):
+def test_a_receipt_while_a_send_awaits_its_id_is_retried(twilio, runtime, work, fake_twilio):
+    fake_twilio.fail_next(500)
+    assert twilio.post(twilio.params("sms_basic")).status_code == 200
+    work()
+    (ack,) = outbound(runtime)
+    assert ack.status == "sending" and ack.external_id is None  # its notify job retries later
+    scheduled = ScheduledJobRegistry(queue=queue(NOTIFY, runtime.redis))
+    assert len(scheduled) == 1
     unknown = "SM" + "f" * 32
     receipt(twilio, unknown, "delivered")
     work()
-    scheduled = ScheduledJobRegistry(queue=queue(NOTIFY, runtime.redis))
-    assert len(scheduled) == 1  # waits for the notify job's commit, then tries again
+    assert len(scheduled) == 2  # the receipt waits for that send's commit, then tries again
     # With no retries left (or outside a worker) an unknown id is someone else's: ignored.
     report = {"external_id": unknown, "status": "delivered", "error_code": None}
     assert apply_delivery(report) == {"found": False}
+
+
+def test_a_receipt_for_a_message_we_never_sent_is_logged_once_and_dropped(
+    twilio, runtime, work, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    params = with_values(twilio.params("status_delivered"), MessageSid="SM" + "e" * 32)
+    assert twilio.post(params, path=twilio.status_path).status_code == 204
+    work()
+    notify = queue(NOTIFY, runtime.redis)
+    assert len(ScheduledJobRegistry(queue=notify)) == 0  # no retry
+    assert len(FailedJobRegistry(queue=notify)) == 0
+    assert notify.count == 0
+    ignored = [r for r in caplog.records if "unknown outbound message" in r.getMessage()]
+    assert len(ignored) == 1
+    assert not [r for r in caplog.records if r.exc_info or "Traceback" in r.getMessage()]
+    (citizen,) = [v for k, v in params if k == "To"]
+    assert citizen not in caplog.text

@@ -153,7 +153,13 @@ def test_the_citizen_reopens_a_resolution_within_its_window(client, runtime, wor
     resolve_case(runtime, tracking_id)
     page = client.get(f"/track/{tracking_id}").get_data(as_text=True)
     assert "Apakah masalahnya sudah selesai?" in page
-    assert "Jalan sudah ditambal." in page  # the agency's public response
+    # The agency's message to the reporter: not on the public page, only with the code.
+    assert "Jalan sudah ditambal." not in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    mine = client.post(
+        f"/track/{tracking_id}/messages", data={"code": secret, "csrf_token": token}
+    ).get_data(as_text=True)
+    assert "Jalan sudah ditambal." in mine and "Apakah masalahnya sudah selesai?" in mine
     response = reply(client, tracking_id, code=secret, answer="belum", text="Masih gelap.")
     assert response.status_code == 202
     work()
