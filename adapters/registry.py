@@ -1,24 +1,57 @@
-"""Which adapter sends replies on which channel, given this process's settings."""
+"""Every channel, keyed by ``Channel``: one line each, pointing at its folder's ``SPEC``.
+
+Adding a channel is a folder ``adapters/<channel>/`` ending in a ``SPEC`` and one line here;
+the gateway builds its webhook routes from this table and the dispatcher asks it who sends
+a channel's replies, how long they may be, whether they are public and which provider codes
+mean "unsubscribed".
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 
-from adapters import twilio_sms, twitter
-from adapters.base import Sender
+from adapters import api, open311, twilio_sms, twitter, webform
+from adapters.base import ChannelSpec, Sender
+from normalizer.records import Channel
 
-# channel -> factory(settings) returning a Sender, or None when the channel is not configured.
-SENDER_FACTORIES: dict[str, Callable[[Any], Sender | None]] = {
-    "sms": twilio_sms.sender,
-    "whatsapp": twilio_sms.sender,
-    "twitter": twitter.sender,
-}
+CHANNELS: Mapping[Channel, ChannelSpec] = MappingProxyType(
+    {
+        Channel.SMS: twilio_sms.SPEC,
+        Channel.WHATSAPP: twilio_sms.SPEC,
+        Channel.TWITTER: twitter.SPEC,
+        Channel.WEB: webform.SPEC,
+        Channel.API: api.SPEC,
+        Channel.OPEN311: open311.SPEC,
+    }
+)
 
 
-def sender_for(channel: str, settings: Any) -> Sender | None:
-    factory = SENDER_FACTORIES.get(channel)
-    return factory(settings) if factory else None
+def spec_for(channel: Channel | str) -> ChannelSpec | None:
+    """The channel's spec; None for a name no adapter serves (an old record's channel)."""
+    try:
+        return CHANNELS.get(Channel(channel))
+    except ValueError:
+        return None
+
+
+def channels_where(fact: Callable[[ChannelSpec], Any]) -> frozenset[Channel]:
+    """The channels whose spec has ``fact``, e.g. ``channels_where(lambda s: s.rate_limited)``."""
+    return frozenset(channel for channel, spec in CHANNELS.items() if fact(spec))
+
+
+def specs() -> list[ChannelSpec]:
+    """Each adapter's spec once (SMS and WhatsApp share Twilio's), in the table's order."""
+    return list({spec.name: spec for spec in CHANNELS.values()}.values())
+
+
+def sender_for(channel: Channel | str, settings: Any) -> Sender | None:
+    """The channel's reply sender, or None: not configured, or a channel never answered."""
+    spec = spec_for(channel)
+    if spec is None or spec.sender is None:
+        return None
+    return spec.sender(settings)
 
 
 def warm_up(settings: Any) -> list[str]:
@@ -29,10 +62,10 @@ def warm_up(settings: Any) -> list[str]:
     Returns the channels warmed.
     """
     warmed = []
-    for channel, factory in SENDER_FACTORIES.items():
-        sender = factory(settings)
+    for channel in CHANNELS:
+        sender = sender_for(channel, settings)
         warm = getattr(sender, "warm_up", None)
         if warm is not None:
             warm()
-            warmed.append(channel)
+            warmed.append(channel.value)
     return warmed

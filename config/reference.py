@@ -152,7 +152,7 @@ def _default_gazetteer() -> tuple[Place, ...]:
 
 
 def _read_units(path: Path) -> tuple[Unit, ...]:
-    entries = _table_list(path, _read_toml(path), "unit")
+    entries = _table_list(path, read_toml(path), "unit")
     units = tuple(_unit(path, i, entry) for i, entry in enumerate(entries, 1))
     _require_unique(path, "unit code", [u.code for u in units])
     offices = [u.kecamatan_code for u in units if u.kind == "kecamatan"]
@@ -195,7 +195,7 @@ def _unit(path: Path, index: int, entry: Mapping[str, Any]) -> Unit:
 
 
 def _read_categories(path: Path) -> tuple[Category, ...]:
-    entries = _table_list(path, _read_toml(path), "category")
+    entries = _table_list(path, read_toml(path), "category")
     categories = tuple(_category(path, i, entry) for i, entry in enumerate(entries, 1))
     _require_unique(path, "category code", [c.code for c in categories])
     # A keyword in two categories would make every message containing it a tie.
@@ -248,7 +248,7 @@ def _read_routing_rules(
     categories: Sequence[Category],
     places: Sequence[Place],
 ) -> tuple[RoutingRule, ...]:
-    data = _read_toml(path)
+    data = read_toml(path)
     _require_keys(f"{path}", data, required={"defaults"}, optional={"overrides"})
     unit_codes = {u.code for u in units}
     category_codes = {c.code for c in categories}
@@ -335,7 +335,8 @@ def _place(path: Path, line: int, row: Mapping[str, str | None]) -> Place:
 # --- shared checks ------------------------------------------------------------------------
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> dict[str, Any]:
+    """A data file's tables; ReferenceDataError names the file when it is not TOML."""
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)

@@ -88,7 +88,7 @@ class Settings:
     # district's cases only. Default: Aceh Tengah (4°10′-4°58′ N, 96°18′-97°22′ E) plus ~10 km.
     service_area: str = "4.05,96.2,5.05,97.5"
     open311_jurisdiction: str = "acehtengahkab.go.id"
-    # SMS and WhatsApp through Twilio (issue 3, adapters/twilio_sms.py). The channel is off
+    # SMS and WhatsApp through Twilio (issue 3, adapters/twilio_sms/). The channel is off
     # until the account sid and auth token are set. twilio_api_url replaces
     # https://api.twilio.com (a Twilio-compatible provider, or a local fake in tests).
     # twilio_signature_mode: enforce (403 on a bad X-Twilio-Signature) or shadow (accept,
@@ -104,7 +104,7 @@ class Settings:
     # Reverse proxies in front of the web server whose X-Forwarded-Proto/Host are trusted
     # when rebuilding the URL a provider called (0: trust none). SATUPINTU_PUBLIC_URL wins.
     proxy_hops: int = 0
-    # Twitter/X (issue 4, adapters/twitter.py). Optional, and each part is on when its
+    # Twitter/X (issue 4, adapters/twitter/). Optional, and each part is on when its
     # credentials are set: polling mentions needs the bearer token; replies (OAuth 1.0a user
     # context) need the consumer key and secret and the access token and secret; the Account
     # Activity webhook needs the consumer secret. All of them need the handle's numeric user

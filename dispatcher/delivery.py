@@ -24,8 +24,8 @@ from casestore.contacts import opt_out_contact
 from casestore.delivery import record_delivery, sends_awaiting_their_id
 from casestore.models import utcnow
 from dispatcher import runtime as runtime_module
-from dispatcher.jobs import UNSUBSCRIBED_CODES
 from dispatcher.queues import NOTIFY, job_id, queue
+from dispatcher.reply_policy import means_unsubscribed
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,8 @@ def submit_delivery(report: Mapping[str, Any], connection: redis.Redis) -> bool:
 
 
 def apply_delivery(report: dict[str, Any]) -> dict[str, Any]:
-    """Move the outbound message's status forward; 21610 opts its contact out."""
+    """Move the outbound message's status forward; an "unsubscribed" code opts the contact
+    out (Twilio's 21610: the channel's spec says which codes)."""
     rt = runtime_module.current()
     error_code = report.get("error_code") or None
     with rt.sessions.begin() as session:
@@ -82,6 +83,6 @@ def apply_delivery(report: dict[str, Any]) -> dict[str, Any]:
             log.info("receipt for an unknown outbound message ignored")
             return {"found": False}
         contact = change.message.contact
-        if error_code in UNSUBSCRIBED_CODES and contact is not None:
+        if means_unsubscribed(change.message.channel, error_code) and contact is not None:
             opt_out_contact(contact, utcnow())
         return {"found": True, "changed": change.changed, "status": change.message.status}

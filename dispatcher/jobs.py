@@ -27,12 +27,11 @@ from dispatcher.failures import PermanentJobError, retry_transient_only
 from dispatcher.intake import store_record
 from dispatcher.metrics import count_outbound
 from dispatcher.outbox import enqueue_notifications
+from dispatcher.reply_policy import means_unsubscribed
 from normalizer.records import Channel, ComplaintRecord, MalformedRecord, OutboundMessage
 from normalizer.urns import redact_urn
 
 log = logging.getLogger(__name__)
-
-UNSUBSCRIBED_CODES = frozenset({"21610"})
 
 
 @retry_transient_only
@@ -100,7 +99,7 @@ def _send_reply(message_id: int) -> dict[str, Any]:
                 session,
                 message_id,
                 exc.code or "rejected",
-                opt_out=exc.code in UNSUBSCRIBED_CODES,
+                opt_out=means_unsubscribed(outbound.channel, exc.code),
             )
         return {
             "status": DeliveryStatus.FAILED.value,

@@ -21,7 +21,7 @@ from casestore.db import Session
 from casestore.duplicates import followers
 from casestore.lifecycle import RULES, Action, Status, reason_label
 from casestore.models import Complaint, StatusEvent
-from dispatcher.intake.replies import (
+from dispatcher.reply_policy import (
     PUBLIC_REPLY_CHANNELS,
     REPLY_CHANNELS,
     REPLY_LIMITS,

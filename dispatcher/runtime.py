@@ -27,12 +27,13 @@ from config.reference import (
     load_routing_rules,
     load_units,
 )
+from config.texts import read_keywords, read_replies
 from dispatcher.queues import redis_connection
 from dispatcher.spool import Spool
-from normalizer.keywords import load_keywords
+from normalizer.keywords import build_keywords
 from normalizer.location import LocationIndex, build_location_index
 from normalizer.normalize import Rules
-from normalizer.replies import ReplyBook, load_replies
+from normalizer.replies import ReplyBook, build_replies
 
 
 def _path(value: str) -> str | None:
@@ -71,10 +72,10 @@ class Runtime:
             categories=self.categories if overridden else None,
             places=self.places if overridden else None,
         )
-        self.replies = load_replies(_path(s.replies_file))
+        self.replies = build_replies(*read_replies(_path(s.replies_file)))
         self.rules = Rules(
             secret=s.secret_key,
-            keywords=load_keywords(_path(s.keywords_file)),
+            keywords=build_keywords(*read_keywords(_path(s.keywords_file))),
             categories=self.categories,
             places=_location_index(self.places),
             max_text_chars=s.max_description_chars,

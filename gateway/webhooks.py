@@ -1,18 +1,24 @@
-"""POST /webhooks/...: provider callbacks. Each view is thin: verify, parse, submit, answer."""
+"""/webhooks/...: provider callbacks, one route per ``Webhook`` of each channel's spec.
+
+The routes are built from ``adapters.registry``: a new channel's webhooks appear here with
+its registry line. Every view is the same few steps: the channel is on, the signature holds
+(shadow mode counts and logs a mismatch, and lets it in), the channel's handler parses the
+request, its messages and receipts are submitted, and only then is the provider answered.
+"""
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
 
 import redis
 from flask import Blueprint, Response, request
 
-from adapters import twilio_sms, twitter
+from adapters.base import ChannelSpec, MalformedRequest, SignatureMismatch, Webhook, WebhookResult
+from adapters.registry import specs
 from dispatcher.abuse import count_signature_failure
 from dispatcher.delivery import submit_delivery
+from dispatcher.runtime import Runtime
 from dispatcher.submit import submit
 from dispatcher.twitter_poll import count_ignored
 from gateway.context import runtime
@@ -20,110 +26,71 @@ from normalizer import normalize
 
 log = logging.getLogger(__name__)
 
-bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
+
+def blueprint(channel_specs: Iterable[ChannelSpec]) -> Blueprint:
+    """A blueprint serving every webhook of ``channel_specs`` (the registry's, in the app)."""
+    webhooks = Blueprint("webhooks", __name__)
+    webhooks.register_error_handler(redis.RedisError, _queue_unavailable)
+    for spec in channel_specs:
+        for hook in spec.webhooks:
+            webhooks.add_url_rule(
+                hook.path, hook.endpoint, _view(spec, hook), methods=[hook.method]
+            )
+    return webhooks
 
 
-@bp.errorhandler(redis.RedisError)
 def _queue_unavailable(exc: redis.RedisError) -> Response:
     # Only what cannot be spooled gets here (a delivery receipt): the provider may try again.
     log.warning("webhook refused, redis unavailable: %s", type(exc).__name__)
-    return Response("queue unavailable, try again\n", 503, mimetype="text/plain")
+    return _text("queue unavailable, try again\n", 503)
 
 
-# --- Twilio: SMS and WhatsApp (adapters/twilio_sms.py) ------------------------------------
+def _text(body: str, status: int, mimetype: str = "text/plain") -> Response:
+    return Response(body, status, mimetype=mimetype)
 
 
-def _twilio_signed(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Check X-Twilio-Signature before the view; shadow mode counts and logs, and lets in."""
-
-    @functools.wraps(view)
-    def checked(**kwargs: Any) -> Any:
-        rt = runtime()
-        if not rt.settings.twilio_enabled:
-            return Response("twilio channel is not configured\n", 503, mimetype="text/plain")
-        request.max_content_length = min(rt.settings.max_body_bytes, twilio_sms.MAX_BODY_BYTES)
-        try:
-            twilio_sms.verify(request, rt.settings)
-        except twilio_sms.SignatureMismatch as exc:
-            count_signature_failure(rt.redis, twilio_sms.NAME, exc.reason)
-            if rt.settings.twilio_signature_mode != "shadow":
-                log.warning("twilio signature %s on %s: refused", exc.reason, request.path)
-                return Response("signature mismatch\n", 403, mimetype="text/plain")
-            log.warning(
-                "twilio signature %s on %s: accepted (shadow mode)", exc.reason, request.path
-            )
-        return view(**kwargs)
-
-    return checked
-
-
-@bp.errorhandler(twilio_sms.MalformedRequest)
-def _twilio_malformed(exc: twilio_sms.MalformedRequest) -> Response:
-    log.warning("twilio request refused: %s", exc)  # names the field, never its value
-    return Response(f"{exc}\n", 400, mimetype="text/plain")
-
-
-@bp.post("/twilio/sms")
-@_twilio_signed
-def twilio_inbound() -> Response:
-    rt = runtime()
-    inbound = twilio_sms.parse(request.form, region=rt.settings.default_region)
-    submit(normalize(inbound, rt.rules), rt.redis, rt.spool)  # queued, duplicate or spooled
-    return Response(twilio_sms.EMPTY_TWIML, mimetype="text/xml")
-
-
-@bp.post("/twilio/status")
-@_twilio_signed
-def twilio_status() -> Response:
-    report = twilio_sms.parse_status(request.form)
-    submit_delivery(report.to_dict(), runtime().redis)
-    return Response(status=204)
-
-
-# --- Twitter/X: Account Activity (adapters/twitter.py) ------------------------------------
-
-
-def _twitter_off() -> Response | None:
-    if runtime().settings.twitter_webhook:
-        return None
-    return Response("twitter channel is not configured\n", 503, mimetype="text/plain")
-
-
-@bp.errorhandler(twitter.MalformedRequest)
-def _twitter_malformed(exc: twitter.MalformedRequest) -> Response:
-    log.warning("twitter request refused: %s", exc)  # names the part, never its value
-    return Response(f"{exc}\n", 400, mimetype="text/plain")
-
-
-@bp.get("/twitter")
-def twitter_crc() -> Any:
-    """X's challenge-response check, when the webhook is registered and every hour after."""
-    if (off := _twitter_off()) is not None:
-        return off
-    tokens = request.args.getlist("crc_token")
-    token = tokens[0] if len(tokens) == 1 else ""
-    if not token or len(token) > twitter.MAX_CRC_TOKEN_CHARS:
-        return Response("crc_token is missing or too long\n", 400, mimetype="text/plain")
-    return twitter.crc_response(token, runtime().settings.twitter_consumer_secret)
-
-
-@bp.post("/twitter")
-def twitter_events() -> Any:
-    if (off := _twitter_off()) is not None:
-        return off
-    rt = runtime()
-    request.max_content_length = min(rt.settings.max_body_bytes, twitter.MAX_BODY_BYTES)
-    body = request.get_data(cache=False)
-    signatures = request.headers.getlist(twitter.SIGNATURE_HEADER)
-    signature = signatures[0] if len(signatures) == 1 else None  # X sends exactly one
+def _refused(spec: ChannelSpec, rt: Runtime) -> Response | None:
+    """403 for a bad signature, or None to go on (it holds, or the channel is in shadow mode)."""
     try:
-        twitter.verify(body, signature, rt.settings.twitter_consumer_secret)
-    except twitter.SignatureMismatch as exc:
-        count_signature_failure(rt.redis, twitter.NAME, exc.reason)
-        log.warning("twitter signature %s on %s: refused", exc.reason, request.path)
-        return Response("signature mismatch\n", 403, mimetype="text/plain")
-    parsed = twitter.parse_webhook(body, rt.settings.twitter_user_id)
-    for inbound in parsed.messages:
-        submit(normalize(inbound, rt.rules), rt.redis, rt.spool)  # queued, duplicate or spooled
-    count_ignored(rt.redis, parsed.ignored)
-    return {"accepted": len(parsed.messages), "ignored": dict(parsed.ignored)}
+        spec.verify(request, rt.settings)
+    except SignatureMismatch as exc:
+        count_signature_failure(rt.redis, spec.name, exc.reason)
+        if not spec.signature_shadow(rt.settings):
+            log.warning("%s signature %s on %s: refused", spec.name, exc.reason, request.path)
+            return _text("signature mismatch\n", 403)
+        log.warning(
+            "%s signature %s on %s: accepted (shadow mode)", spec.name, exc.reason, request.path
+        )
+    return None
+
+
+def _answer(result: WebhookResult) -> Response | tuple[dict, int]:
+    if isinstance(result.body, dict):
+        return result.body, result.status
+    return _text(result.body, result.status, result.mimetype)
+
+
+def _view(spec: ChannelSpec, hook: Webhook) -> Callable[[], object]:
+    def view() -> object:
+        rt = runtime()
+        if not spec.webhook_enabled(rt.settings):
+            return _text(f"{spec.name} channel is not configured\n", 503)
+        request.max_content_length = min(rt.settings.max_body_bytes, spec.max_body_bytes)
+        if hook.signed and (refused := _refused(spec, rt)) is not None:
+            return refused
+        try:
+            result = hook.handle(request, rt.settings)
+        except MalformedRequest as exc:
+            log.warning("%s request refused: %s", spec.name, exc)  # names the field only
+            return _text(f"{exc}\n", 400)
+        for inbound in result.messages:
+            submit(normalize(inbound, rt.rules), rt.redis, rt.spool)  # queued, duplicate, spooled
+        for receipt in result.receipts:
+            submit_delivery(receipt, rt.redis)
+        count_ignored(rt.redis, result.ignored)  # X's passed-over events (no other channel has any)
+        return _answer(result)
+
+    return view
+
+
+bp = blueprint(specs())

@@ -1,22 +1,19 @@
 """SMS keyword commands: what a citizen's text asks for (CEK <id>, INFO <id> <teks>, STOP...).
 
-The words live in ``config/data/keywords.toml``; this module loads them into a ``KeywordSet``
-and turns one message into a ``Command``. Free text that is not a command is a new complaint:
-when unsure, we would rather open a complaint than drop one.
+The words live in ``config/data/keywords.toml`` (read by ``config.texts``); this module
+builds them into a ``KeywordSet`` and turns one message into a ``Command``. Free text that is
+not a command is a new complaint: when unsure, we would rather open a complaint than drop one.
 """
 
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import config
 from normalizer.records import Intent
 from normalizer.text import clean_text
 from normalizer.tracking import LENGTH, normalize_tracking_id
@@ -71,19 +68,6 @@ class Command:
     tracking_id: str | None = None
     text: str = ""
     confidential: bool = False
-
-
-def default_keywords_path() -> Path:
-    """The keywords file shipped with the config package."""
-    return Path(config.__file__).parent / "data" / "keywords.toml"
-
-
-def load_keywords(path: Path | str | None = None) -> KeywordSet:
-    """Read and check a keywords file; ValueError names the first word or table that is wrong."""
-    source = Path(path) if path is not None else default_keywords_path()
-    with source.open("rb") as handle:
-        data = tomllib.load(handle)
-    return build_keywords(data, source=str(source))
 
 
 def build_keywords(data: Mapping[str, Any], source: str = "keywords") -> KeywordSet:

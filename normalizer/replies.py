@@ -1,21 +1,19 @@
-"""Citizen replies: templates per language from ``config/data/replies.toml``, kept within budget.
+"""Citizen replies: templates per language (``config/data/replies.toml``), kept within budget.
 
 A reply is rendered in the citizen's language (Bahasa Indonesia when we have no translation)
 and must fit ``max_segments`` SMS. When it does not, the free-text values an operator typed
 (``note``, then ``unit``) are shortened with "..."; the tracking id and link never are.
+``config.texts`` reads the file; ``build_replies`` checks its tables into a ``ReplyBook``.
 """
 
 from __future__ import annotations
 
 import string
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import config
 from normalizer.segments import count_segments, is_gsm7
 
 DEFAULT_LANGUAGE = "id"
@@ -50,19 +48,6 @@ class ReplyBook:
                 return text
         known = ", ".join(sorted(self.texts[DEFAULT_LANGUAGE]))
         raise KeyError(f"unknown reply template {name!r}; known: {known}")
-
-
-def default_replies_path() -> Path:
-    """The replies file shipped with the config package."""
-    return Path(config.__file__).parent / "data" / "replies.toml"
-
-
-def load_replies(path: Path | str | None = None) -> ReplyBook:
-    """Read and check a replies file; ValueError names the template that is wrong."""
-    source = Path(path) if path is not None else default_replies_path()
-    with source.open("rb") as handle:
-        data = tomllib.load(handle)
-    return build_replies(data, source=str(source))
 
 
 def build_replies(data: Mapping[str, Any], source: str = "replies") -> ReplyBook:

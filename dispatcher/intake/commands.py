@@ -17,6 +17,7 @@ from casestore.db import Session
 from casestore.lifecycle import OPEN_STATUSES, Action, Status, TransitionError, apply_action
 from casestore.models import Complaint, Contact
 from casestore.vocabulary import EventKind
+from dispatcher.casework import apply_and_tell
 from dispatcher.intake.evidence import attach_files, citizen_secret_hash
 from dispatcher.intake.outcome import StoreOutcome
 from dispatcher.intake.replies import answer
@@ -107,8 +108,6 @@ def _answer_resolution(
     action = RESOLUTION_ACTIONS.get(record.raw.get("resolution_answer", ""))
     if action is None or complaint.status != Status.RESOLVED:
         return []
-    from dispatcher.casework import apply_and_tell  # it imports intake (the reply policy)
-
     try:
         acted = apply_and_tell(
             session, complaint, action, runtime, actor="citizen", now=record.received_at

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from adapters.attachments import stored_file
+from adapters.registry import channels_where
 from casestore.attachments import add_attachments
 from casestore.db import Session
 from casestore.models import Complaint
 from normalizer.citizen_secret import is_secret_hash
-from normalizer.records import Channel, ComplaintRecord
+from normalizer.records import ComplaintRecord
 
 # Channels whose raw payload is built by our own gateway code, never copied from a provider:
 # on SMS or Twitter a "citizen_secret_hash" field in raw would be the sender's to choose.
-SECRET_CHANNELS = frozenset({Channel.WEB, Channel.API, Channel.OPEN311})
+SECRET_CHANNELS = channels_where(lambda spec: spec.raw_is_ours)
 
 
 def citizen_secret_hash(record: ComplaintRecord) -> str | None:

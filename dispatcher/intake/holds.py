@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from adapters.registry import channels_where
 from casestore.complaints import inbound_message, replied_since
 from casestore.contacts import Sender, sender_with_count
 from casestore.db import Session
@@ -17,16 +18,17 @@ from casestore.models import Contact
 from casestore.quarantine import quarantine_record
 from casestore.vocabulary import HoldReason
 from dispatcher.intake.outcome import StoreOutcome
-from dispatcher.intake.replies import REPLY_CHANNELS, answer
+from dispatcher.intake.replies import answer
+from dispatcher.reply_policy import REPLY_CHANNELS
 from dispatcher.runtime import Runtime
 from dispatcher.similarity import low_information
-from normalizer.records import Channel, ComplaintRecord, Intent
+from normalizer.records import ComplaintRecord, Intent
 from normalizer.urns import redact_urn
 
 log = logging.getLogger(__name__)
 
 # Channels whose senders are held to SATUPINTU_SMS_RATE_LIMIT.
-RATE_LIMITED_CHANNELS = frozenset({Channel.SMS, Channel.WHATSAPP})
+RATE_LIMITED_CHANNELS = channels_where(lambda spec: spec.rate_limited)
 RATE_LIMITED_CHANNEL_VALUES = tuple(sorted(channel.value for channel in RATE_LIMITED_CHANNELS))
 # What the sender is asked when a message is held.
 ASK = {HoldReason.RATE_LIMITED: "rate_limited", HoldReason.LOW_INFORMATION: "need_details"}

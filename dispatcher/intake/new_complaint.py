@@ -11,7 +11,8 @@ from casestore.vocabulary import EventKind
 from dispatcher.dedupe import Match, follow_up_target, suggest_master
 from dispatcher.intake.evidence import attach_files, citizen_secret_hash
 from dispatcher.intake.outcome import StoreOutcome
-from dispatcher.intake.replies import REPLY_CHANNELS, answer, send_answers
+from dispatcher.intake.replies import answer, send_answers
+from dispatcher.reply_policy import REPLY_CHANNELS
 from dispatcher.routing import RouteDecision, route_complaint
 from dispatcher.runtime import Runtime
 from normalizer.category import CategoryMatch

@@ -1,4 +1,7 @@
-"""The citizen's answer to one record: which channels get one, its words, and its queueing.
+"""The citizen's answer to one record: decided by a use case, written and queued after it.
+
+Which channels are answered, and with which placeholders, is dispatcher/reply_policy.py
+(shared with the status notifications).
 
 A use case decides its answers (``answer``); ``send_answers`` writes them once the use case
 is done, each an outbound message waiting for a notify job, keyed on the template and the
@@ -7,42 +10,19 @@ record, so a replayed record never queues it twice.
 
 from __future__ import annotations
 
-from adapters.twitter import fits_in_tweet
 from casestore.complaints import queue_reply
 from casestore.db import Session
 from casestore.models import Complaint, Contact
 from dispatcher.intake.outcome import Answer, StoreOutcome
+from dispatcher.reply_policy import (
+    PUBLIC_REPLY_CHANNELS,
+    REPLY_CHANNELS,
+    REPLY_LIMITS,
+    reply_values,
+)
 from dispatcher.runtime import Runtime
-from normalizer.records import Channel, ComplaintRecord, Privacy
+from normalizer.records import ComplaintRecord, Privacy
 from normalizer.replies import render_reply
-from normalizer.tracking import format_tracking_id
-
-# Channels the gateway can answer on by itself; web and API citizens read the tracking page.
-REPLY_CHANNELS = frozenset({Channel.SMS, Channel.WHATSAPP, Channel.TWITTER})
-# Channels whose replies anyone can read (a reply tweet): a confidential case is only
-# ever told there that it arrived.
-PUBLIC_REPLY_CHANNELS = frozenset({Channel.TWITTER})
-# A channel's own length limit on top of the SMS budget every reply meets.
-REPLY_LIMITS = {Channel.TWITTER: fits_in_tweet}
-
-
-def reply_values(runtime: Runtime, complaint: Complaint | None, language: str) -> dict[str, str]:
-    """The placeholders every reply template may use."""
-    if complaint is None:
-        return {"track_url": runtime.public_url}
-    unit = next((u for u in runtime.units if u.code == complaint.owner_unit), None)
-    unit_name = (
-        complaint.owner_unit if unit is None else (unit.name_en if language == "en" else unit.name)
-    )
-    shown = format_tracking_id(complaint.tracking_id)
-    status_label = render_reply(runtime.replies, f"status.{complaint.status}", language)
-    return {
-        "tracking_id": shown,
-        "track_url": f"{runtime.public_url}/track/{complaint.tracking_id}",
-        "status": status_label,
-        "unit": unit_name,
-        "note": "",
-    }
 
 
 def answer(

@@ -23,7 +23,11 @@ from web_samples import (
 )
 from werkzeug.datastructures import MultiDict
 
-from adapters import api, attachments, fields, open311, twilio_sms, webform
+from adapters import attachments, fields
+from adapters.api import handler as api
+from adapters.open311 import handler as open311
+from adapters.twilio_sms import handler as twilio_sms
+from adapters.webform import handler as webform
 from casestore import api_keys
 from casestore.models import ApiKey, Attachment, Complaint, Contact, Message, Quarantine
 from normalizer.normalize import normalize
@@ -87,7 +91,7 @@ def test_every_external_id_fits_the_key_and_id_columns():
         "open311": f"{'p' * prefix}/{'k' * key}",
         "web": "k" * key,
         "sms": "S" * longest_match(twilio_sms._SID, "S"),
-        "twitter": "9" * 30,  # adapters.twitter._tweet_id takes at most 30 digits
+        "twitter": "9" * 30,  # adapters.twitter.parse.valid_tweet_id takes at most 30 digits
     }
     for channel, external_id in longest.items():
         assert len(external_id) <= length(Message.external_id), channel

@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from config.texts import KEYWORDS_FILE, read_keywords
 from normalizer.keywords import (
     Command,
     KeywordSet,
     build_keywords,
-    default_keywords_path,
-    load_keywords,
     parse_command,
 )
 from normalizer.records import Intent
@@ -139,7 +138,7 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def keywords() -> KeywordSet:
-    return load_keywords()
+    return build_keywords(*read_keywords())
 
 
 @pytest.mark.parametrize(
@@ -158,10 +157,10 @@ def test_labels_are_unique():
 
 
 def test_default_file_is_found_beside_the_config_package():
-    path = default_keywords_path()
+    path = KEYWORDS_FILE
     assert path.name == "keywords.toml"
     assert path.parent.name == "data"
-    assert load_keywords(path) == load_keywords()
+    assert build_keywords(*read_keywords(path)) == build_keywords(*read_keywords())
 
 
 def test_twilio_reserved_words_mean_what_twilio_does(keywords):
@@ -175,7 +174,7 @@ def test_twilio_reserved_words_mean_what_twilio_does(keywords):
 
 
 def _default_tables() -> dict:
-    with default_keywords_path().open("rb") as handle:
+    with KEYWORDS_FILE.open("rb") as handle:
         return tomllib.load(handle)
 
 
@@ -250,7 +249,7 @@ words = ["diam"]
 """,
         encoding="utf-8",
     )
-    custom = load_keywords(path)
+    custom = build_keywords(*read_keywords(path))
     assert parse_command("Keluar!", custom).intent is OPT_OUT
     assert parse_command("STOP", custom) == Command(NEW, None, "STOP", False)
     assert parse_command("lacak abcde-12345", custom) == Command(STATUS, ID)

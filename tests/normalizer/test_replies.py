@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from config.texts import REPLIES_FILE, read_replies
 from normalizer.replies import (
     ELLIPSIS,
     ReplyBook,
     build_replies,
-    default_replies_path,
-    load_replies,
     placeholders,
     render_reply,
 )
@@ -35,7 +34,7 @@ LONG_NOTE = "Tim sudah meninjau lokasi dan perbaikan dijadwalkan pekan depan. " 
 
 @pytest.fixture(scope="module")
 def book() -> ReplyBook:
-    return load_replies()
+    return build_replies(*read_replies())
 
 
 def longest_label(book: ReplyBook) -> str:
@@ -249,12 +248,12 @@ def test_values_are_not_reinterpreted_as_templates(book):
 
 
 def test_default_file_is_found_beside_the_config_package():
-    assert default_replies_path().name == "replies.toml"
-    assert load_replies(str(default_replies_path())) == load_replies()
+    assert REPLIES_FILE.name == "replies.toml"
+    assert build_replies(*read_replies(str(REPLIES_FILE))) == build_replies(*read_replies())
 
 
 def _shipped_tables() -> dict:
-    with default_replies_path().open("rb") as handle:
+    with REPLIES_FILE.open("rb") as handle:
         return tomllib.load(handle)
 
 
@@ -301,7 +300,7 @@ def test_bad_reply_files_are_refused(label, change, message):
 def test_load_replies_reads_another_file(tmp_path: Path):
     path = tmp_path / "replies.toml"
     path.write_text('[id.templates]\nhelp = "Ketik LAPOR <isi>."\n', encoding="utf-8")
-    assert render_reply(load_replies(path), "help", "en") == "Ketik LAPOR <isi>."
+    assert render_reply(build_replies(*read_replies(path)), "help", "en") == "Ketik LAPOR <isi>."
 
 
 def test_book_is_frozen(book):

@@ -8,6 +8,7 @@ from fakes.twilio_api import FakeTwilioApi
 from adapters import twilio_sms
 from adapters.base import PermanentSendError, TransientSendError
 from adapters.registry import sender_for
+from adapters.twilio_sms.send import _ApiUrlHttpClient
 from normalizer.records import Channel, OutboundMessage
 
 REPLY = (
@@ -118,5 +119,5 @@ def test_the_registry_sends_sms_and_whatsapp_only_when_configured(settings):
 
 def test_without_an_api_url_the_client_talks_to_twilio(settings):
     client = twilio_sms.sender(settings.replace(twilio_api_url="")).client
-    assert not isinstance(client.http_client, twilio_sms._ApiUrlHttpClient)
+    assert not isinstance(client.http_client, _ApiUrlHttpClient)
     assert client.api.base_url == "https://api.twilio.com"

@@ -395,7 +395,7 @@ def test_commands_are_read_once_the_handles_are_off(runtime, text, intent, priva
 
 
 def test_every_reply_fits_a_tweet_with_the_longest_values(runtime):
-    from dispatcher.intake import reply_values
+    from dispatcher.reply_policy import reply_values
     from normalizer.replies import placeholders, render_reply
 
     book = runtime.replies

@@ -1,8 +1,8 @@
 """Twilio: SMS on the 1708-style shortcode, and WhatsApp through the same account.
 
 Inbound: ``POST /webhooks/twilio/sms`` (a signed urlencoded form, one message per request).
-Outbound: the twilio library's ``messages.create`` with a status callback to ``POST
-/webhooks/twilio/status``, whose receipts update the outbound message's delivery status.
+Outbound (``send.py``): the twilio library's ``messages.create`` with a status callback to
+``POST /webhooks/twilio/status``, whose receipts update the outbound message's delivery status.
 
 Fields read (Twilio adds parameters without notice; every one is signed and kept in ``raw``):
   MessageSid          the external id (SM... for SMS, MM... for MMS)
@@ -17,7 +17,6 @@ Fields read (Twilio adds parameters without notice; every one is signed and kept
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 import re
@@ -25,28 +24,20 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit
 
-import requests
-from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
-from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
-from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Request
 from werkzeug.wsgi import get_current_url
 
-from adapters.base import PermanentSendError, SendError, TransientSendError
+from adapters import base
 from config import Settings
-from normalizer.records import Channel, InboundMessage, Media, OutboundMessage, SendResult
+from normalizer.records import Channel, InboundMessage, Media
 from normalizer.urns import InvalidContact, tel_urn
 
-log = logging.getLogger(__name__)
-# The twilio library logs every API request's URL and headers at INFO: quiet by default,
-# an operator who needs them lowers this logger's level.
-_http_log = logging.getLogger(f"{__name__}.http")
-_http_log.setLevel(logging.WARNING)
+log = logging.getLogger("adapters.twilio_sms")
 
 NAME = "twilio"
 INBOUND_PATH = "/webhooks/twilio/sms"
@@ -59,7 +50,6 @@ EMPTY_TWIML = str(MessagingResponse())
 # larger is not Twilio, whatever the app-wide limit for uploads is.
 MAX_BODY_BYTES = 64 * 1024
 MAX_MEDIA = 10
-SEND_TIMEOUT_SECONDS = 15.0
 # Twilio's ids are two letters and 32 hex digits; compatible providers vary, so be lenient
 # about the shape but never accept text that could be anything else.
 _SID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{5,63}")
@@ -80,15 +70,14 @@ _SINGLE_FIELDS = (
 )
 
 
-class SignatureMismatch(Exception):
+class SignatureMismatch(base.SignatureMismatch):
     """X-Twilio-Signature is missing or wrong, or there is no auth token to check it with."""
 
     def __init__(self, reason: str) -> None:
-        super().__init__(f"twilio signature {reason}")
-        self.reason = reason  # missing | invalid | not_configured
+        super().__init__(NAME, reason)
 
 
-class MalformedRequest(ValueError):
+class MalformedRequest(base.MalformedRequest):
     """A request Twilio would not send; the message names the field, never its value."""
 
 
@@ -205,6 +194,18 @@ def parse_status(form: Mapping[str, Any]) -> DeliveryReport:
     return DeliveryReport(external_id, status, provider_status[:20], error_code)
 
 
+def inbound_webhook(request: Request, settings: Settings) -> base.WebhookResult:
+    """``POST /webhooks/twilio/sms``: one message; Twilio is answered an empty TwiML."""
+    inbound = parse(request.form, region=settings.default_region)
+    return base.WebhookResult(messages=(inbound,), body=EMPTY_TWIML, mimetype="text/xml")
+
+
+def status_webhook(request: Request, settings: Settings) -> base.WebhookResult:
+    """``POST /webhooks/twilio/status``: one delivery receipt for a reply we sent."""
+    report = parse_status(request.form)
+    return base.WebhookResult(receipts=(report.to_dict(),), status=204)
+
+
 def _fields(form: Mapping[str, Any]) -> dict[str, str]:
     """The fields we read, each exactly once; raises MalformedRequest for a repeated one."""
     getlist = getattr(form, "getlist", None)
@@ -267,107 +268,6 @@ def _coordinate(fields: dict[str, str], name: str, bound: float) -> float | None
     return value
 
 
-# --- send -------------------------------------------------------------------------------
-
-
-class TwilioSender:
-    """Replies through the Messages API, from the configured number or messaging service."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.client = _client(
-            settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_api_url
-        )
-
-    def warm_up(self) -> None:
-        """Import the client's Messages API now (no request is made)."""
-        _ = self.client.messages
-
-    def send(self, message: OutboundMessage) -> SendResult:
-        s = self.settings
-        options: dict[str, Any] = {"to": _address(message.to, message.channel)}
-        if s.twilio_messaging_service_sid:
-            options["messaging_service_sid"] = s.twilio_messaging_service_sid
-        else:
-            options["from_"] = _channel_address(s.twilio_from, message.channel)
-        # Without a public address Twilio could not reach us, so no callback is asked for.
-        if s.public_url:
-            options["status_callback"] = s.public_url + STATUS_PATH
-        try:
-            created = self.client.messages.create(body=message.text, **options)
-        except (TwilioRestException, TwilioServiceException) as exc:
-            raise _send_error(exc.status, exc.code) from exc
-        except requests.RequestException as exc:
-            raise TransientSendError(f"twilio unreachable: {type(exc).__name__}") from exc
-        except TwilioException as exc:
-            raise TransientSendError(f"twilio client error: {type(exc).__name__}") from exc
-        # Our "sent" means the provider took it; its own queued/sending/sent receipts that
-        # follow rank no higher, so they change nothing, and delivered/failed move it on.
-        return SendResult(external_id=created.sid, status="sent")
-
-
-def sender(settings: Settings) -> TwilioSender | None:
-    """The sender for sms and whatsapp, or None while the channel is not configured."""
-    return TwilioSender(settings) if settings.twilio_enabled else None
-
-
-class _ApiUrlHttpClient(TwilioHttpClient):
-    """Twilio's HTTP client, sending every request for *.twilio.com to another base URL.
-
-    A custom ``http_client`` is the library's documented hook for proxies and mock servers;
-    rewriting here, after the client picked its host (edge and region included), keeps
-    every API path exactly as the library builds it.
-    """
-
-    def __init__(self, base_url: str, timeout: float) -> None:
-        super().__init__(timeout=timeout, logger=_http_log)
-        self.base = urlsplit(base_url.rstrip("/"))
-
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
-        parts = urlsplit(url)
-        if parts.hostname and parts.hostname.endswith("twilio.com"):
-            url = urlunsplit(
-                (self.base.scheme, self.base.netloc, self.base.path + parts.path, parts.query, "")
-            )
-        return super().request(method, url, *args, **kwargs)
-
-
-@functools.lru_cache(maxsize=4)
-def _client(account_sid: str, auth_token: str, api_url: str) -> Client:
-    """One REST client per process and configuration: its HTTP session keeps connections."""
-    if api_url:
-        http_client: TwilioHttpClient = _ApiUrlHttpClient(api_url, SEND_TIMEOUT_SECONDS)
-    else:
-        http_client = TwilioHttpClient(timeout=SEND_TIMEOUT_SECONDS, logger=_http_log)
-    return Client(account_sid, auth_token, http_client=http_client)
-
-
-def _address(urn: str, channel: Channel) -> str:
-    scheme, _, number = urn.partition(":")
-    if scheme != "tel" or not number.startswith("+"):
-        raise PermanentSendError("not a phone number contact", code="no_phone")
-    return _channel_address(number, channel)
-
-
-def _channel_address(number: str, channel: Channel) -> str:
-    if channel is Channel.WHATSAPP and not number.startswith(WHATSAPP_PREFIX):
-        return WHATSAPP_PREFIX + number
-    return number
-
-
-def _send_error(status: int | None, code: int | None) -> SendError:
-    """Twilio's answer as one of our two failures; the reason carries codes, never numbers."""
-    code_text = str(code) if code is not None else None
-    reason = f"twilio answered {status} (error {code_text})"
-    if code in PERMANENT_CODES:
-        return PermanentSendError(reason, code=code_text)
-    if code in TRANSIENT_CODES or status is None or status >= 500 or status in {401, 429}:
-        if status == 401:
-            log.error("twilio refused our credentials: check SATUPINTU_TWILIO_ACCOUNT_SID/TOKEN")
-        return TransientSendError(reason, code=code_text)
-    return PermanentSendError(reason, code=code_text)
-
-
 # --- status table -----------------------------------------------------------------------
 
 # Twilio's MessageStatus -> our outbound status (casestore.delivery ranks them).
@@ -383,17 +283,3 @@ STATUS_TABLE = {
     "canceled": "failed",
     "read": "read",
 }
-# Worth trying again later: rate limits and queue overflow (HTTP 5xx and 429 are too).
-TRANSIENT_CODES = frozenset({20429, 20500, 20503, 30001, 63018})
-# Never worth retrying, whatever the HTTP status: the recipient or the content is the problem.
-PERMANENT_CODES = frozenset(
-    {
-        21211,  # invalid To number
-        21408,  # sending to this region is not enabled
-        21610,  # recipient replied STOP: unsubscribed
-        21612,  # To cannot be reached from this From
-        21614,  # To is not a mobile number
-        21617,  # body too long
-        63016,  # WhatsApp: outside the 24-hour window, a template is needed
-    }
-)

@@ -1,0 +1,74 @@
+"""Twitter/X: mentions of the gateway's handle become complaints, answered in thread.
+
+``handler`` names the channel and verifies X's requests, ``parse`` reads the two shapes
+mentions arrive in, ``poll`` asks X for them, ``webhook`` answers the Account Activity
+webhook, ``send`` replies and holds the status table. ``SPEC`` is what the rest of the
+house knows of the channel.
+"""
+
+from operator import attrgetter
+
+from adapters.base import ChannelSpec, Webhook
+from adapters.twitter.handler import (
+    MAX_BODY_BYTES,
+    MAX_CRC_TOKEN_CHARS,
+    NAME,
+    SIGNATURE_HEADER,
+    WEBHOOK_PATH,
+    MalformedRequest,
+    SignatureMismatch,
+    crc_response,
+    verify,
+)
+from adapters.twitter.parse import Parsed, parse_mentions, parse_webhook
+from adapters.twitter.poll import TooManyPages, XClient, client_from_settings, poll
+from adapters.twitter.send import (
+    MAX_TWEET_WEIGHT,
+    SEND_ERRORS,
+    TwitterSender,
+    fits_in_tweet,
+    sender,
+)
+from adapters.twitter.webhook import crc_webhook, events_webhook, verify_request
+
+__all__ = [
+    "MAX_BODY_BYTES",
+    "MAX_CRC_TOKEN_CHARS",
+    "MAX_TWEET_WEIGHT",
+    "NAME",
+    "SEND_ERRORS",
+    "SIGNATURE_HEADER",
+    "SPEC",
+    "WEBHOOK_PATH",
+    "MalformedRequest",
+    "Parsed",
+    "SignatureMismatch",
+    "TooManyPages",
+    "TwitterSender",
+    "XClient",
+    "client_from_settings",
+    "crc_response",
+    "fits_in_tweet",
+    "parse_mentions",
+    "parse_webhook",
+    "poll",
+    "sender",
+    "verify",
+    "verify_request",
+]
+
+SPEC = ChannelSpec(
+    name=NAME,
+    sender=sender,
+    reply_fits=fits_in_tweet,  # 280 weighted characters, on top of the two-SMS budget
+    public_replies=True,  # a reply tweet: anyone can read it
+    unsubscribed_codes=frozenset(),
+    status_table={},  # X sends no delivery receipts: a posted reply is "sent"
+    webhooks=(
+        Webhook(WEBHOOK_PATH, "GET", "twitter_crc", crc_webhook, signed=False),
+        Webhook(WEBHOOK_PATH, "POST", "twitter_events", events_webhook),
+    ),
+    webhook_enabled=attrgetter("twitter_webhook"),
+    verify=verify_request,
+    max_body_bytes=MAX_BODY_BYTES,
+)
