@@ -10,12 +10,10 @@ Partners, with ``Authorization: Bearer <key>``: ``GET /cases``, ``GET /cases/<id
 
 from __future__ import annotations
 
-import contextlib
 import re
 from datetime import UTC, datetime
 from typing import Any
 
-import redis
 from flask import Blueprint, Response, g, json, request
 from werkzeug.exceptions import HTTPException
 
@@ -29,12 +27,12 @@ from adapters.fields import (
     parse_json,
 )
 from casestore import api_keys
-from casestore.lifecycle import OPEN_STATUSES, Action, Status, TransitionError, apply_action
-from casestore.models import Complaint, StatusEvent, utcnow
+from casestore.db import Session
+from casestore.lifecycle import OPEN_STATUSES, Action, Status, TransitionError
+from casestore.models import Complaint, StatusEvent
 from casestore.public_api import citizen_proof, unit_case, unit_cases
 from casestore.queries import PublicCase, public_case, reporter_messages
-from dispatcher.jobs import enqueue_notifications
-from dispatcher.notifications import queue_status_notification
+from dispatcher.casework import act_on_case, lifecycle_action
 from gateway.api_spec import spec
 from gateway.context import runtime
 from gateway.submission import (
@@ -587,33 +585,34 @@ def _action_request(partner: api_keys.Partner, body: Any) -> dict[str, Any]:
 
 
 @bp.post("/cases/<tracking_id>/actions")
-def act_on_case(tracking_id: str):
+def case_action(tracking_id: str):
     partner = _unit_partner()
     canonical = _tracking_id(tracking_id)
     body = _action_request(partner, _json_body())
     rt = runtime()
-    with rt.sessions.begin() as session:
+
+    def find(session: Session) -> Complaint:
         complaint = unit_case(session, partner.unit_code or "", canonical)
         if complaint is None:
             raise Problem(404, "Not Found", "Your unit owns no case with this tracking id.")
-        try:
-            event = apply_action(
-                session,
-                complaint,
-                body["action"],
-                actor=f"api:{partner.name}"[:100],
-                now=utcnow(),
-                note=body.get("note") or "",
-                message_to_reporter=body.get("message_to_reporter") or "",
-                reason=body.get("reason"),
-                unit=body.get("unit"),
-                tz=rt.settings.timezone,
-            )
-        except TransitionError as exc:
-            raise Problem(409, "Conflict", str(exc), kind="transition-refused") from exc
-        message_ids = queue_status_notification(session, complaint, event, rt)
-        result = partner_case(complaint, events=list(complaint.events))
-    # Stored as queued either way: the notify sweep sends them once Redis is back.
-    with contextlib.suppress(redis.RedisError):
-        enqueue_notifications(rt.redis, message_ids)
-    return result
+        return complaint
+
+    change = lifecycle_action(
+        body["action"],
+        rt,
+        actor=f"api:{partner.name}"[:100],
+        note=body.get("note") or "",
+        message_to_reporter=body.get("message_to_reporter") or "",
+        reason=body.get("reason"),
+        unit=body.get("unit"),
+    )
+    try:
+        # Replies stay queued when Redis is away: the outbox sweep sends them.
+        acted = act_on_case(rt, find, change, show=_partner_view)
+    except TransitionError as exc:
+        raise Problem(409, "Conflict", str(exc), kind="transition-refused") from exc
+    return acted.shown
+
+
+def _partner_view(session: Session, complaint: Complaint) -> dict:
+    return partner_case(complaint, events=list(complaint.events))
