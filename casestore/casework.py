@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from casestore.lifecycle import OPEN_STATUSES, WATCHED_STATUSES
 from casestore.models import Complaint, DuplicateLink, Message, Quarantine, StatusEvent
+from casestore.vocabulary import Status
 
 NEAR_DEADLINE = timedelta(hours=24)
 MAX_QUERY_CHARS = 200
@@ -65,7 +66,7 @@ def _like_pattern(text: str) -> str:
 
 
 def overdue_clause(now: datetime):
-    """Cases whose owner missed the deadline (as casestore.lifecycle.overdue_complaints); a
+    """Cases whose owner missed the deadline (as casestore.deadlines.overdue_complaints); a
     resolved case's due date is the citizen's answer window, so it is never overdue."""
     return Complaint.status.in_([s.value for s in WATCHED_STATUSES]) & (Complaint.due_at < now)
 
@@ -193,7 +194,7 @@ def awaiting_verification(session: Session, limit: int = 10) -> list[Complaint]:
     return list(
         session.scalars(
             select(Complaint)
-            .where(Complaint.status == "received")
+            .where(Complaint.status == Status.RECEIVED)
             .order_by(Complaint.received_at.desc(), Complaint.id.desc())
             .limit(limit)
         )
@@ -209,7 +210,7 @@ def open_counts(session: Session, scope_unit: str | None, now: datetime) -> dict
     return {
         "open": session.scalar(base.where(Complaint.status.in_(open_statuses))) or 0,
         "overdue": session.scalar(base.where(overdue_clause(now))) or 0,
-        "received": session.scalar(base.where(Complaint.status == "received")) or 0,
+        "received": session.scalar(base.where(Complaint.status == Status.RECEIVED)) or 0,
     }
 
 

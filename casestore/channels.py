@@ -29,6 +29,11 @@ def channel_state(session: Session, channel: str, *, lock: bool = False) -> Chan
     return state
 
 
+def known_state(session: Session, channel: str) -> ChannelState | None:
+    """The channel's row as it stands, without creating it (None: never used)."""
+    return session.get(ChannelState, channel)
+
+
 def read_cursor(session: Session, channel: str) -> str | None:
     state = session.get(ChannelState, channel)
     return state.cursor if state is not None else None

@@ -1,4 +1,4 @@
-"""Writing complaints: contacts, inbound messages, cases, events and queued replies.
+"""Writing complaints: inbound messages, cases, events and queued replies.
 
 Every function takes the caller's session and never commits: the job that calls them owns
 the transaction, so one message is stored completely or not at all.
@@ -6,26 +6,19 @@ the transaction, so one message is stored completely or not at all.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from casestore.lifecycle import Status
-from casestore.models import (
-    Complaint,
-    Contact,
-    Message,
-    Quarantine,
-    StatusEvent,
-    Unit,
-    utcnow,
-)
+from casestore.claims import insert_unless_exists
+from casestore.lifecycle import start_clocks
+from casestore.models import Complaint, Contact, Message, StatusEvent, Unit
+from casestore.vocabulary import Action, DeliveryStatus, Direction, EventKind, Status
+from normalizer.records import ComplaintRecord
+from normalizer.tracking import derive_tracking_id
 
 
 class UnitSpec(Protocol):
@@ -51,113 +44,45 @@ def sync_units(session: Session, units: Iterable[UnitSpec]) -> None:
             unit.active = False
 
 
-RowT = TypeVar("RowT")
-
-# Dialects whose INSERT ... ON CONFLICT DO NOTHING RETURNING claims a unique key in one
-# statement; elsewhere a savepoint around a plain INSERT catches the collision.
-_UPSERT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
-
-
-@functools.cache
-def _insert_or_nothing(dialect: str, model: type[Any], key: tuple[str, ...]) -> Any:
-    # Built once: building and hashing an INSERT per call cost more CPU than running it.
-    insert = _UPSERT_INSERTS[dialect]
-    return insert(model).on_conflict_do_nothing(index_elements=list(key)).returning(model)
-
-
-def insert_unless_exists(
-    session: Session, model: type[RowT], key: list[str], values: dict[str, Any]
-) -> RowT | None:
-    """Insert one row of ``model``; None (and nothing written) when a row with the same
-    unique ``key`` columns exists, committed or in this transaction (a concurrent insert
-    of the same key is waited for). The row comes back as a persistent object with its id.
-    """
-    dialect = session.get_bind().dialect.name
-    if dialect in _UPSERT_INSERTS:
-        statement = _insert_or_nothing(dialect, model, tuple(key))
-        return session.scalars(statement, [values]).one_or_none()
-    row = model(**values)
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        return None
-    return row
-
-
-def contact_by_urn(session: Session, urn: str) -> Contact | None:
-    """The contact a channel proved for ``urn``. Typed addresses (``Complaint.update_address``)
-    are never looked up here: nothing typed on a form finds, joins or renames a contact."""
-    return session.scalar(select(Contact).where(Contact.urn == urn))
-
-
-def insert_contact(
-    session: Session, urn: str, name: str = "", language: str = "id"
-) -> Contact | None:
-    """A new contact for a proven ``urn``; None when it has one already (a concurrent insert
-    won)."""
-    return insert_unless_exists(
-        session, Contact, ["urn"], {"urn": urn, "name": name, "language": language}
-    )
-
-
-def get_or_create_contact(
-    session: Session, urn: str, name: str = "", language: str = "id"
-) -> Contact:
-    """The contact for a proven ``urn``, created on first sight; safe against a concurrent
-    insert."""
-    contact = contact_by_urn(session, urn)
-    if contact is not None:
-        if name and not contact.name:
-            contact.name = name
-        return contact
-    contact = insert_contact(session, urn, name, language)
-    if contact is None:
-        contact = session.scalars(select(Contact).where(Contact.urn == urn)).one()
-    return contact
-
-
 def claim_inbound(
-    session: Session,
-    *,
-    channel: str,
-    provider: str,
-    external_id: str,
-    intent: str,
-    body: str,
-    media: list[dict[str, Any]],
-    reply_to: str,
-    received_at: datetime,
-    raw: dict[str, Any],
-    contact_id: int | None = None,
+    session: Session, record: ComplaintRecord, contact: Contact | None
 ) -> Message | None:
-    """Record an inbound message; None when this channel+id was stored before (a retry)."""
+    """Record the inbound message ``record`` carries, from ``contact``; None when this
+    channel+id was stored before (a provider retry, a replayed job)."""
     return insert_unless_exists(
         session,
         Message,
         ["channel", "direction", "external_id"],
         {
-            "direction": "in",
-            "channel": channel,
-            "provider": provider,
-            "external_id": external_id,
-            "contact_id": contact_id,
-            "intent": intent,
-            "body": body,
-            "media": media,
-            "reply_to": reply_to,
-            "status": "received",
-            "received_at": received_at,
-            "raw": raw,
+            "direction": Direction.IN,
+            "channel": record.channel.value,
+            "provider": record.provider,
+            "external_id": record.external_id,
+            "contact_id": contact.id if contact is not None else None,
+            "intent": record.intent.value,
+            "body": record.text,
+            "media": [
+                {"url": m.url, "content_type": m.content_type, "size": m.size} for m in record.media
+            ],
+            "reply_to": record.reply_to,
+            "status": DeliveryStatus.RECEIVED,
+            "received_at": record.received_at,
+            "raw": record.raw,
         },
     )
+
+
+def file_under(inbound: Message, complaint: Complaint) -> None:
+    """The inbound message belongs to ``complaint`` (the one it opened, joined or named)."""
+    if inbound.complaint_id != complaint.id:
+        inbound.complaint_id = complaint.id
 
 
 def inbound_message(session: Session, channel: str, external_id: str) -> Message | None:
     return session.scalar(
         select(Message).where(
             Message.channel == channel,
-            Message.direction == "in",
+            Message.direction == Direction.IN,
             Message.external_id == external_id,
         )
     )
@@ -180,13 +105,27 @@ def complaint_in_thread(
         .join(Contact, Contact.id == Complaint.contact_id)
         .where(
             Message.channel == channel,
-            Message.direction.in_(("in", "out")),  # the whole unique index, not a scan
+            Message.direction.in_(tuple(Direction)),  # the whole unique index, not a scan
             Message.external_id.in_(ids),
             Contact.urn == contact_urn,
         )
         .order_by(Complaint.id.desc())
         .limit(1)
     )
+
+
+def complaint_by_id(session: Session, complaint_id: int) -> Complaint | None:
+    return session.get(Complaint, complaint_id)
+
+
+def event_by_id(session: Session, event_id: int) -> StatusEvent | None:
+    return session.get(StatusEvent, event_id)
+
+
+def event_of(session: Session, complaint: Complaint, event_id: int) -> StatusEvent | None:
+    """The event ``event_id`` if it belongs to ``complaint`` (else None)."""
+    event = event_by_id(session, event_id)
+    return event if event is not None and event.complaint_id == complaint.id else None
 
 
 def complaint_by_tracking_id(session: Session, tracking_id: str) -> Complaint | None:
@@ -223,7 +162,7 @@ def tracking_id_taken(session: Session, tracking_id: str) -> bool:
 def add_event(
     session: Session,
     complaint: Complaint,
-    kind: str,
+    kind: Action | EventKind,
     *,
     to_status: str | None = None,
     to_unit: str | None = None,
@@ -257,51 +196,103 @@ def add_event(
 
 def open_complaint(
     session: Session,
+    record: ComplaintRecord,
     *,
     tracking_id: str,
-    idempotency_key: str,
-    channel: str,
     contact: Contact | None,
     owner_unit: str,
-    privacy: str,
-    description: str,
-    language: str,
-    received_at: datetime,
-    category: str | None = None,
-    kecamatan_code: str | None = None,
-    desa_code: str | None = None,
-    latitude: float | None = None,
-    longitude: float | None = None,
-    reply_to: str = "",
-    update_address: str = "",
-    reporter_name: str = "",
+    citizen_secret_hash: str | None = None,
 ) -> Complaint:
-    """A new case in status ``received``, owned by ``owner_unit`` from its first moment.
+    """A new case for ``record`` in status ``received``, owned by ``owner_unit`` from its
+    first moment. ``citizen_secret_hash``: the web or API citizen's proof of the case.
 
-    ``contact`` is the proven sender (or None); ``update_address`` what a web/API/Open311
-    citizen typed, kept on the case alone (see ``Complaint.update_address``).
+    ``contact`` is the proven sender (or None); the record's ``update_address`` (what a
+    web/API/Open311 citizen typed) is kept on the case alone (see
+    ``Complaint.update_address``), with the name given as ``reporter_name``.
     """
     complaint = Complaint(
         tracking_id=tracking_id,
-        idempotency_key=idempotency_key,
-        channel=channel,
+        idempotency_key=record.idempotency_key,
+        channel=record.channel.value,
         contact=contact,
         owner_unit=owner_unit,
         status=Status.RECEIVED,
-        privacy=privacy,
-        category=category,
-        kecamatan_code=kecamatan_code,
-        desa_code=desa_code,
-        latitude=latitude,
-        longitude=longitude,
-        description=description,
-        language=language,
-        reply_to=reply_to,
-        update_address=update_address,
-        reporter_name=reporter_name,
-        received_at=received_at,
+        privacy=record.privacy.value,
+        category=record.category,
+        kecamatan_code=record.kecamatan_code,
+        desa_code=record.desa_code,
+        latitude=record.latitude,
+        longitude=record.longitude,
+        description=record.text,
+        language=record.language,
+        reply_to=record.reply_to,
+        update_address=record.update_address,
+        reporter_name=record.contact_name,
+        received_at=record.received_at,
+        citizen_secret_hash=citizen_secret_hash,
     )
     session.add(complaint)
+    return complaint
+
+
+class Routing(Protocol):
+    """Where routing sent a new case and why (dispatcher/routing.py's decision)."""
+
+    unit: str
+    reason: str
+    explanation: str
+
+
+def stored_or_free_id(
+    session: Session, record: ComplaintRecord, secret: str
+) -> tuple[Complaint | None, str]:
+    """The complaint already stored under the record's idempotency key (or None), and the
+    tracking id a new one gets: the record's own, or the next derivation if another
+    complaint holds it. One query answers both in the usual case."""
+    found = complaints_by_key_or_tracking_id(session, record.idempotency_key, record.tracking_id)
+    stored = next((c for c in found if c.idempotency_key == record.idempotency_key), None)
+    tracking_id, attempt = record.tracking_id, 0
+    taken = any(c.tracking_id == tracking_id for c in found)
+    while taken:
+        attempt += 1
+        tracking_id = derive_tracking_id(record.idempotency_key, secret, attempt)
+        taken = tracking_id_taken(session, tracking_id)
+    return stored, tracking_id
+
+
+def open_case(
+    session: Session,
+    record: ComplaintRecord,
+    *,
+    tracking_id: str,
+    contact: Contact | None,
+    routing: Routing,
+    tz: str,
+    citizen_secret_hash: str | None = None,
+) -> Complaint:
+    """A new case for ``record`` as intake opens it: owned where ``routing`` sent it, its
+    clocks started (``tz``: where working days are counted), a ``received`` event and an
+    internal ``routed`` one saying why (flushed, so it has its id)."""
+    complaint = open_complaint(
+        session,
+        record,
+        tracking_id=tracking_id,
+        contact=contact,
+        owner_unit=routing.unit,
+        citizen_secret_hash=citizen_secret_hash,
+    )
+    start_clocks(complaint, tz)
+    add_event(session, complaint, EventKind.RECEIVED, to_status=Status.RECEIVED, note="")
+    add_event(
+        session,
+        complaint,
+        EventKind.ROUTED,
+        reason=routing.reason,
+        note=routing.explanation,
+        public=False,
+        data={"unit": routing.unit},
+    )
+    session.flush()
     return complaint
 
 
@@ -325,7 +316,7 @@ def queue_reply(
         Message,
         ["dedupe_key"],
         {
-            "direction": "out",
+            "direction": Direction.OUT,
             "channel": channel,
             "dedupe_key": dedupe_key,
             "complaint_id": complaint.id if complaint is not None else None,
@@ -333,101 +324,9 @@ def queue_reply(
             "body": body,
             "reply_to": reply_to,
             "intent": intent,
-            "status": "queued",
+            "status": DeliveryStatus.QUEUED,
         },
     )
-
-
-def quarantine_record(
-    session: Session, record: dict[str, Any], reason: str, *, contact_urn: str | None = None
-) -> Quarantine:
-    """Hold a record (its dict form) for an operator to release or reject; nothing is dropped.
-
-    Keyed on the record's idempotency key: a provider retry of a held message returns the
-    row already held instead of a second one.
-    """
-    key = record["idempotency_key"]
-    held = session.scalar(select(Quarantine).where(Quarantine.idempotency_key == key))
-    if held is not None:
-        return held
-    held = insert_unless_exists(
-        session,
-        Quarantine,
-        ["idempotency_key"],
-        {
-            "idempotency_key": key,
-            "channel": record["channel"],
-            "contact_urn": record.get("contact_urn", "") if contact_urn is None else contact_urn,
-            "reason": reason,
-            "record": record,
-        },
-    )
-    if held is None:  # a concurrent delivery of the same message held it first
-        held = session.scalars(select(Quarantine).where(Quarantine.idempotency_key == key)).one()
-    return held
-
-
-class QuarantineResolved(LookupError):
-    """The held record is unknown, or an operator already released or rejected it."""
-
-
-def _pending(session: Session, quarantine_id: int) -> Quarantine:
-    # Locked on PostgreSQL: two operators pressing "release" at once apply the record once.
-    held = session.get(Quarantine, quarantine_id, with_for_update=True)
-    if held is None:
-        raise QuarantineResolved(f"no quarantined record {quarantine_id}")
-    if held.resolved_at is not None:
-        raise QuarantineResolved(f"quarantined record {quarantine_id} was {held.resolution}")
-    return held
-
-
-def release_quarantined(session: Session, quarantine_id: int, operator: str) -> dict[str, Any]:
-    """Mark a held record released and give back its dict form, to be stored as usual."""
-    held = _pending(session, quarantine_id)
-    held.resolution, held.resolved_by, held.resolved_at = "released", operator, utcnow()
-    return dict(held.record)
-
-
-def reject_quarantined(session: Session, quarantine_id: int, operator: str) -> Quarantine:
-    """Mark a held record rejected; it stays in the table for the audit trail."""
-    held = _pending(session, quarantine_id)
-    held.resolution, held.resolved_by, held.resolved_at = "rejected", operator, utcnow()
-    return held
-
-
-def inbound_count_since(
-    session: Session, contact_urn: str, since: datetime, channels: Iterable[str]
-) -> int:
-    """How many messages the contact sent on ``channels`` after ``since`` (rate limits)."""
-    return session.scalar(
-        select(func.count(Message.id))
-        .join(Contact, Contact.id == Message.contact_id)
-        .where(
-            Contact.urn == contact_urn,
-            Message.direction == "in",
-            Message.channel.in_(list(channels)),
-            Message.received_at > since,
-        )
-    )
-
-
-def contact_with_inbound_count(
-    session: Session, urn: str, since: datetime, channels: Iterable[str]
-) -> tuple[Contact | None, int]:
-    """The contact for ``urn`` and ``inbound_count_since`` for it, in one query; (None, 0)
-    when ``urn`` has no contact (it has sent nothing)."""
-    recent = (
-        select(func.count(Message.id))
-        .where(
-            Message.contact_id == Contact.id,
-            Message.direction == "in",
-            Message.channel.in_(list(channels)),
-            Message.received_at > since,
-        )
-        .scalar_subquery()
-    )
-    row = session.execute(select(Contact, recent).where(Contact.urn == urn)).first()
-    return (None, 0) if row is None else (row[0], row[1])
 
 
 def replied_since(session: Session, contact_id: int, intent: str, since: datetime) -> bool:
@@ -436,10 +335,15 @@ def replied_since(session: Session, contact_id: int, intent: str, since: datetim
         select(Message.id)
         .where(
             Message.contact_id == contact_id,
-            Message.direction == "out",
+            Message.direction == Direction.OUT,
             Message.intent == intent,
             Message.created_at > since,
         )
         .limit(1)
     )
     return found is not None
+
+
+def mark_split(event: StatusEvent, tracking_id: str) -> None:
+    """The joined message of a ``follow_up`` event became case ``tracking_id``."""
+    event.data = {**event.data, "split_into": tracking_id}

@@ -1,4 +1,8 @@
-"""Engines and sessions. The caller owns the session: one per request, one per job."""
+"""Engines and sessions. The caller owns the session: one per request, one per job.
+
+The other packages name the types and errors of the database through this module (the
+session a data function takes, which failures are worth a retry), never SQLAlchemy's own.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,52 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.files import private_file
+
+__all__ = [
+    "TRANSIENT_DATABASE_ERRORS",
+    "Engine",
+    "Session",
+    "SessionFactory",
+    "is_disconnect",
+    "is_insert_race",
+    "make_engine",
+    "make_sessionmaker",
+    "ping",
+]
+
+SessionFactory = sessionmaker[Session]
+
+# Failures that waiting can fix. OperationalError covers connection refused, "database is
+# locked", PostgreSQL's deadlock_detected and serialization_failure (psycopg raises them as
+# OperationalError); IntegrityError is a lost insert race, whose retry sees the winner's row.
+TRANSIENT_DATABASE_ERRORS: tuple[type[BaseException], ...] = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.DisconnectionError,
+    sa_exc.TimeoutError,  # no pooled connection free in time
+    sa_exc.IntegrityError,
+)
+
+
+def is_disconnect(exc: BaseException) -> bool:
+    """The database dropped the connection under this statement (a retry gets a new one)."""
+    return isinstance(exc, sa_exc.DBAPIError) and bool(exc.connection_invalidated)
+
+
+def is_insert_race(exc: BaseException) -> bool:
+    """An insert lost to a concurrent one of the same unique key."""
+    return isinstance(exc, sa_exc.IntegrityError)
+
+
+def ping(engine: Engine) -> None:
+    """One round trip to the database; raises whatever keeps it from answering."""
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -63,5 +109,5 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+def make_sessionmaker(engine: Engine) -> SessionFactory:
     return sessionmaker(engine, expire_on_commit=False)

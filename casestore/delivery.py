@@ -1,4 +1,5 @@
-"""Delivery receipts: an outbound message's status, which only ever moves forward.
+"""An outbound message's delivery: the notify job's changes (sending, sent, failed,
+suppressed), opt-outs, and receipts, which only ever move a status forward.
 
 Providers report queued, sending, sent, then delivered, undelivered or failed, and read
 after delivered; their callbacks arrive out of order, so a receipt that ranks below what is
@@ -13,20 +14,23 @@ from datetime import timedelta
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from casestore.contacts import opt_out_contact
 from casestore.models import Message, utcnow
+from casestore.vocabulary import DeliveryStatus, Direction
 
 # Our outbound statuses by rank. Terminal outcomes share a rank: the first one reported
 # stands. "suppressed" (never sent: opted out) is the notify job's, never a receipt's.
+_D = DeliveryStatus
 DELIVERY_RANK = {
-    "queued": 0,
-    "sending": 1,
-    "sent": 2,
-    "delivered": 3,
-    "undelivered": 3,
-    "failed": 3,
-    "read": 4,
+    _D.QUEUED: 0,
+    _D.SENDING: 1,
+    _D.SENT: 2,
+    _D.DELIVERED: 3,
+    _D.UNDELIVERED: 3,
+    _D.FAILED: 3,
+    _D.READ: 4,
 }
-FAILED_STATUSES = frozenset({"undelivered", "failed"})
+FAILED_STATUSES = frozenset({_D.UNDELIVERED, _D.FAILED})
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,7 @@ def record_delivery(
     # Locked on PostgreSQL so two receipts for one message apply one after the other.
     message = session.scalar(
         select(Message)
-        .where(Message.direction == "out", Message.external_id == external_id)
+        .where(Message.direction == Direction.OUT, Message.external_id == external_id)
         .with_for_update()
     )
     if message is None:
@@ -56,7 +60,7 @@ def record_delivery(
     current = DELIVERY_RANK.get(message.status, -1)
     changed = DELIVERY_RANK[status] > current
     if changed:
-        message.status = status
+        message.status = DeliveryStatus(status)
         message.updated_at = utcnow()
     if error_code and status in FAILED_STATUSES and message.status in FAILED_STATUSES:
         message.error_code = error_code[:20]
@@ -71,11 +75,60 @@ def sends_awaiting_their_id(session: Session, *, within: timedelta) -> bool:
         session.scalar(
             select(
                 exists().where(
-                    Message.direction == "out",
-                    Message.status == "sending",
+                    Message.direction == Direction.OUT,
+                    Message.status == DeliveryStatus.SENDING,
                     Message.external_id.is_(None),
                     Message.updated_at >= since,
                 )
             )
         )
     )
+
+
+# --- the notify job's changes ----------------------------------------------------------------
+
+SENDABLE = frozenset({DeliveryStatus.QUEUED, DeliveryStatus.SENDING})
+
+
+def outbound_message(session: Session, message_id: int) -> Message | None:
+    """The outbound message ``message_id`` (None: no such row, or an inbound one)."""
+    message = session.get(Message, message_id)
+    if message is None or message.direction != Direction.OUT:
+        return None
+    return message
+
+
+def mark_sending(message: Message) -> None:
+    """A send is being tried: counted, so an operator sees how often it was."""
+    message.status = DeliveryStatus.SENDING
+    message.attempts += 1
+
+
+def mark_suppressed(message: Message) -> None:
+    """Never sent: the contact opted out after it was queued."""
+    message.status = DeliveryStatus.SUPPRESSED
+
+
+def mark_failed(message: Message, error_code: str) -> None:
+    message.status = DeliveryStatus.FAILED
+    message.error_code = error_code[:20]
+
+
+def record_sent(session: Session, message_id: int, external_id: str, status: str) -> None:
+    """The provider took the message: its id (receipts find it by that) and our status."""
+    message = session.get(Message, message_id)
+    assert message is not None
+    message.external_id = external_id
+    message.status = DeliveryStatus(status)
+
+
+def record_refused(
+    session: Session, message_id: int, error_code: str, *, opt_out: bool = False
+) -> None:
+    """The provider refused the message for good; ``opt_out``: it said the contact
+    unsubscribed (their STOP reached the provider, not us)."""
+    message = session.get(Message, message_id)
+    assert message is not None
+    mark_failed(message, error_code)
+    if opt_out and message.contact is not None:
+        opt_out_contact(message.contact, utcnow())

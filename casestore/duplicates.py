@@ -9,17 +9,17 @@ again. Functions take the caller's session and never commit.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from casestore.claims import insert_unless_exists
 from casestore.clock import DEFAULT_TIMEZONE
-from casestore.complaints import insert_unless_exists
-from casestore.lifecycle import Action, Status, TransitionError, apply_action
+from casestore.lifecycle import OPEN_STATUSES, Action, Status, TransitionError, apply_action
 from casestore.models import Complaint, DuplicateLink, StatusEvent
-
-SUGGESTED, CONFIRMED, REJECTED = "suggested", "confirmed", "rejected"
+from casestore.vocabulary import EventKind, LinkState
 
 
 def suggest_duplicate(
@@ -44,7 +44,7 @@ def suggest_duplicate(
         {
             "complaint_id": complaint.id,
             "master_id": master.id,
-            "state": SUGGESTED,
+            "state": LinkState.SUGGESTED,
             "score": round(score, 3),
         },
     )
@@ -53,7 +53,7 @@ def suggest_duplicate(
     session.add(
         StatusEvent(
             complaint=complaint,
-            kind="duplicate_suggested",
+            kind=EventKind.DUPLICATE_SUGGESTED,
             actor="system",
             note=note,
             public=False,
@@ -70,7 +70,7 @@ def _suggestion(session: Session, link: DuplicateLink | int) -> DuplicateLink:
     found = session.get(DuplicateLink, link_id, with_for_update=True)
     if found is None:
         raise TransitionError("Saran duplikat tidak ditemukan.")
-    if found.state != SUGGESTED:
+    if found.state != LinkState.SUGGESTED:
         raise TransitionError(f"Saran duplikat ini sudah diputuskan ({found.state}).")
     return found
 
@@ -108,13 +108,13 @@ def reject_duplicate(
     if not actor or not actor.strip():
         raise TransitionError("Pelaku (actor) wajib diisi.")
     found = _suggestion(session, link)
-    found.state, found.decided_by, found.decided_at = REJECTED, actor.strip(), now
+    found.state, found.decided_by, found.decided_at = LinkState.REJECTED, actor.strip(), now
     complaint = session.get(Complaint, found.complaint_id)
     master = session.get(Complaint, found.master_id)
     assert complaint is not None and master is not None
     event = StatusEvent(
         complaint=complaint,
-        kind="duplicate_rejected",
+        kind=EventKind.DUPLICATE_REJECTED,
         actor=actor.strip(),
         note=note.strip(),
         public=False,
@@ -126,6 +126,12 @@ def reject_duplicate(
     return event
 
 
+def suggestion_for(session: Session, complaint: Complaint, link_id: int) -> DuplicateLink | None:
+    """The duplicate link ``link_id`` if ``complaint`` is its newer case (else None)."""
+    link = session.get(DuplicateLink, link_id)
+    return link if link is not None and link.complaint_id == complaint.id else None
+
+
 def pending_suggestions(
     session: Session, unit: str | None = None, limit: int = 100
 ) -> list[DuplicateLink]:
@@ -133,7 +139,7 @@ def pending_suggestions(
     query = (
         select(DuplicateLink)
         .join(Complaint, Complaint.id == DuplicateLink.complaint_id)
-        .where(DuplicateLink.state == SUGGESTED)
+        .where(DuplicateLink.state == LinkState.SUGGESTED)
         .order_by(DuplicateLink.id)
         .limit(limit)
     )
@@ -151,3 +157,76 @@ def followers(session: Session, master: Complaint) -> list[Complaint]:
             .order_by(Complaint.id)
         )
     )
+
+
+class CaseText(NamedTuple):
+    """What a case's likeness to another is measured on, and what ranks two equals."""
+
+    id: int
+    description: str
+    category: str | None
+    kecamatan_code: str | None
+    desa_code: str | None
+    received_at: datetime
+
+
+def open_cases_of_contact(
+    session: Session, contact_id: int, around: datetime, window: timedelta, limit: int
+) -> list[Complaint]:
+    """The contact's open cases received within ``window`` of ``around``, newest first."""
+    return list(
+        session.scalars(
+            select(Complaint)
+            .where(
+                Complaint.contact_id == contact_id,
+                Complaint.status.in_(list(OPEN_STATUSES)),
+                Complaint.received_at >= around - window,
+                Complaint.received_at <= around + window,
+            )
+            .order_by(Complaint.received_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def master_candidates(
+    session: Session,
+    complaint: Complaint,
+    window: timedelta,
+    limit: int,
+) -> list[CaseText]:
+    """Open cases of the same category and kecamatan from ``window`` before ``complaint``,
+    newest first, that an operator has not already decided about as its master.
+
+    Columns, not cases: up to ``limit`` rows are compared for every new case in a busy
+    place, and only the best one is loaded as a case. The contact's own cases are left out
+    (a repeat of those joins them); a web or API case has no contact, so every case is
+    compared with it.
+    """
+    query = (
+        select(
+            Complaint.id,
+            Complaint.description,
+            Complaint.category,
+            Complaint.kecamatan_code,
+            Complaint.desa_code,
+            Complaint.received_at,
+        )
+        .where(
+            Complaint.category == complaint.category,
+            Complaint.kecamatan_code == complaint.kecamatan_code,
+            Complaint.id != complaint.id,
+            Complaint.status.in_(list(OPEN_STATUSES)),
+            Complaint.received_at >= complaint.received_at - window,
+            Complaint.received_at <= complaint.received_at,
+        )
+        .order_by(Complaint.received_at.desc())
+        .limit(limit)
+    )
+    if complaint.contact_id is not None:
+        query = query.where(
+            (Complaint.contact_id != complaint.contact_id) | Complaint.contact_id.is_(None)
+        )
+    decided = select(DuplicateLink.master_id).where(DuplicateLink.complaint_id == complaint.id)
+    query = query.where(Complaint.id.not_in(decided))
+    return [CaseText(*row) for row in session.execute(query)]

@@ -15,8 +15,7 @@ with their secret code). A reply and a resolution are messages to the reporter.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -26,57 +25,40 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from casestore import transitions
 from casestore.clock import DEFAULT_TIMEZONE, Clock, deadline, hard_limit
-from casestore.models import Complaint, DuplicateLink, StatusEvent, Unit, utcnow
-
-
-class Status(StrEnum):
-    RECEIVED = "received"  # belum terverifikasi
-    VERIFIED = "verified"
-    DISPATCHED = "dispatched"  # disposisi ke unit
-    IN_PROGRESS = "in_progress"  # ditindaklanjuti
-    RESOLVED = "resolved"  # selesai
-    CLOSED = "closed"
-    REJECTED = "rejected"
-    ARCHIVED = "archived"
-    BOUNCED = "bounced"  # bukan wewenang: back to the coordinator
-    DUPLICATE = "duplicate"
-
-
-OPEN_STATUSES = frozenset(
-    {
-        Status.RECEIVED,
-        Status.VERIFIED,
-        Status.DISPATCHED,
-        Status.IN_PROGRESS,
-        Status.RESOLVED,
-        Status.BOUNCED,
-    }
+from casestore.models import Complaint, StatusEvent, Unit, utcnow
+from casestore.transitions import Check, Effect, Guard, Refusal, Request, TransitionError
+from casestore.vocabulary import (
+    FINAL_STATUSES,
+    OPEN_STATUSES,
+    PRIVACY_LEVELS,
+    WATCHED_STATUSES,
+    Action,
+    Status,
 )
-FINAL_STATUSES = frozenset({Status.CLOSED, Status.REJECTED, Status.ARCHIVED, Status.DUPLICATE})
-# Open cases whose owner has a deadline to meet (a resolved case waits for the citizen).
-WATCHED_STATUSES = OPEN_STATUSES - {Status.RESOLVED}
-PRIVACY_LEVELS = ("public", "anonymous", "confidential")
 
-
-class Action(StrEnum):
-    VERIFY = "verify"
-    DISPATCH = "dispatch"
-    BOUNCE = "bounce"
-    START = "start"
-    RESOLVE = "resolve"
-    REJECT = "reject"
-    ARCHIVE = "archive"
-    CLOSE = "close"
-    REOPEN = "reopen"  # the citizen answered within the window after resolution
-    MARK_DUPLICATE = "mark_duplicate"
-    UNLINK_DUPLICATE = "unlink_duplicate"
-    SET_PRIVACY = "set_privacy"
-    REPLY = "reply"  # a message to the reporter, no status change
-
-
-class TransitionError(ValueError):
-    """The lifecycle does not allow this action now, or a field it needs is missing."""
+# Names the other modules have always imported from here.
+__all__ = [
+    "ARCHIVE_REASONS",
+    "BOUNCE_REASONS",
+    "FINAL_STATUSES",
+    "OPEN_STATUSES",
+    "PRIVACY_LEVELS",
+    "REJECT_REASONS",
+    "RULES",
+    "WATCHED_STATUSES",
+    "Action",
+    "Refusal",
+    "Rule",
+    "Status",
+    "TransitionError",
+    "allowed_actions",
+    "apply_action",
+    "reason_label",
+    "start_clocks",
+    "takes_message",
+]
 
 
 class Owner(StrEnum):
@@ -111,29 +93,6 @@ RESTORE = "restore"  # UNLINK_DUPLICATE goes back to the status the case had bef
 
 
 @dataclass(frozen=True)
-class Request:
-    """One action as asked, with what the rules' checks and effects need."""
-
-    session: Session
-    complaint: Complaint
-    action: Action
-    actor: str
-    now: datetime
-    tz: ZoneInfo
-    note: str
-    message: str
-    reason: str | None
-    unit: str | None
-    master: Complaint | None
-    privacy: str | None
-
-
-Check = Callable[[Request], str | None]  # an Indonesian refusal, or None
-Guard = Callable[[Complaint, datetime], str | None]  # the same, from the case's state alone
-Effect = Callable[[Request, dict], None]  # changes beyond status/owner; fills event data
-
-
-@dataclass(frozen=True)
 class Rule:
     sources: frozenset[Status]
     target: Status | str | None  # None: the status stays; RESTORE: the one before
@@ -151,98 +110,6 @@ class Rule:
     notify: bool = True  # the citizen is told (dispatcher/notifications.py)
 
 
-# --- checks and effects the table names ------------------------------------------------------
-
-
-def _coordinator(session: Session) -> str:
-    code = session.scalar(select(Unit.code).where(Unit.kind == "coordinator", Unit.active))
-    if code is None:
-        raise TransitionError("Unit koordinator belum terdaftar; jalankan `satupintu db upgrade`.")
-    return code
-
-
-def _unit_exists(req: Request) -> str | None:
-    unit = req.session.get(Unit, req.unit)
-    if unit is None or not unit.active:
-        return f"Unit {req.unit!r} tidak dikenal atau tidak aktif."
-    if req.complaint.status == Status.DISPATCHED and req.unit == req.complaint.owner_unit:
-        return "Aduan sudah didisposisikan ke unit tersebut."
-    return None
-
-
-def _not_the_coordinator(complaint: Complaint, now: datetime) -> str | None:
-    if complaint.unit is not None and complaint.unit.kind == "coordinator":
-        return "Aduan sudah dipegang koordinator; gunakan disposisi, tolak atau arsipkan."
-    return None
-
-
-def _within_answer_window(complaint: Complaint, now: datetime) -> str | None:
-    if complaint.due_at is not None and now > complaint.due_at:
-        return "Masa tanggapan pelapor (10 hari kerja setelah selesai) sudah lewat."
-    return None
-
-
-def _valid_master(req: Request) -> str | None:
-    master = req.master
-    if master is None:
-        return None
-    if master.id == req.complaint.id:
-        return "Aduan tidak dapat menjadi duplikat dirinya sendiri."
-    if master.status not in OPEN_STATUSES:
-        return "Aduan induk harus masih terbuka (bukan ditutup, ditolak, diarsipkan atau duplikat)."
-    return None
-
-
-def _valid_privacy(req: Request) -> str | None:
-    if req.privacy not in PRIVACY_LEVELS:
-        return f"Privasi harus salah satu dari {', '.join(PRIVACY_LEVELS)}."
-    if req.privacy == req.complaint.privacy:
-        return "Privasi aduan sudah seperti itu."
-    return None
-
-
-def _link_to_master(req: Request, data: dict) -> None:
-    complaint, master = req.complaint, req.master
-    assert master is not None
-    link = req.session.scalar(
-        select(DuplicateLink).where(
-            DuplicateLink.complaint_id == complaint.id, DuplicateLink.master_id == master.id
-        )
-    )
-    if link is None:
-        link = DuplicateLink(complaint_id=complaint.id, master_id=master.id, score=0.0)
-        req.session.add(link)
-    link.state, link.decided_by, link.decided_at = "confirmed", req.actor, req.now
-    complaint.master_id = master.id
-    # Followers of this case follow its new master: a chain of duplicates would hide updates.
-    for follower in req.session.scalars(
-        select(Complaint).where(Complaint.master_id == complaint.id)
-    ):
-        follower.master_id = master.id
-        data.setdefault("followers_moved", []).append(follower.tracking_id)
-    data["master"] = master.tracking_id
-
-
-def _unlink_from_master(req: Request, data: dict) -> None:
-    complaint = req.complaint
-    link = req.session.scalar(
-        select(DuplicateLink).where(
-            DuplicateLink.complaint_id == complaint.id,
-            DuplicateLink.master_id == complaint.master_id,
-        )
-    )
-    if link is not None:
-        link.state, link.decided_by, link.decided_at = "rejected", req.actor, req.now
-    master = req.session.get(Complaint, complaint.master_id) if complaint.master_id else None
-    data["master"] = master.tracking_id if master is not None else None
-    complaint.master_id = None
-
-
-def _set_privacy(req: Request, data: dict) -> None:
-    data["privacy"] = {"from": req.complaint.privacy, "to": req.privacy}
-    req.complaint.privacy = req.privacy or req.complaint.privacy
-
-
 ALL_STATUSES = frozenset(Status)
 _S = Status
 
@@ -256,7 +123,7 @@ RULES: Mapping[Action, Rule] = MappingProxyType(
             needs=frozenset({"unit"}),
             owner=Owner.UNIT,
             clock=Clock.FOLLOW_UP,
-            checks=(_unit_exists,),
+            checks=(transitions.unit_exists,),
         ),
         Action.BOUNCE: Rule(
             frozenset({_S.RECEIVED, _S.VERIFIED, _S.DISPATCHED, _S.IN_PROGRESS}),
@@ -265,7 +132,7 @@ RULES: Mapping[Action, Rule] = MappingProxyType(
             owner=Owner.COORDINATOR,
             clock=Clock.REDISPATCH,
             reasons=BOUNCE_REASONS,
-            guards=(_not_the_coordinator,),
+            guards=(transitions.not_the_coordinator,),
             public=False,  # between units; the citizen sees the new owner on the page only
         ),
         Action.START: Rule(frozenset({_S.DISPATCHED}), _S.IN_PROGRESS, clock=Clock.RESOLUTION),
@@ -294,25 +161,25 @@ RULES: Mapping[Action, Rule] = MappingProxyType(
             frozenset({_S.RESOLVED}),
             _S.IN_PROGRESS,
             clock=Clock.FOLLOW_UP,
-            guards=(_within_answer_window,),
+            guards=(transitions.within_answer_window,),
         ),
         Action.MARK_DUPLICATE: Rule(
             OPEN_STATUSES - {_S.RESOLVED},
             _S.DUPLICATE,
             needs=frozenset({"master"}),
             clock=Clock.STOPPED,
-            checks=(_valid_master,),
-            effect=_link_to_master,
+            checks=(transitions.valid_master,),
+            effect=transitions.link_to_master,
         ),
         Action.UNLINK_DUPLICATE: Rule(
-            frozenset({_S.DUPLICATE}), RESTORE, effect=_unlink_from_master
+            frozenset({_S.DUPLICATE}), RESTORE, effect=transitions.unlink_from_master
         ),
         Action.SET_PRIVACY: Rule(
             ALL_STATUSES,
             None,
             needs=frozenset({"privacy"}),
-            checks=(_valid_privacy,),
-            effect=_set_privacy,
+            checks=(transitions.valid_privacy,),
+            effect=transitions.set_privacy,
             public=False,
             notify=False,
         ),
@@ -386,20 +253,23 @@ def apply_action(
     try:
         action = Action(action)
     except ValueError:
-        raise TransitionError(f"Tindakan {action!r} tidak dikenal.") from None
+        raise TransitionError(
+            f"Tindakan {action!r} tidak dikenal.", Refusal.UNKNOWN_ACTION
+        ) from None
     rule = RULES[action]
     if not actor or not actor.strip():
-        raise TransitionError("Pelaku (actor) wajib diisi.")
+        raise TransitionError("Pelaku (actor) wajib diisi.", Refusal.NO_ACTOR)
     if now.tzinfo is None:
-        raise TransitionError("Waktu tindakan harus memakai zona waktu.")
+        raise TransitionError("Waktu tindakan harus memakai zona waktu.", Refusal.NAIVE_TIME)
     if complaint.status not in rule.sources:
         raise TransitionError(
-            f"Tindakan '{action}' tidak diizinkan untuk aduan berstatus '{complaint.status}'."
+            f"Tindakan '{action}' tidak diizinkan untuk aduan berstatus '{complaint.status}'.",
+            Refusal.NOT_FROM_STATUS,
         )
     for guard in rule.guards:
         refusal = guard(complaint, now)
         if refusal:
-            raise TransitionError(refusal)
+            raise TransitionError(refusal, Refusal.NOT_NOW)
     req = Request(
         session=session,
         complaint=complaint,
@@ -434,7 +304,7 @@ def apply_action(
         data.update(_restart_clock(complaint, clock, now, tz))
     event = StatusEvent(
         complaint=complaint,
-        kind=action.value,
+        kind=action,
         # Status and unit are recorded for every action that sets them, even to the same value
         # (a re-dispatch), and left empty for the ones that do not (reply, set_privacy).
         from_status=from_status if rule.target is not None else None,
@@ -458,52 +328,6 @@ def start_clocks(complaint: Complaint, tz: str = DEFAULT_TIMEZONE) -> None:
     """Set the deadlines of a case just received: verify within 3, resolve within 60."""
     complaint.hard_due_at = hard_limit(complaint.received_at, tz)
     _restart_clock(complaint, Clock.VERIFY, complaint.received_at, tz)
-
-
-def bounce_counts(session: Session, since: datetime | None = None) -> dict[tuple[str, str], int]:
-    """How often each unit said "bukan wewenang", by where the case went next.
-
-    Keys are (unit that bounced, unit that got the case next): the unit the coordinator
-    re-dispatched it to, or the coordinator while it still holds it. A pair seen often is a
-    routing rule to change.
-    """
-    query = (
-        select(StatusEvent)
-        .where(StatusEvent.kind.in_((Action.BOUNCE.value, Action.DISPATCH.value)))
-        .order_by(StatusEvent.complaint_id, StatusEvent.id)
-    )
-    if since is not None:
-        query = query.where(StatusEvent.created_at >= since)
-    counts: Counter[tuple[str, str]] = Counter()
-    pending: dict[int, StatusEvent] = {}  # complaint -> its bounce waiting for a dispatch
-    for event in session.scalars(query):
-        if event.kind == Action.BOUNCE.value:
-            if event.complaint_id in pending:  # bounced again before any dispatch
-                earlier = pending[event.complaint_id]
-                counts[(earlier.from_unit or "", earlier.to_unit or "")] += 1
-            pending[event.complaint_id] = event
-        elif event.complaint_id in pending:
-            bounce = pending.pop(event.complaint_id)
-            counts[(bounce.from_unit or "", event.to_unit or bounce.to_unit or "")] += 1
-    for bounce in pending.values():
-        counts[(bounce.from_unit or "", bounce.to_unit or "")] += 1
-    return dict(counts)
-
-
-def overdue_complaints(
-    session: Session, now: datetime, unit: str | None = None, limit: int = 500
-) -> list[Complaint]:
-    """Open cases past their deadline, oldest deadline first: the coordinator's overdue list
-    (all units) or one unit's (``unit``)."""
-    query = (
-        select(Complaint)
-        .where(Complaint.status.in_(list(WATCHED_STATUSES)), Complaint.due_at < now)
-        .order_by(Complaint.due_at, Complaint.id)
-        .limit(limit)
-    )
-    if unit is not None:
-        query = query.where(Complaint.owner_unit == unit)
-    return list(session.scalars(query))
 
 
 def takes_message(action: Action | str) -> bool:
@@ -535,17 +359,25 @@ def _require_fields(rule: Rule, req: Request) -> None:
     }
     missing = [_FIELD_NAMES[name] for name in sorted(rule.needs) if not given[name]]
     if missing:
-        raise TransitionError(f"Tindakan '{req.action}' memerlukan {', '.join(missing)}.")
+        raise TransitionError(
+            f"Tindakan '{req.action}' memerlukan {', '.join(missing)}.", Refusal.MISSING_FIELD
+        )
     if req.message.strip() and not takes_message(req.action):
-        raise TransitionError(f"Tindakan '{req.action}' tidak mengirim pesan ke pelapor.")
+        raise TransitionError(
+            f"Tindakan '{req.action}' tidak mengirim pesan ke pelapor.", Refusal.UNEXPECTED_FIELD
+        )
     if req.reason and not rule.reasons:
-        raise TransitionError(f"Tindakan '{req.action}' tidak memakai kode alasan.")
+        raise TransitionError(
+            f"Tindakan '{req.action}' tidak memakai kode alasan.", Refusal.UNEXPECTED_FIELD
+        )
     if rule.reasons:
         if req.reason not in rule.reasons:
             known = ", ".join(rule.reasons)
-            raise TransitionError(f"Kode alasan {req.reason!r} tidak dikenal; pilih: {known}.")
+            raise TransitionError(
+                f"Kode alasan {req.reason!r} tidak dikenal; pilih: {known}.", Refusal.BAD_REASON
+            )
         if req.reason == OTHER and not req.note.strip():
-            raise TransitionError("Alasan 'other' memerlukan catatan.")
+            raise TransitionError("Alasan 'other' memerlukan catatan.", Refusal.MISSING_FIELD)
 
 
 def _new_owner(session: Session, owner: Owner, current: str, named: str | None) -> str:
@@ -553,7 +385,7 @@ def _new_owner(session: Session, owner: Owner, current: str, named: str | None) 
         assert named is not None  # "unit" is in the rule's needs
         return named
     if owner is Owner.COORDINATOR:
-        return _coordinator(session)
+        return transitions.coordinator(session)
     return current
 
 

@@ -26,6 +26,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from casestore.vocabulary import (
+    Action,
+    DeliveryStatus,
+    Direction,
+    EnumText,
+    EventKind,
+    HoldReason,
+    LinkState,
+    Resolution,
+    Status,
+)
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -138,7 +150,7 @@ class Complaint(Base):
     # onto a contact.
     reporter_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     owner_unit: Mapped[str] = mapped_column(ForeignKey("units.code"), nullable=False)
-    status: Mapped[str] = mapped_column(String(20), index=True)
+    status: Mapped[Status] = mapped_column(EnumText(Status, length=20), index=True)
     privacy: Mapped[str] = mapped_column(String(20))
     category: Mapped[str | None] = mapped_column(String(64))
     kecamatan_code: Mapped[str | None] = mapped_column(String(20))
@@ -183,7 +195,7 @@ class Message(Base):
     )
 
     id: Mapped[intpk]
-    direction: Mapped[str] = mapped_column(String(3))  # in | out
+    direction: Mapped[Direction] = mapped_column(EnumText(Direction, length=3))
     channel: Mapped[str] = mapped_column(String(20))
     provider: Mapped[str] = mapped_column(String(40), default="")
     external_id: Mapped[str | None] = mapped_column(String(200))
@@ -195,7 +207,7 @@ class Message(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     media: Mapped[list[Any]] = mapped_column(JSON, default=list)
     reply_to: Mapped[str] = mapped_column(String(64), default="")
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[DeliveryStatus] = mapped_column(EnumText(DeliveryStatus, length=20))
     error_code: Mapped[str | None] = mapped_column(String(20))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     received_at: Mapped[when]
@@ -215,9 +227,9 @@ class StatusEvent(Base):
 
     id: Mapped[intpk]
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"))
-    kind: Mapped[str] = mapped_column(String(30))  # status | routed | follow_up | note | ...
-    from_status: Mapped[str | None] = mapped_column(String(20))
-    to_status: Mapped[str | None] = mapped_column(String(20))
+    kind: Mapped[Action | EventKind] = mapped_column(EnumText(Action, EventKind, length=30))
+    from_status: Mapped[Status | None] = mapped_column(EnumText(Status, length=20))
+    to_status: Mapped[Status | None] = mapped_column(EnumText(Status, length=20))
     from_unit: Mapped[str | None] = mapped_column(String(64))
     to_unit: Mapped[str | None] = mapped_column(String(64))
     actor: Mapped[str] = mapped_column(String(100), default="system")
@@ -241,7 +253,7 @@ class DuplicateLink(Base):
     id: Mapped[intpk]
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"))
     master_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"))
-    state: Mapped[str] = mapped_column(String(20))  # suggested | confirmed | rejected
+    state: Mapped[LinkState] = mapped_column(EnumText(LinkState, length=20))
     score: Mapped[float] = mapped_column(Float, default=0.0)
     decided_by: Mapped[str | None] = mapped_column(String(100))
     decided_at: Mapped[when]
@@ -257,11 +269,11 @@ class Quarantine(Base):
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     channel: Mapped[str] = mapped_column(String(20))
     contact_urn: Mapped[str] = mapped_column(String(255), default="")
-    reason: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[HoldReason] = mapped_column(EnumText(HoldReason, length=40))
     record: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[created]
     resolved_at: Mapped[when]
-    resolution: Mapped[str | None] = mapped_column(String(20))  # released | rejected
+    resolution: Mapped[Resolution | None] = mapped_column(EnumText(Resolution, length=20))
     resolved_by: Mapped[str | None] = mapped_column(String(100))
 
 

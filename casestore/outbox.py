@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casestore.models import Message
+from casestore.vocabulary import DeliveryStatus, Direction
 
 
 def stale_queued_replies(session: Session, created_before: datetime, limit: int = 500) -> list[int]:
@@ -21,8 +22,8 @@ def stale_queued_replies(session: Session, created_before: datetime, limit: int 
         session.scalars(
             select(Message.id)
             .where(
-                Message.direction == "out",
-                Message.status == "queued",
+                Message.direction == Direction.OUT,
+                Message.status == DeliveryStatus.QUEUED,
                 Message.created_at < created_before,
             )
             .order_by(Message.id)

@@ -1,4 +1,5 @@
-"""Intake counts for the operator console: per channel, per hour, and when a channel went quiet.
+"""Intake counts for the operator console: per channel, per hour, and when a channel went quiet;
+and how often each unit said "bukan wewenang" (``bounce_counts``).
 
 Everything reads inbound rows of ``messages`` (every message a citizen sent, commands and
 follow-ups included) through the (direction, channel, received_at) index, one channel at a
@@ -14,6 +15,7 @@ a channel with too little history (fewer than ``SILENCE_MIN_HISTORY`` messages) 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,7 +24,8 @@ from typing import Any
 from sqlalchemy import Integer, case, func, select
 from sqlalchemy.orm import Session
 
-from casestore.models import Message
+from casestore.models import Message, StatusEvent
+from casestore.vocabulary import Action, Direction
 
 SILENCE_EXPECTED_MESSAGES = 5.0
 SILENCE_MIN_HISTORY = 20
@@ -76,7 +79,7 @@ def _floor_hour(moment: datetime) -> datetime:
 
 
 def _inbound(channel: str) -> tuple[Any, ...]:
-    return (Message.direction == "in", Message.channel == channel)
+    return (Message.direction == Direction.IN, Message.channel == channel)
 
 
 def hourly_counts(
@@ -195,3 +198,33 @@ def intake_by_hour(
         per_hour = hourly_counts(session, channel, first, now + timedelta(seconds=1))
         counts[channel] = tuple(per_hour.get(start, 0) for start in starts)
     return HourlyIntake(hours=starts, counts=counts)
+
+
+def bounce_counts(session: Session, since: datetime | None = None) -> dict[tuple[str, str], int]:
+    """How often each unit said "bukan wewenang", by where the case went next.
+
+    Keys are (unit that bounced, unit that got the case next): the unit the coordinator
+    re-dispatched it to, or the coordinator while it still holds it. A pair seen often is a
+    routing rule to change.
+    """
+    query = (
+        select(StatusEvent)
+        .where(StatusEvent.kind.in_((Action.BOUNCE, Action.DISPATCH)))
+        .order_by(StatusEvent.complaint_id, StatusEvent.id)
+    )
+    if since is not None:
+        query = query.where(StatusEvent.created_at >= since)
+    counts: Counter[tuple[str, str]] = Counter()
+    pending: dict[int, StatusEvent] = {}  # complaint -> its bounce waiting for a dispatch
+    for event in session.scalars(query):
+        if event.kind == Action.BOUNCE:
+            if event.complaint_id in pending:  # bounced again before any dispatch
+                earlier = pending[event.complaint_id]
+                counts[(earlier.from_unit or "", earlier.to_unit or "")] += 1
+            pending[event.complaint_id] = event
+        elif event.complaint_id in pending:
+            bounce = pending.pop(event.complaint_id)
+            counts[(bounce.from_unit or "", event.to_unit or bounce.to_unit or "")] += 1
+    for bounce in pending.values():
+        counts[(bounce.from_unit or "", bounce.to_unit or "")] += 1
+    return dict(counts)

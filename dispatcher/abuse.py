@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 
 import redis
-from sqlalchemy.orm import Session
 
-from casestore.complaints import reject_quarantined, release_quarantined
+from casestore.db import Session
+from casestore.quarantine import reject_quarantined, release_quarantined
 from dispatcher.intake import StoreOutcome, store_record
-from dispatcher.jobs import enqueue_notifications
+from dispatcher.outbox import enqueue_notifications
 from dispatcher.runtime import Runtime
 from normalizer.records import ComplaintRecord
 

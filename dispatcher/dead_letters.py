@@ -24,7 +24,7 @@ from rq.registry import FailedJobRegistry
 from rq.serializers import JSONSerializer
 
 from dispatcher.failures import REASON_KEY, failure_reason
-from dispatcher.jobs import NOTIFY_RETRY
+from dispatcher.outbox import NOTIFY_RETRY
 from dispatcher.queues import QUEUE_NAMES
 from dispatcher.submit import STORE_RETRY
 

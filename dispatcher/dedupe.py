@@ -21,12 +21,10 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from casestore.duplicates import suggest_duplicate
-from casestore.lifecycle import OPEN_STATUSES
-from casestore.models import Complaint, Contact, DuplicateLink
+from casestore.complaints import complaint_by_id
+from casestore.db import Session
+from casestore.duplicates import master_candidates, open_cases_of_contact, suggest_duplicate
+from casestore.models import Complaint, Contact
 from dispatcher.similarity import DUPLICATE_THRESHOLD, FOLLOW_UP_THRESHOLD, Gist, similarity
 from normalizer.records import ComplaintRecord
 from normalizer.tracking import format_tracking_id
@@ -34,17 +32,6 @@ from normalizer.tracking import format_tracking_id
 FOLLOW_UP_WINDOW = timedelta(hours=72)
 DUPLICATE_WINDOW = timedelta(days=7)
 MAX_CANDIDATES = 50  # the newest cases compared; a district sees far fewer in a week and place
-
-
-# What a case's gist is made of, and what ranks two equally close cases.
-_GIST_COLUMNS = (
-    Complaint.id,
-    Complaint.description,
-    Complaint.category,
-    Complaint.kecamatan_code,
-    Complaint.desa_code,
-    Complaint.received_at,
-)
 
 
 @dataclass(frozen=True)
@@ -84,19 +71,8 @@ def follow_up_target(
     """The contact's open case from the last 72 hours that ``record`` repeats, if any."""
     if contact is None or contact.id is None:
         return None
-    at = record.received_at
-    candidates = list(
-        session.scalars(
-            select(Complaint)
-            .where(
-                Complaint.contact_id == contact.id,
-                Complaint.status.in_(list(OPEN_STATUSES)),
-                Complaint.received_at >= at - FOLLOW_UP_WINDOW,
-                Complaint.received_at <= at + FOLLOW_UP_WINDOW,
-            )
-            .order_by(Complaint.received_at.desc())
-            .limit(MAX_CANDIDATES)
-        )
+    candidates = open_cases_of_contact(
+        session, contact.id, record.received_at, FOLLOW_UP_WINDOW, MAX_CANDIDATES
     )
     gist = Gist.of(record.text, record.category, record.kecamatan_code, record.desa_code)
     return _best(gist, candidates, FOLLOW_UP_THRESHOLD)
@@ -112,37 +88,16 @@ def suggest_master(session: Session, complaint: Complaint, *, now: datetime) -> 
     """
     if not complaint.category or not complaint.kecamatan_code:
         return None
-    # Columns, not cases: up to MAX_CANDIDATES rows are compared for every new case in a
-    # busy place, and only the best one is loaded as a case.
-    query = (
-        select(*_GIST_COLUMNS)
-        .where(
-            Complaint.category == complaint.category,
-            Complaint.kecamatan_code == complaint.kecamatan_code,
-            Complaint.id != complaint.id,
-            Complaint.status.in_(list(OPEN_STATUSES)),
-            Complaint.received_at >= complaint.received_at - DUPLICATE_WINDOW,
-            Complaint.received_at <= complaint.received_at,
-        )
-        .order_by(Complaint.received_at.desc())
-        .limit(MAX_CANDIDATES)
-    )
-    if complaint.contact_id is not None:
-        query = query.where(
-            (Complaint.contact_id != complaint.contact_id) | Complaint.contact_id.is_(None)
-        )
-    # A pair an operator already decided is not suggested again.
-    decided = select(DuplicateLink.master_id).where(DuplicateLink.complaint_id == complaint.id)
-    query = query.where(Complaint.id.not_in(decided))
+    candidates = master_candidates(session, complaint, DUPLICATE_WINDOW, MAX_CANDIDATES)
     gist = _gist(complaint)
     scored = []  # (score, received_at, id): the closest; between equals, the newest
-    for row in session.execute(query):
+    for row in candidates:
         other = _gist_of(row.description, row.category, row.kecamatan_code, row.desa_code)
         scored.append((similarity(gist, other), row.received_at, row.id))
     best = max((s for s in scored if s[0] >= DUPLICATE_THRESHOLD), default=None)
     if best is None:
         return None
-    match = Match(session.get(Complaint, best[2]), best[0])
+    match = Match(complaint_by_id(session, best[2]), best[0])
     shown = format_tracking_id(match.complaint.tracking_id)
     note = f"Mungkin sama dengan aduan {shown} (kemiripan {match.score:.2f})."
     suggest_duplicate(session, complaint, match.complaint, match.score, now=now, note=note)

@@ -20,6 +20,7 @@ import redis
 from rq import Retry, get_current_job
 from rq.exceptions import DuplicateJobError
 
+from casestore.contacts import opt_out_contact
 from casestore.delivery import record_delivery, sends_awaiting_their_id
 from casestore.models import utcnow
 from dispatcher import runtime as runtime_module
@@ -82,7 +83,6 @@ def apply_delivery(report: dict[str, Any]) -> dict[str, Any]:
             log.info("receipt for an unknown outbound message ignored")
             return {"found": False}
         contact = change.message.contact
-        unsubscribed = means_unsubscribed(change.message.channel, error_code)
-        if unsubscribed and contact is not None and not contact.opted_out:
-            contact.opted_out, contact.opted_out_at = True, utcnow()
+        if means_unsubscribed(change.message.channel, error_code) and contact is not None:
+            opt_out_contact(contact, utcnow())
         return {"found": True, "changed": change.changed, "status": change.message.status}

@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import redis
-from sqlalchemy import exc as sa_exc
 
+from casestore.db import is_insert_race
 from dispatcher import inbox
 from dispatcher import runtime as runtime_module
 from dispatcher.failures import is_transient, reason_of, retry_transient_only
 from dispatcher.intake import store_record
-from dispatcher.jobs import enqueue_notifications
 from dispatcher.metrics import count_stored
+from dispatcher.outbox import enqueue_notifications
 from dispatcher.runtime import Runtime
 from dispatcher.submit import drain_job_id, enqueue_drain, enqueue_store_job
 from normalizer.records import ComplaintRecord, MalformedRecord
@@ -46,7 +46,7 @@ def is_outage(exc: BaseException) -> bool:
     A lost insert race (IntegrityError) is transient for a single job, but inside a batch it
     belongs to one record: that record is retried on its own.
     """
-    return is_transient(exc) and not isinstance(exc, sa_exc.IntegrityError)
+    return is_transient(exc) and not is_insert_race(exc)
 
 
 def store_batch(rt: Runtime, payloads: list[Any]) -> BatchOutcome:

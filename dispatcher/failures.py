@@ -20,21 +20,15 @@ import redis
 from rq import get_current_job
 from rq.job import Job
 from rq.timeouts import JobTimeoutException
-from sqlalchemy import exc as sa_exc
 
 from adapters.base import TransientSendError
+from casestore.db import TRANSIENT_DATABASE_ERRORS, is_disconnect
 
 REASON_KEY = "failure_reason"
 REASON_CHARS = 300
 
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
-    # OperationalError covers connection refused, "database is locked", PostgreSQL's
-    # deadlock_detected and serialization_failure (psycopg raises them as OperationalError).
-    sa_exc.OperationalError,
-    sa_exc.InterfaceError,
-    sa_exc.DisconnectionError,
-    sa_exc.TimeoutError,  # no pooled connection free in time
-    sa_exc.IntegrityError,  # lost an insert race; the retry sees the winner's row
+    *TRANSIENT_DATABASE_ERRORS,  # unreachable, locked, deadlocked, a lost insert race
     redis.RedisError,
     TransientSendError,
     JobTimeoutException,
@@ -48,7 +42,7 @@ class PermanentJobError(Exception):
 
 
 def is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+    if is_disconnect(exc):
         return True
     return isinstance(exc, TRANSIENT_ERRORS) and not isinstance(exc, PermanentJobError)
 

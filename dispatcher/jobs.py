@@ -10,25 +10,28 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import redis
-from rq import Queue, Retry
-from rq.job import Job
-
 from adapters.base import PermanentSendError, TransientSendError
 from adapters.registry import sender_for
-from casestore.models import Message, utcnow
+from casestore.delivery import (
+    SENDABLE,
+    mark_failed,
+    mark_sending,
+    mark_suppressed,
+    outbound_message,
+    record_refused,
+    record_sent,
+)
+from casestore.vocabulary import DeliveryStatus
 from dispatcher import runtime as runtime_module
 from dispatcher.failures import PermanentJobError, retry_transient_only
 from dispatcher.intake import store_record
 from dispatcher.metrics import count_outbound
-from dispatcher.queues import NOTIFY, job_id, queue
+from dispatcher.outbox import enqueue_notifications
 from dispatcher.reply_policy import means_unsubscribed
 from normalizer.records import Channel, ComplaintRecord, MalformedRecord, OutboundMessage
 from normalizer.urns import redact_urn
 
 log = logging.getLogger(__name__)
-
-NOTIFY_RETRY = Retry(max=6, interval=[5, 30, 120, 600, 1800, 3600])
 
 
 @retry_transient_only
@@ -49,39 +52,6 @@ def store(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def enqueue_notifications(connection: redis.Redis, message_ids: list[int]) -> int:
-    """Queue a notify job per outbound message (after the commit that created them).
-
-    Once per message: the outbox sweep (dispatcher/outbox.py) may get there first when this
-    enqueue was cut short, so messages whose job exists are skipped. Two round trips for
-    any number of messages. Returns how many were queued now.
-    """
-    if not message_ids:
-        return 0
-    ids = {message_id: job_id("notify", str(message_id)) for message_id in message_ids}
-    with connection.pipeline(transaction=False) as pipe:
-        for this_job in ids.values():
-            pipe.exists(Job.key_for(this_job))
-        exists = pipe.execute()
-    fresh = [(mid, jid) for (mid, jid), found in zip(ids.items(), exists, strict=True) if not found]
-    if fresh:
-        queue(NOTIFY, connection).enqueue_many(
-            [
-                Queue.prepare_data(
-                    "dispatcher.jobs.notify",
-                    args=(message_id,),
-                    job_id=this_job,
-                    retry=NOTIFY_RETRY,
-                    result_ttl=3600,
-                    failure_ttl=30 * 24 * 3600,
-                    description="notify citizen",
-                )
-                for message_id, this_job in fresh
-            ]
-        )
-    return len(fresh)
-
-
 @retry_transient_only
 def notify(message_id: int) -> dict[str, Any]:
     """Send one queued outbound message through its channel's adapter."""
@@ -93,24 +63,22 @@ def notify(message_id: int) -> dict[str, Any]:
 def _send_reply(message_id: int) -> dict[str, Any]:
     rt = runtime_module.current()
     with rt.sessions.begin() as session:
-        message = session.get(Message, message_id)
-        if message is None or message.direction != "out":
+        message = outbound_message(session, message_id)
+        if message is None:
             raise PermanentJobError(f"no outbound message {message_id}")
-        if message.status not in {"queued", "sending"}:
+        if message.status not in SENDABLE:
             return {"status": message.status, "skipped": True, "channel": message.channel}
         contact = message.contact
         if contact is None:
-            message.status = "failed"
-            message.error_code = "no_contact"
-            return {"status": "failed", "channel": message.channel}
+            mark_failed(message, "no_contact")
+            return {"status": DeliveryStatus.FAILED.value, "channel": message.channel}
         if contact.opted_out and message.intent != "opted_out":
-            message.status = "suppressed"
-            return {"status": "suppressed", "channel": message.channel}
+            mark_suppressed(message)
+            return {"status": DeliveryStatus.SUPPRESSED.value, "channel": message.channel}
         sender = sender_for(message.channel, rt.settings)
         if sender is None:
-            message.status = "failed"
-            message.error_code = "channel_off"
-            return {"status": "failed", "channel": message.channel}
+            mark_failed(message, "channel_off")
+            return {"status": DeliveryStatus.FAILED.value, "channel": message.channel}
         outbound = OutboundMessage(
             message_id=message.id,
             channel=Channel(message.channel),
@@ -118,8 +86,7 @@ def _send_reply(message_id: int) -> dict[str, Any]:
             text=message.body,
             reply_to=message.reply_to,
         )
-        message.status = "sending"
-        message.attempts += 1
+        mark_sending(message)
     try:
         result = sender.send(outbound)
     except TransientSendError as exc:
@@ -128,17 +95,19 @@ def _send_reply(message_id: int) -> dict[str, Any]:
         raise
     except PermanentSendError as exc:
         with rt.sessions.begin() as session:
-            message = session.get(Message, message_id)
-            message.status = "failed"
-            message.error_code = exc.code or "rejected"
-            if means_unsubscribed(outbound.channel, exc.code) and message.contact is not None:
-                message.contact.opted_out = True
-                message.contact.opted_out_at = utcnow()
-        return {"status": "failed", "error_code": exc.code, "channel": outbound.channel.value}
+            record_refused(
+                session,
+                message_id,
+                exc.code or "rejected",
+                opt_out=means_unsubscribed(outbound.channel, exc.code),
+            )
+        return {
+            "status": DeliveryStatus.FAILED.value,
+            "error_code": exc.code,
+            "channel": outbound.channel.value,
+        }
     with rt.sessions.begin() as session:
-        message = session.get(Message, message_id)
-        message.external_id = result.external_id
-        message.status = result.status
+        record_sent(session, message_id, result.external_id, result.status)
     return {
         "status": result.status,
         "external_id": result.external_id,

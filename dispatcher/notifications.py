@@ -3,7 +3,7 @@
 ``queue_status_notification`` turns one lifecycle event into outbound messages waiting for a
 notify job: one for the case's own citizen and one for each confirmed duplicate follower
 (they follow the master's updates). The caller commits, then hands the ids to
-``dispatcher.jobs.enqueue_notifications``.
+``dispatcher.outbox.enqueue_notifications``.
 
 Who is not told: a contact who opted out (STOP), a citizen who wrote through the web form or
 the API (they read the tracking page), a confidential case on a channel where replies are
@@ -16,9 +16,8 @@ the phone. A case confirmed as a duplicate gets the ``merged`` message naming it
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
 from casestore import complaints as store
+from casestore.db import Session
 from casestore.duplicates import followers
 from casestore.lifecycle import RULES, Action, Status, reason_label
 from casestore.models import Complaint, StatusEvent
@@ -83,7 +82,9 @@ def _queue(
     values = reply_values(runtime, about, language)
     values["note"] = "" if "confidential" in (recipient.privacy, about.privacy) else note
     if template == "merged":  # the follower's own number, and the master it now follows
-        master = session.get(Complaint, recipient.master_id) if recipient.master_id else None
+        master = (
+            store.complaint_by_id(session, recipient.master_id) if recipient.master_id else None
+        )
         values["master"] = format_tracking_id(master.tracking_id) if master else ""
     body = render_reply(
         runtime.replies,

@@ -14,10 +14,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import redis
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
-from casestore.db import make_engine, make_sessionmaker
+from casestore.db import Engine, SessionFactory, make_engine, make_sessionmaker
 from config import Settings, load_settings
 from config.reference import (
     Category,
@@ -88,7 +86,7 @@ class Runtime:
         return make_engine(self.settings.database_url)
 
     @cached_property
-    def sessions(self) -> sessionmaker[Session]:
+    def sessions(self) -> SessionFactory:
         return make_sessionmaker(self.engine)
 
     @cached_property

@@ -6,7 +6,7 @@ transaction:
 1. Resolved cases whose 10-working-day answer window has passed are closed (the citizen is
    told, followers too).
 2. Open cases past their deadline are escalated: an ``escalated`` event, and the case is in
-   the coordinator's overdue list (casestore.lifecycle.overdue_complaints).
+   the coordinator's overdue list (casestore.deadlines.overdue_complaints).
 3. Open cases one working day from their deadline get one ``sla_warning`` event.
 
 Escalation does not move the case. In SP4N-LAPOR! the unit a report was dispatched to stays
@@ -24,14 +24,19 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from casestore.lifecycle import WATCHED_STATUSES, Action, Status, apply_action
-from casestore.models import Complaint, StatusEvent, utcnow
+from casestore.db import Session
+from casestore.deadlines import (
+    due_for_warning,
+    mark_escalated,
+    mark_warned,
+    past_deadline,
+    unanswered_resolutions,
+)
+from casestore.lifecycle import Action
+from casestore.models import utcnow
 from dispatcher import runtime as runtime_module
-from dispatcher.jobs import enqueue_notifications
-from dispatcher.notifications import queue_status_notification
+from dispatcher.casework import apply_and_tell
+from dispatcher.outbox import enqueue_notifications
 from dispatcher.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -50,59 +55,23 @@ class SweepResult:
     outbound_ids: list[int] = field(default_factory=list)
 
 
-def _due(session: Session, *where) -> list[Complaint]:
-    query = (
-        select(Complaint)
-        .where(*where)
-        .order_by(Complaint.id)
-        .limit(BATCH)
-        .with_for_update(skip_locked=True)
-    )
-    return list(session.scalars(query))
-
-
 def sweep_deadlines(session: Session, runtime: Runtime, now: datetime) -> SweepResult:
     """Close, escalate and warn what is due at ``now``; the caller commits."""
     result = SweepResult()
-    tz = runtime.settings.timezone
-    for complaint in _due(session, Complaint.status == Status.RESOLVED, Complaint.due_at <= now):
-        event = apply_action(
-            session, complaint, Action.CLOSE, actor="system", now=now, note=AUTO_CLOSE_NOTE, tz=tz
+    for complaint in unanswered_resolutions(session, now, BATCH):
+        acted = apply_and_tell(
+            session, complaint, Action.CLOSE, runtime, actor="system", now=now, note=AUTO_CLOSE_NOTE
         )
-        result.outbound_ids += queue_status_notification(session, complaint, event, runtime)
+        result.outbound_ids += acted.outbound_ids
         result.closed.append(complaint.tracking_id)
-    watched = Complaint.status.in_(list(WATCHED_STATUSES))
-    for complaint in _due(
-        session, watched, Complaint.due_at <= now, Complaint.escalated_at.is_(None)
-    ):
-        _mark(session, complaint, "escalated", now, ESCALATED_NOTE)
-        complaint.escalated_at, complaint.warn_at = now, None  # too late to warn
+    for complaint in past_deadline(session, now, BATCH):
+        mark_escalated(session, complaint, now, ESCALATED_NOTE)
         result.escalated.append(complaint.tracking_id)
-    for complaint in _due(session, watched, Complaint.warn_at <= now):
-        _mark(session, complaint, "sla_warning", now, WARNING_NOTE)
-        complaint.warn_at = None
+    for complaint in due_for_warning(session, now, BATCH):
+        mark_warned(session, complaint, now, WARNING_NOTE)
         result.warned.append(complaint.tracking_id)
     session.flush()
     return result
-
-
-def _mark(session: Session, complaint: Complaint, kind: str, now: datetime, note: str) -> None:
-    """An internal event for the owner and the coordinator; the citizen is not told."""
-    session.add(
-        StatusEvent(
-            complaint=complaint,
-            kind=kind,
-            actor="system",
-            note=note,
-            public=False,
-            data={
-                "due_at": complaint.due_at.isoformat() if complaint.due_at else None,
-                "owner": complaint.owner_unit,
-                "status": complaint.status,
-            },
-            created_at=now,
-        )
-    )
 
 
 def sweep() -> dict[str, int]:

@@ -26,7 +26,6 @@ from redis.exceptions import LockError
 
 from adapters import twitter
 from casestore import channels
-from casestore.models import ChannelState
 from dispatcher import runtime as runtime_module
 from dispatcher.runtime import Runtime
 from dispatcher.submit import Submitted, submit
@@ -247,7 +246,7 @@ def channel_status(rt: Runtime) -> ChannelStatus:
     if not any(parts.values()):
         return ChannelStatus("off", **parts)
     with rt.sessions() as session:
-        state = session.get(ChannelState, CHANNEL)
+        state = channels.known_state(session, CHANNEL)
         cursor = state.cursor if state else None
         healthy = state.healthy if state else True
         last_error = state.last_error if state else None

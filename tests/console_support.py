@@ -11,8 +11,8 @@ from argon2.profiles import CHEAPEST
 from sqlalchemy import select
 
 from casestore import operators as accounts
-from casestore.complaints import quarantine_record
 from casestore.models import Complaint, StatusEvent
+from casestore.quarantine import quarantine_record
 from dispatcher.queues import INTAKE, queue
 from dispatcher.submit import submit
 from normalizer import normalize
@@ -132,7 +132,7 @@ def hold(runtime, key: str = "sms:SM" + "4" * 32, phone: str = "+6281234567890")
         text="Lampu jalan mati di depan masjid Kampung Bale",
         received_at=datetime.now(UTC),
     )
-    record = normalize(inbound, runtime.rules).to_dict()
+    record = normalize(inbound, runtime.rules)
     with runtime.sessions.begin() as db:
         return quarantine_record(db, record, "rate_limited").id
 

@@ -6,22 +6,20 @@ cases, the coordinator's key also triages.
 
 from __future__ import annotations
 
-import contextlib
 import re
 from datetime import datetime
 from typing import Any
 
-import redis
 from flask import request
 
 from adapters import api as api_adapter
 from adapters.fields import EARLIEST_TIME, LATEST_TIME, FieldProblem, check_time
 from casestore import api_keys
-from casestore.lifecycle import Action, Status, TransitionError, apply_action
-from casestore.models import Complaint, StatusEvent, utcnow
+from casestore.db import Session
+from casestore.lifecycle import Action, Status, TransitionError
+from casestore.models import Complaint, StatusEvent
 from casestore.public_api import unit_case, unit_cases
-from dispatcher.jobs import enqueue_notifications
-from dispatcher.notifications import queue_status_notification
+from dispatcher.casework import act_on_case, lifecycle_action
 from gateway.api.blueprint import bp, iso, json_body, partner_of, tracking_id_of
 from gateway.api.problems import Problem, field_problem, invalid
 from gateway.context import runtime
@@ -182,33 +180,34 @@ def _action_request(partner: api_keys.Partner, body: Any) -> dict[str, Any]:
 
 
 @bp.post("/cases/<tracking_id>/actions")
-def act_on_case(tracking_id: str):
+def case_action(tracking_id: str):
     partner = unit_partner()
     canonical = tracking_id_of(tracking_id)
     body = _action_request(partner, json_body())
     rt = runtime()
-    with rt.sessions.begin() as session:
+
+    def find(session: Session) -> Complaint:
         complaint = unit_case(session, partner.unit_code or "", canonical)
         if complaint is None:
             raise Problem(404, "Not Found", "Your unit owns no case with this tracking id.")
-        try:
-            event = apply_action(
-                session,
-                complaint,
-                body["action"],
-                actor=f"api:{partner.name}"[:100],
-                now=utcnow(),
-                note=body.get("note") or "",
-                message_to_reporter=body.get("message_to_reporter") or "",
-                reason=body.get("reason"),
-                unit=body.get("unit"),
-                tz=rt.settings.timezone,
-            )
-        except TransitionError as exc:
-            raise Problem(409, "Conflict", str(exc), kind="transition-refused") from exc
-        message_ids = queue_status_notification(session, complaint, event, rt)
-        result = partner_case(complaint, events=list(complaint.events))
-    # Stored as queued either way: the notify sweep sends them once Redis is back.
-    with contextlib.suppress(redis.RedisError):
-        enqueue_notifications(rt.redis, message_ids)
-    return result
+        return complaint
+
+    change = lifecycle_action(
+        body["action"],
+        rt,
+        actor=f"api:{partner.name}"[:100],
+        note=body.get("note") or "",
+        message_to_reporter=body.get("message_to_reporter") or "",
+        reason=body.get("reason"),
+        unit=body.get("unit"),
+    )
+    try:
+        # Replies stay queued when Redis is away: the outbox sweep sends them.
+        acted = act_on_case(rt, find, change, show=_partner_view)
+    except TransitionError as exc:
+        raise Problem(409, "Conflict", str(exc), kind="transition-refused") from exc
+    return acted.shown
+
+
+def _partner_view(session: Session, complaint: Complaint) -> dict:
+    return partner_case(complaint, events=list(complaint.events))

@@ -15,12 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import redis
 from flask import abort, current_app, flash, redirect, request, url_for
-from sqlalchemy.orm import Session
 
 from casestore import duplicates
 from casestore.casework import case_in_scope
+from casestore.complaints import event_of
+from casestore.db import Session
 from casestore.lifecycle import (
     ARCHIVE_REASONS,
     BOUNCE_REASONS,
@@ -29,13 +29,12 @@ from casestore.lifecycle import (
     Action,
     TransitionError,
     allowed_actions,
-    apply_action,
     takes_message,
 )
 from casestore.models import Complaint, DuplicateLink, StatusEvent
+from casestore.vocabulary import EventKind, LinkState
+from dispatcher.casework import act_on_case, lifecycle_action, notify
 from dispatcher.intake import split_follow_up
-from dispatcher.jobs import enqueue_notifications
-from dispatcher.notifications import queue_status_notification
 from gateway.console.auth import OperatorUser, operator
 from gateway.console.scope import load_case
 from gateway.context import runtime
@@ -167,7 +166,7 @@ def action_forms(db: Session, complaint: Complaint, me: OperatorUser) -> list[Ac
 def splittable(event) -> bool:
     """A follow-up the intake joined by itself, not split off yet."""
     data = event.data or {}
-    return event.kind == "follow_up" and "record" in data and not data.get("split_into")
+    return event.kind == EventKind.FOLLOW_UP and "record" in data and not data.get("split_into")
 
 
 def suggested_links(record_links: list[DuplicateLink], complaint: Complaint) -> list[DuplicateLink]:
@@ -175,7 +174,7 @@ def suggested_links(record_links: list[DuplicateLink], complaint: Complaint) -> 
     return [
         link
         for link in record_links
-        if link.state == "suggested" and link.complaint_id == complaint.id
+        if link.state == LinkState.SUGGESTED and link.complaint_id == complaint.id
     ]
 
 
@@ -209,52 +208,60 @@ def perform(tracking_id: str):
     me = operator()
     rt = runtime()
     name = request.form.get("action", "")
-    now = datetime.now(UTC)
     page = url_for("console.cases.case_page", tracking_id=tracking_id)
+
+    def find(db: Session) -> Complaint:
+        return load_case(db, tracking_id, lock=True)
+
+    def change(db: Session, complaint: Complaint, now: datetime) -> StatusEvent:
+        return _apply(db, complaint, name, me, now)
+
     try:
-        with rt.sessions.begin() as db:
-            complaint = load_case(db, tracking_id, lock=True)
-            if name == SPLIT_FOLLOW_UP:
-                message_ids = _split(db, complaint, me)
-            else:
-                event = _apply(db, complaint, name, me, now)
-                message_ids = queue_status_notification(db, complaint, event, rt)
-            visible = me.can_see(complaint.owner_unit)
+        if name == SPLIT_FOLLOW_UP:
+            notified, visible = _split(rt, find, me)
+        else:
+            acted = act_on_case(rt, find, change, show=lambda _db, c: me.can_see(c.owner_unit))
+            notified, visible = acted.notified, acted.shown
     except TransitionError as exc:
         flash(t("console.action.failed").format(reason=exc), "error")
         return redirect(page, 303)
     current_app.logger.info("console action %s on a case by %s", name, me.username)
-    try:
-        enqueue_notifications(rt.redis, message_ids)
-    except redis.RedisError:
+    if notified:
+        flash(t("console.action.done"), "info")
+    else:
         # The messages are stored as queued; the notify sweep sends them once Redis is back.
         flash(t("console.action.notify_later"), "error")
-    else:
-        flash(t("console.action.done"), "info")
     if not visible:  # a bounce: the case went back to the coordinator
         flash(t("console.action.gone"), "info")
         return redirect(url_for("console.cases.case_list"), 303)
     return redirect(page, 303)
 
 
-def _split(db: Session, complaint: Complaint, me: OperatorUser) -> list[int]:
-    """Split a joined follow-up off into a new case; the ids of the replies it queued."""
+def _split(rt, find, me: OperatorUser) -> tuple[bool, bool]:
+    """Split a joined follow-up off into a new case and send its number; (whether the
+    notify jobs were enqueued, whether the operator still sees the case)."""
     if not me.is_coordinator:
         abort(403)
     raw = request.form.get("event", "")
-    event = db.get(StatusEvent, int(raw)) if raw.isdigit() and len(raw) < 19 else None
-    if event is None or event.complaint_id != complaint.id:
-        raise TransitionError(t("console.action.no_event"))
-    return split_follow_up(db, event.id, runtime(), actor=me.actor).outbound_ids
+    with rt.sessions.begin() as db:
+        complaint = find(db)
+        event = event_of(db, complaint, int(raw)) if raw.isdigit() and len(raw) < 19 else None
+        if event is None:
+            raise TransitionError(t("console.action.no_event"))
+        message_ids = split_follow_up(db, event.id, rt, actor=me.actor).outbound_ids
+        visible = me.can_see(complaint.owner_unit)
+    return notify(rt, message_ids), visible
 
 
-def _apply(db: Session, complaint: Complaint, name: str, me: OperatorUser, now: datetime):
+def _apply(
+    db: Session, complaint: Complaint, name: str, me: OperatorUser, now: datetime
+) -> StatusEvent:
     tz = runtime().settings.timezone
     if name in (CONFIRM_DUPLICATE, REJECT_DUPLICATE):
         if not me.is_coordinator:
             abort(403)
-        link = db.get(DuplicateLink, _link_id())
-        if link is None or link.complaint_id != complaint.id:
+        link = duplicates.suggestion_for(db, complaint, _link_id())
+        if link is None:
             raise TransitionError(t("console.action.no_link"))
         note = _text("note", MAX_NOTE_CHARS)
         if name == CONFIRM_DUPLICATE:
@@ -269,17 +276,15 @@ def _apply(db: Session, complaint: Complaint, name: str, me: OperatorUser, now: 
     unit = _text("unit", 64) or None
     if action is Action.DISPATCH and not me.is_coordinator and unit != me.unit_code:
         abort(403)
-    return apply_action(
-        db,
-        complaint,
+    change = lifecycle_action(
         action,
+        runtime(),
         actor=me.actor,
-        now=now,
         note=_text("note", MAX_NOTE_CHARS),
         message_to_reporter=_text("message_to_reporter", MAX_NOTE_CHARS),
         reason=_text("reason", 64) or None,
         unit=unit,
         master=_master(db, me) if action is Action.MARK_DUPLICATE else None,
         privacy=_text("privacy", 20) or None,
-        tz=tz,
     )
+    return change(db, complaint, now)

@@ -17,7 +17,7 @@ import redis
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 
 from casestore.casework import awaiting_verification, pending_quarantine
-from casestore.complaints import QuarantineResolved
+from casestore.quarantine import QuarantineResolved
 from casestore.stats import (
     CHART_HOURS,
     ChannelActivity,

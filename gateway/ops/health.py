@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint
-from sqlalchemy import text
 
+from casestore.db import ping
 from gateway.context import runtime
 
 bp = Blueprint("health", __name__)
@@ -20,8 +20,7 @@ def readyz():
     rt = runtime()
     checks: dict[str, str] = {}
     try:
-        with rt.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        ping(rt.engine)
         checks["database"] = "ok"
     except Exception as exc:  # any failure means not ready; say which
         checks["database"] = type(exc).__name__

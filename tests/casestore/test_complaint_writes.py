@@ -8,42 +8,27 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from casestore import complaints as store
+from casestore import contacts
 from casestore.duplicates import suggest_duplicate
 from casestore.models import Complaint, Contact, DuplicateLink, Message, StatusEvent
 from config.reference import load_units
+from tests.case_records import complaint_record
 
 T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 UNIT = load_units()[0].code
 
 
-def claim(session, external_id: str, contact_id: int | None = None, at=T0):
-    return store.claim_inbound(
-        session,
-        channel="sms",
-        provider="twilio",
-        external_id=external_id,
-        intent="new",
-        body="Jalan rusak",
-        media=[],
-        reply_to="",
-        received_at=at,
-        raw={},
-        contact_id=contact_id,
-    )
+def claim(session, external_id: str, contact=None, at=T0):
+    return store.claim_inbound(session, complaint_record(f"sms:{external_id}", at), contact)
 
 
 def case(session, n: int, contact=None, *, flush: bool = True) -> Complaint:
     complaint = store.open_complaint(
         session,
+        complaint_record(f"sms:case-{n}", T0, text="Jalan rusak di Kampung Bale"),
         tracking_id=f"TEST{n:04d}",
-        idempotency_key=f"sms:case-{n}",
-        channel="sms",
         contact=contact,
         owner_unit=UNIT,
-        privacy="public",
-        description="Jalan rusak di Kampung Bale",
-        language="id",
-        received_at=T0,
     )
     if flush:
         session.flush()
@@ -51,11 +36,11 @@ def case(session, n: int, contact=None, *, flush: bool = True) -> Complaint:
 
 
 def test_claim_inbound_once_per_channel_and_id(store_session):
-    contact = store.get_or_create_contact(store_session, "tel:+6281300000001")
-    first = claim(store_session, "SM1", contact.id)
+    contact = contacts.get_or_create_contact(store_session, "tel:+6281300000001")
+    first = claim(store_session, "SM1", contact)
     assert first is not None and first.id is not None
     assert first.contact_id == contact.id and first.created_at is not None
-    assert claim(store_session, "SM1", contact.id) is None
+    assert claim(store_session, "SM1", contact) is None
     # The transaction is still usable after the collision.
     assert claim(store_session, "SM2") is not None
     count = select(func.count()).select_from(Message)
@@ -63,17 +48,17 @@ def test_claim_inbound_once_per_channel_and_id(store_session):
 
 
 def test_a_contact_is_created_once(store_session):
-    created = store.insert_contact(store_session, "tel:+6281300000002", "Ali")
+    created = contacts.insert_contact(store_session, "tel:+6281300000002", "Ali")
     assert created is not None and created.id is not None and created.name == "Ali"
-    assert store.insert_contact(store_session, "tel:+6281300000002") is None
-    again = store.get_or_create_contact(store_session, "tel:+6281300000002")
+    assert contacts.insert_contact(store_session, "tel:+6281300000002") is None
+    again = contacts.get_or_create_contact(store_session, "tel:+6281300000002")
     assert again is created
-    assert store.contact_by_urn(store_session, "tel:+6281300000002") is created
-    assert store.contact_by_urn(store_session, "tel:+6281300009999") is None
+    assert contacts.contact_by_urn(store_session, "tel:+6281300000002") is created
+    assert contacts.contact_by_urn(store_session, "tel:+6281300009999") is None
 
 
 def test_queue_reply_gives_the_id_and_queues_a_key_once(store_session):
-    contact = store.get_or_create_contact(store_session, "tel:+6281300000003")
+    contact = contacts.get_or_create_contact(store_session, "tel:+6281300000003")
     complaint = case(store_session, 3, contact)
     reply = store.queue_reply(
         store_session,
@@ -97,7 +82,7 @@ def test_queue_reply_gives_the_id_and_queues_a_key_once(store_session):
 
 
 def test_queue_reply_flushes_a_case_not_yet_written(store_session):
-    contact = store.get_or_create_contact(store_session, "tel:+6281300000004")
+    contact = contacts.get_or_create_contact(store_session, "tel:+6281300000004")
     complaint = case(store_session, 4, contact, flush=False)
     reply = store.queue_reply(
         store_session,
@@ -111,21 +96,23 @@ def test_queue_reply_flushes_a_case_not_yet_written(store_session):
 
 
 def test_the_contact_and_its_count_in_one_query(store_session):
-    assert store.contact_with_inbound_count(store_session, "tel:+6281300000005", T0, ["sms"]) == (
+    assert contacts.contact_with_inbound_count(
+        store_session, "tel:+6281300000005", T0, ["sms"]
+    ) == (
         None,
         0,
     )
-    contact = store.get_or_create_contact(store_session, "tel:+6281300000005")
+    contact = contacts.get_or_create_contact(store_session, "tel:+6281300000005")
     for n in range(3):
-        claim(store_session, f"SM5-{n}", contact.id, at=T0 + timedelta(minutes=n))
-    claim(store_session, "SM5-old", contact.id, at=T0 - timedelta(hours=1))
+        claim(store_session, f"SM5-{n}", contact, at=T0 + timedelta(minutes=n))
+    claim(store_session, "SM5-old", contact, at=T0 - timedelta(hours=1))
     since = T0 - timedelta(minutes=10)
-    found, recent = store.contact_with_inbound_count(
+    found, recent = contacts.contact_with_inbound_count(
         store_session, "tel:+6281300000005", since, ["sms", "whatsapp"]
     )
     assert found is contact and recent == 3
-    assert store.inbound_count_since(store_session, contact.urn, since, ["sms"]) == recent
-    assert store.contact_with_inbound_count(store_session, contact.urn, since, ["web"]) == (
+    assert contacts.inbound_count_since(store_session, contact.urn, since, ["sms"]) == recent
+    assert contacts.contact_with_inbound_count(store_session, contact.urn, since, ["web"]) == (
         contact,
         0,
     )

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from casestore import complaints as store
+from casestore import contacts
 from casestore.lifecycle import (
     FINAL_STATUSES,
     WATCHED_STATUSES,
@@ -26,6 +27,7 @@ from casestore.lifecycle import (
     start_clocks,
 )
 from casestore.models import Complaint, Unit
+from tests.case_records import complaint_record
 
 START = datetime(2026, 12, 21, 2, 0, tzinfo=UTC)
 UNITS = ["diskominfo", "dinas-pupr", "rsud", "kec-11.04.01", "pdam", "dinas-hantu", ""]
@@ -37,15 +39,10 @@ PRIVACY = ["public", "anonymous", "confidential", "secret", None]
 def new_case(session, n: int, owner: str) -> Complaint:
     complaint = store.open_complaint(
         session,
+        complaint_record(f"walk:{n}", START, text="Air PDAM mati"),
         tracking_id=f"W{n:09d}",
-        idempotency_key=f"walk:{n}",
-        channel="sms",
-        contact=store.get_or_create_contact(session, f"tel:+628130000{n:04d}"),
+        contact=contacts.get_or_create_contact(session, f"tel:+628130000{n:04d}"),
         owner_unit=owner,
-        privacy="public",
-        description="Air PDAM mati",
-        language="id",
-        received_at=START,
     )
     start_clocks(complaint)
     return complaint

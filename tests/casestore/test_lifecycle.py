@@ -8,7 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from casestore import complaints as store
+from casestore import contacts
 from casestore.clock import add_working_days
+from casestore.deadlines import overdue_complaints
 from casestore.duplicates import followers
 from casestore.lifecycle import (
     RULES,
@@ -17,12 +19,12 @@ from casestore.lifecycle import (
     TransitionError,
     allowed_actions,
     apply_action,
-    bounce_counts,
-    overdue_complaints,
     start_clocks,
 )
 from casestore.models import Complaint, DuplicateLink, StatusEvent
 from casestore.queries import public_case
+from casestore.stats import bounce_counts
+from tests.case_records import complaint_record
 
 S = Status
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)  # Tuesday 10:00 WIB
@@ -65,19 +67,13 @@ def new_case(
     session, owner: str = "dinas-pupr", received_at: datetime = NOW, urn: str | None = None
 ) -> Complaint:
     n = next(_serial)
-    contact = store.get_or_create_contact(session, urn or f"tel:+6281200{n:06d}")
+    contact = contacts.get_or_create_contact(session, urn or f"tel:+6281200{n:06d}")
     complaint = store.open_complaint(
         session,
+        complaint_record(f"test:{n}", received_at, text="Jalan rusak di Kenawat", category="jalan"),
         tracking_id=f"T{n:09d}",
-        idempotency_key=f"test:{n}",
-        channel="sms",
         contact=contact,
         owner_unit=owner,
-        privacy="public",
-        description="Jalan rusak di Kenawat",
-        language="id",
-        received_at=received_at,
-        category="jalan",
     )
     start_clocks(complaint)
     session.flush()

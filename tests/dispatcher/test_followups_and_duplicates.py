@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from casestore import complaints as store
+from casestore import contacts
 from casestore.duplicates import confirm_duplicate, pending_suggestions, reject_duplicate
 from casestore.lifecycle import Action, Status, TransitionError, apply_action
 from casestore.models import (
@@ -22,6 +23,7 @@ from casestore.models import (
     Quarantine,
     StatusEvent,
 )
+from casestore.quarantine import release_quarantined
 from dispatcher.intake import split_follow_up, store_record
 from dispatcher.notifications import queue_status_notification
 from normalizer import normalize
@@ -286,7 +288,7 @@ def test_a_released_message_becomes_a_case(runtime):
     deliver(runtime, "halo min", sender=CUT)
     with runtime.sessions.begin() as session:
         held = session.scalars(select(Quarantine)).one()
-        record = store.release_quarantined(session, held.id, "coordinator")
+        record = release_quarantined(session, held.id, "coordinator")
     from normalizer.records import ComplaintRecord
 
     with runtime.sessions.begin() as session:
@@ -354,7 +356,7 @@ def test_two_web_complaints_with_the_same_typed_phone_are_not_one_citizen(runtim
 def test_a_typed_email_never_becomes_or_renames_a_contact(runtime):
     address = "warga.kenawat@example.co.id"
     with runtime.sessions.begin() as session:
-        proven = store.get_or_create_contact(session, f"mailto:{address}")
+        proven = contacts.get_or_create_contact(session, f"mailto:{address}")
     outcome = typed(runtime, "Sampah menumpuk di pasar Bebesen sejak Senin", f"mailto:{address}")
     with runtime.sessions() as session:
         complaint = store.complaint_by_tracking_id(session, outcome.tracking_id)
@@ -399,5 +401,5 @@ def test_a_typed_phone_is_sent_nothing_even_as_a_duplicates_follower(runtime):
         apply_action(session, case, Action.VERIFY, actor="c", now=T0)
         event = apply_action(session, case, Action.DISPATCH, actor="c", now=T0, unit="bpbd")
         assert len(queue_status_notification(session, case, event, runtime)) == 1
-        ali = store.contact_by_urn(session, ALI)
+        ali = contacts.contact_by_urn(session, ALI)
     assert {m.contact_id for m in outbox(runtime)} == {ali.id}

@@ -21,6 +21,7 @@ from dispatcher.intake import store_record
 from normalizer import normalize
 from normalizer.records import Channel, InboundMessage
 from normalizer.tracking import derive_tracking_id
+from tests.case_records import complaint_record
 
 T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # Tuesday 09:00 WIB
 TEXT = "Jalan berlubang di Kampung Bale, Kec. Lut Tawar, sudah dua minggu"
@@ -93,15 +94,10 @@ def open_case(runtime, tracking_id: str, key: str) -> None:
     with runtime.sessions.begin() as session:
         complaints.open_complaint(
             session,
+            complaint_record(key, T0 - timedelta(days=30), text="Aduan lain"),
             tracking_id=tracking_id,
-            idempotency_key=key,
-            channel="web",
             contact=None,
             owner_unit=runtime.units[0].code,
-            privacy="public",
-            description="Aduan lain",
-            language="id",
-            received_at=T0 - timedelta(days=30),
         )
 
 

@@ -8,10 +8,12 @@ import pytest
 from sqlalchemy import select
 
 from casestore import complaints as store
+from casestore import contacts
 from casestore.lifecycle import Action, apply_action, start_clocks
 from casestore.models import Message
 from dispatcher.notifications import queue_status_notification
 from normalizer.tracking import derive_tracking_id, format_tracking_id
+from tests.case_records import complaint_record
 
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
 _n = iter(range(1, 10**6))
@@ -26,18 +28,13 @@ def session(runtime):
 
 def new_case(session, channel="sms", privacy="public", language="id", urn=None):
     n = next(_n)
-    contact = store.get_or_create_contact(session, urn or f"tel:+6281270{n:06d}")
+    contact = contacts.get_or_create_contact(session, urn or f"tel:+6281270{n:06d}")
     complaint = store.open_complaint(
         session,
+        complaint_record(f"{channel}:ext-{n}", NOW, privacy=privacy, language=language),
         tracking_id=derive_tracking_id(f"{channel}:ext-{n}", "test-secret"),
-        idempotency_key=f"{channel}:ext-{n}",
-        channel=channel,
         contact=contact,
         owner_unit="dinas-pupr",
-        privacy=privacy,
-        description="Jalan rusak",
-        language=language,
-        received_at=NOW,
     )
     start_clocks(complaint)
     session.flush()

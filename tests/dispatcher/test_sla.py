@@ -6,6 +6,7 @@ is due only after Christmas Eve (cuti bersama), Christmas and the weekend.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,13 +14,17 @@ import pytest
 from sqlalchemy import select
 
 from casestore import complaints as store
+from casestore import contacts
 from casestore.clock import add_working_days, working_days_between
-from casestore.lifecycle import Action, Status, apply_action, overdue_complaints, start_clocks
+from casestore.deadlines import overdue_complaints
+from casestore.lifecycle import Action, Status, apply_action, start_clocks
 from casestore.models import Complaint, Message, StatusEvent, utcnow
 from dispatcher import schedule
 from dispatcher.queues import MAINTENANCE, queue
 from dispatcher.sla import sweep_deadlines
+from normalizer.records import Channel
 from normalizer.tracking import derive_tracking_id
+from tests.case_records import complaint_record
 
 WIB = ZoneInfo("Asia/Jakarta")
 RECEIVED = datetime(2026, 12, 21, 9, 0, tzinfo=WIB)  # Monday
@@ -31,15 +36,12 @@ def new_case(runtime, received_at=RECEIVED, channel="sms") -> int:
     with runtime.sessions.begin() as session:
         complaint = store.open_complaint(
             session,
+            dataclasses.replace(
+                complaint_record(f"sla:{n}", received_at), channel=Channel(channel)
+            ),
             tracking_id=derive_tracking_id(f"sla:{n}", "test-secret"),
-            idempotency_key=f"sla:{n}",
-            channel=channel,
-            contact=store.get_or_create_contact(session, f"tel:+6281280{n:06d}"),
+            contact=contacts.get_or_create_contact(session, f"tel:+6281280{n:06d}"),
             owner_unit="dinas-pupr",
-            privacy="public",
-            description="Jalan rusak",
-            language="id",
-            received_at=received_at,
         )
         start_clocks(complaint, runtime.settings.timezone)
         session.flush()

@@ -12,7 +12,7 @@ from typing import Any
 
 from dispatcher import runtime as runtime_module
 from dispatcher.intake import store_record
-from dispatcher.jobs import enqueue_notifications
+from dispatcher.outbox import enqueue_notifications
 from normalizer.records import ComplaintRecord
 
 

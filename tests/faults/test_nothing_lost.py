@@ -372,7 +372,7 @@ def test_a_burst_through_crashes_and_outages_loses_nothing_and_doubles_nothing(s
                 select(Complaint.idempotency_key).where(Complaint.channel == "sms")
             ).all()
         )
-        # A message joins its sender's open case when it repeats it (dispatcher/intake.py):
+        # A message joins its sender's open case when it repeats it (intake/new_complaint.py):
         # either way it belongs to exactly one case.
         caseless = session.scalar(
             select(func.count())

@@ -158,8 +158,9 @@ def test_accepted_and_repeated_submissions_count_by_outcome(client, runtime):
 
 
 def test_reply_send_results_are_counted_per_channel(client, runtime, work):
-    from casestore.complaints import get_or_create_contact, queue_reply
-    from dispatcher.jobs import enqueue_notifications
+    from casestore.complaints import queue_reply
+    from casestore.contacts import get_or_create_contact
+    from dispatcher.outbox import enqueue_notifications
 
     before = value(scrape(client), "satupintu_outbound_total", channel="sms", result="failed") or 0
     # No Twilio credentials in the test settings: the SMS channel is off, the send fails.

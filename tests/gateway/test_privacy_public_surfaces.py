@@ -21,13 +21,14 @@ from sqlalchemy import select
 from web_samples import csrf_token
 
 from casestore import complaints as store
-from casestore import duplicates
+from casestore import contacts, duplicates
 from casestore.lifecycle import Action, apply_action, start_clocks
 from casestore.models import Complaint, Message
 from dispatcher.notifications import queue_status_notification
 from gateway.api.open311 import STATUS_NOTES
 from normalizer.citizen_secret import derive_citizen_secret, hash_citizen_secret
 from normalizer.tracking import derive_tracking_id
+from tests.case_records import complaint_record
 
 _n = iter(range(1, 10**6))
 SECRET = "test-secret-not-for-production"
@@ -44,20 +45,21 @@ def new_case(session, channel: str = "web", privacy: str = "public") -> tuple[Co
     key = f"{channel}:privacy-{n}"
     contact = None
     if channel in ("sms", "whatsapp", "twitter"):
-        contact = store.get_or_create_contact(session, f"tel:+6281399{n:06d}")
-    complaint = store.open_complaint(
-        session,
-        tracking_id=derive_tracking_id(key, SECRET),
-        idempotency_key=key,
-        channel=channel,
-        contact=contact,
-        owner_unit="dinas-pupr",
+        contact = contacts.get_or_create_contact(session, f"tel:+6281399{n:06d}")
+    record = complaint_record(
+        key,
+        datetime.now(UTC) - timedelta(hours=1),
+        text="Jalan berlubang di depan sekolah",
         privacy=privacy,
-        description="Jalan berlubang di depan sekolah",
-        language="id",
-        received_at=datetime.now(UTC) - timedelta(hours=1),
         category="jalan",
         kecamatan_code="11.04.17",
+    )
+    complaint = store.open_complaint(
+        session,
+        record,
+        tracking_id=derive_tracking_id(key, SECRET),
+        contact=contact,
+        owner_unit="dinas-pupr",
     )
     start_clocks(complaint)
     code = derive_citizen_secret(key, SECRET)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from casestore import complaints as store
 from casestore.lifecycle import Action, apply_action, start_clocks
 from normalizer.tracking import derive_tracking_id
+from tests.case_records import complaint_record
 
 RECEIVED = datetime(2026, 12, 21, 2, 0, tzinfo=UTC)  # Monday 09:00 WIB
 
@@ -16,15 +17,10 @@ def test_owner_and_deadline_follow_bounce_and_dispatch(client, runtime):
     with runtime.sessions.begin() as session:
         complaint = store.open_complaint(
             session,
+            complaint_record("web:track-owner", RECEIVED),
             tracking_id=tracking_id,
-            idempotency_key="web:track-owner",
-            channel="web",
             contact=None,
             owner_unit="dinas-pupr",
-            privacy="public",
-            description="Jalan rusak",
-            language="id",
-            received_at=RECEIVED,
         )
         start_clocks(complaint)
     page = client.get(f"/track/{tracking_id}").get_data(as_text=True)

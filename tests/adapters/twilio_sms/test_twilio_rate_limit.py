@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from adapters import twilio_sms
-from casestore.complaints import QuarantineResolved
 from casestore.models import Contact, Message, Quarantine
+from casestore.quarantine import QuarantineResolved
 from dispatcher import abuse
 from dispatcher.intake import store_record
 from dispatcher.submit import seen_key

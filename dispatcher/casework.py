@@ -1,0 +1,118 @@
+"""One way to act on a case: apply a lifecycle action, then tell the citizen.
+
+``act_on_case`` is the whole of it for the API and the console: it opens the session, finds
+the case, applies the action (casestore/lifecycle.py), queues the citizen's notification in
+the same transaction, commits, and only then enqueues the notify jobs. ``apply_and_tell`` is
+its middle, for the SLA sweep and intake, whose jobs own a transaction over many records
+and enqueue after their own commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import redis
+
+from casestore.db import Session
+from casestore.lifecycle import Action, apply_action
+from casestore.models import Complaint, StatusEvent, utcnow
+from dispatcher.notifications import queue_status_notification
+from dispatcher.outbox import enqueue_notifications
+from dispatcher.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+Find = Callable[[Session], Complaint]  # the case, or raise the caller's "not found"
+Change = Callable[[Session, Complaint, datetime], StatusEvent]  # one event to tell about
+
+
+@dataclass
+class Acted:
+    """What acting on a case did: its event, the replies it queued, and whether their notify
+    jobs are enqueued (False: Redis was away; the outbox sweep sends them later)."""
+
+    event: StatusEvent
+    outbound_ids: list[int] = field(default_factory=list)
+    notified: bool = True
+    shown: Any = None  # what the caller asked to read off the case before the commit
+
+
+def apply_and_tell(
+    session: Session,
+    complaint: Complaint,
+    action: Action | str,
+    runtime: Runtime,
+    *,
+    actor: str,
+    now: datetime,
+    **fields: Any,
+) -> Acted:
+    """In the caller's transaction: apply ``action`` (with the lifecycle's ``note``,
+    ``reason``, ``unit``, ``master``, ``privacy``) and queue the citizen's (and followers')
+    messages about it. Raises TransitionError when the lifecycle refuses; the caller commits
+    and then enqueues ``outbound_ids``."""
+    event = lifecycle_action(action, runtime, actor=actor, **fields)(session, complaint, now)
+    return told(session, complaint, event, runtime)
+
+
+def told(session: Session, complaint: Complaint, event: StatusEvent, runtime: Runtime) -> Acted:
+    """An event already written (a duplicate confirmed, say), with its messages queued."""
+    return Acted(event, queue_status_notification(session, complaint, event, runtime))
+
+
+def lifecycle_action(
+    action: Action | str, runtime: Runtime, *, actor: str, **fields: Any
+) -> Change:
+    """The change ``act_on_case`` applies for a plain lifecycle action."""
+
+    def change(session: Session, complaint: Complaint, now: datetime) -> StatusEvent:
+        return apply_action(
+            session,
+            complaint,
+            action,
+            actor=actor,
+            now=now,
+            tz=runtime.settings.timezone,
+            **fields,
+        )
+
+    return change
+
+
+def act_on_case(
+    runtime: Runtime,
+    find: Find,
+    change: Change,
+    *,
+    show: Callable[[Session, Complaint], Any] | None = None,
+    now: datetime | None = None,
+) -> Acted:
+    """Find the case, apply ``change`` (usually ``lifecycle_action(...)``), queue the
+    citizen's notification, commit, then enqueue it.
+
+    ``show`` reads what the caller answers with off the case before the commit. Errors of
+    ``find`` and ``change`` (TransitionError: the lifecycle refused) roll everything back.
+    """
+    now = now or utcnow()
+    with runtime.sessions.begin() as session:
+        complaint = find(session)
+        acted = told(session, complaint, change(session, complaint, now), runtime)
+        if show is not None:
+            acted.shown = show(session, complaint)
+    acted.notified = notify(runtime, acted.outbound_ids)
+    return acted
+
+
+def notify(runtime: Runtime, outbound_ids: list[int]) -> bool:
+    """Enqueue the notify jobs of committed replies; False when Redis did not take them
+    (they stay queued in the case store and the outbox sweep sends them)."""
+    try:
+        enqueue_notifications(runtime.redis, outbound_ids)
+    except redis.RedisError as exc:
+        log.warning("notify jobs not enqueued, the outbox sweep will: %s", type(exc).__name__)
+        return False
+    return True

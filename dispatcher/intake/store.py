@@ -1,0 +1,80 @@
+"""store_record: one normalized record into the case store, in the caller's transaction.
+
+In order: whose thread it answers (a reply tweet), who sent it and whether it must wait for
+an operator (holds), the claim of the inbound message (a provider retry stops here), the
+use case its intent names (a new complaint, or a command about a case or the sender), and
+last the replies the use case decided.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from casestore import complaints as cases
+from casestore.contacts import Sender
+from casestore.db import Session
+from casestore.lifecycle import OPEN_STATUSES
+from dispatcher.intake.commands import COMMANDS
+from dispatcher.intake.holds import screen
+from dispatcher.intake.new_complaint import new_case
+from dispatcher.intake.outcome import StoreOutcome
+from dispatcher.intake.replies import send_answers
+from dispatcher.runtime import Runtime
+from normalizer.records import ComplaintRecord, Intent
+
+
+def store_record(
+    session: Session, record: ComplaintRecord, runtime: Runtime, *, check_rate_limit: bool = True
+) -> StoreOutcome:
+    """Apply one record; a second delivery of the same message changes nothing.
+
+    ``check_rate_limit=False`` is for a record an operator released from quarantine: it
+    skips the holds (the rate limit and the low-information check).
+    """
+    # First: "ok, makasih" in reply to our tweet is a follow-up, not a thin new message.
+    record = _thread_follow_up(session, record)
+    sender, held = screen(session, record, runtime, check=check_rate_limit)
+    outcome = held or _apply(session, record, runtime, sender)
+    return send_answers(session, record, runtime, sender.contact, outcome)
+
+
+def _apply(
+    session: Session, record: ComplaintRecord, runtime: Runtime, sender: Sender
+) -> StoreOutcome:
+    """Claim the inbound message, then run the use case its intent names."""
+    inbound = cases.claim_inbound(session, record, sender.contact)
+    if inbound is None:
+        earlier = cases.inbound_message(session, record.channel.value, record.external_id)
+        complaint = earlier.complaint if earlier else None
+        return StoreOutcome(
+            tracking_id=complaint.tracking_id if complaint else None, duplicate_delivery=True
+        )
+    if record.intent is Intent.NEW:
+        # A contact created just now has no cases to follow up.
+        outcome = new_case(session, record, runtime, sender.contact, first_contact=sender.created)
+    else:
+        outcome = COMMANDS[record.intent](session, record, runtime, sender.contact)
+    if outcome.tracking_id:
+        complaint = outcome.complaint
+        if complaint is None or complaint.tracking_id != outcome.tracking_id:
+            complaint = cases.complaint_by_tracking_id(session, outcome.tracking_id)
+        if complaint is not None and inbound.complaint_id is None:
+            cases.file_under(inbound, complaint)
+    return outcome
+
+
+def _thread_follow_up(session: Session, record: ComplaintRecord) -> ComplaintRecord:
+    """A new message in the thread of the sender's open case (a reply to our reply tweet)
+    follows that case up. Only the store can tell whose thread it is, so the normalizer
+    leaves it new; a reply in someone else's thread, or a closed case's, stays new.
+    """
+    if record.intent is not Intent.NEW or not record.thread_ids:
+        return record
+    complaint = cases.complaint_in_thread(
+        session, record.channel.value, record.thread_ids, record.contact_urn
+    )
+    if complaint is None or complaint.status not in OPEN_STATUSES:
+        return record
+    return dataclasses.replace(
+        record, intent=Intent.FOLLOW_UP, target_tracking_id=complaint.tracking_id
+    )
