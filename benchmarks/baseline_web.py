@@ -1,6 +1,6 @@
 """Baseline (a): a bare Flask endpoint that reads the form and does one Redis write.
 
-Served by gunicorn with exactly the options `satupintu web` uses (gateway.web), on the same
+Served by gunicorn with exactly the options `satupintu web` uses (gateway.cli.web), on the same
 paths our intake answers, so the very same prebuilt requests can be sent to both. Run as
 ``python -m benchmarks.baseline_web --bind HOST:PORT --workers N --worker-class K --redis URL``.
 """
@@ -12,7 +12,7 @@ import argparse
 import redis
 from flask import Flask, request
 
-from gateway.web import GatewayServer, gunicorn_options
+from gateway.cli.web import GatewayServer, gunicorn_options
 
 
 def create_baseline_app(redis_url: str) -> Flask:

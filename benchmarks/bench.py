@@ -1,15 +1,5 @@
-"""The benchmark's phases, against services it starts itself (benchmarks/services.py).
-
-Each measurement of ours has its baseline measured in the same run, on the same servers,
-interleaved, because this machine is shared and its speed drifts:
-- intake: our webhook vs baseline (a), a bare Flask endpoint doing one Redis write, both
-  under the same gunicorn options, offered more than either can take;
-- store: our pipeline vs baseline (b), one rq job per message doing one INSERT, draining a
-  preloaded queue with the same number of SimpleWorker processes (1, 2, 4);
-- steady: the whole gateway at half our sustained rate: ack latency, receipt-to-stored
-  latency from the case store's own timestamps, CPU per message of each process group;
-- burst: 20,000 messages at twice the sustained rate: lost, duplicated, drain time, and the
-  backlog as /metrics showed it while it lasted.
+"""The benchmark's services and measures: the Bench that starts them (benchmarks/services.py)
+and what every phase (benchmarks/phases.py) uses to plan, send, reset and count.
 """
 
 from __future__ import annotations
@@ -18,42 +8,31 @@ import contextlib
 import http.client
 import math
 import os
-import re
 import secrets
 import tempfile
-import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from rich.console import Console
 from sqlalchemy import func, select, text
-from werkzeug.datastructures import MultiDict
 
 from benchmarks import baseline_jobs
 from benchmarks import profile as profiling
 from benchmarks.services import (
-    CpuMeter,
     Database,
     RedisServer,
     Service,
     free_port,
     python_module,
 )
-from casestore.models import Base, Complaint, Message, Quarantine
+from casestore.models import Base, Message, Quarantine
 from dispatcher import inbox
-from gateway import loadgen
-from gateway.traffic import (
-    FormSession,
-    Plan,
-    Target,
-    fetch_form_session,
-    load_texts,
-    plan_traffic,
-)
+from tools import loadgen
+from tools.traffic import Plan, load_texts, plan_traffic
+from tools.wire import FormSession, Target, fetch_form_session
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "routing_corpus.csv"
 TWILIO_SID = "AC" + "be0c4" * 6 + "be"
@@ -246,7 +225,7 @@ class Bench:
             if not service.running():
                 raise RuntimeError(f"{service.name} exited:\n{service.tail()}")
             with contextlib.suppress(OSError, http.client.HTTPException):
-                if _get(url + "/healthz")[0] == 200:
+                if http_get(url + "/healthz")[0] == 200:
                     return
             time.sleep(0.2)
         raise RuntimeError(f"{service.name} did not answer in {timeout:.0f} s:\n{service.tail()}")
@@ -333,7 +312,7 @@ class Bench:
             ).one()
         if count < 2:
             return count, 0.0
-        return count, (_aware(last) - _aware(first)).total_seconds()
+        return count, (aware(last) - aware(first)).total_seconds()
 
     def processed(self) -> Processed:
         """What the store jobs made of the messages: inbound rows, and records held back
@@ -348,7 +327,7 @@ class Bench:
                 select(Quarantine.idempotency_key, Quarantine.created_at)
             ).all()
         keys = [(c, e) for c, e, _ in inbound] + [tuple(k.split(":", 1)) for k, _ in held]
-        times = [_aware(t) for *_, t in inbound] + [_aware(t) for _, t in held]
+        times = [aware(t) for *_, t in inbound] + [aware(t) for _, t in held]
         return Processed(keys=keys, times=times, held=len(held))
 
     def queued(self, name: str = "intake") -> int:
@@ -358,346 +337,8 @@ class Bench:
         waiting = inbox.depth(client).records if name == "intake" else 0
         return int(client.llen(f"rq:queue:{name}")) + waiting
 
-    # --- phases -------------------------------------------------------------------------
 
-    def intake(self) -> None:
-        """Ack throughput, ours vs baseline (a), offered more than either takes."""
-        count = int(self.o.rate * self.o.duration)
-        ours_runs, base_runs = [], []
-        for round_ in range(self.o.rounds):
-            for label, url, runs in (
-                ("baseline (a)", self.baseline_url, base_runs),
-                ("ours", self.url, ours_runs),
-            ):
-                plan = self.plan(count, url)
-                spy = None
-                if self.o.profile is not None and round_ == 0:
-                    name = "web.txt" if url == self.url else "web-baseline.txt"
-                    server = self.web if url == self.url else self.baseline_web
-                    assert server.process is not None
-                    spy = profiling.attach(
-                        self.o.profile / name, server.process.pid, self.o.duration
-                    )
-                result = self.send(url, plan, self.o.rate)
-                if spy is not None:
-                    spy.wait(60)
-                summary = loadgen.summarize(result)
-                runs.append(summary)
-                self.say(
-                    f"intake round {round_ + 1} {label}: {summary.throughput:.0f} acks/s, "
-                    f"{summary.ok}/{summary.sent} ok, errors {summary.errors or 'none'}, "
-                    f"client lag {result.max_lag * 1000:.0f} ms"
-                )
-        ours = _median([s.throughput for s in ours_runs])
-        base = _median([s.throughput for s in base_runs])
-        errors = sum(sum(s.errors.values()) for s in ours_runs)
-        self.results.measures.append(
-            Measure(
-                "intake ack throughput (saturated)",
-                ours,
-                base,
-                "acks/s",
-                ">= 50% of (a)",
-                passed=ours >= 0.5 * base and errors == 0,
-                note=f"median of {self.o.rounds}; errors {errors}",
-            )
-        )
-        self.ack_capacity = ours
-
-    def drain(self) -> None:
-        """Stored per second, ours vs baseline (b), with 1, 2, 4 worker processes."""
-        size = self.o.drain_size
-        for n in self.o.scaling:
-            self.reset()
-            plan = self.plan(size, retries=0.0)
-            self.send(self.url, plan, min(self.o.rate, max(200.0, self.ack_capacity * 0.8)))
-            queued = self.queued()
-            started = time.monotonic()
-            first = n == self.o.scaling[0]
-            self.start_workers(
-                n, burst=True, profile="worker.txt" if first else "", intake_only=True
-            ).wait(timeout=size / 5 + 120)
-            done = self.processed()
-            count, ours = len(done.keys), done.rate
-            self.say(
-                f"drain {n} worker(s) ours: {count}/{queued} stored ({done.held} held) "
-                f"at {ours:.0f}/s "
-                f"({time.monotonic() - started:.1f} s with start-up and replies)"
-            )
-            self.reset()
-            baseline_jobs.enqueue(self.rt.redis, self._records(plan))
-            self.start_workers(
-                n,
-                burst=True,
-                module="benchmarks.baseline_jobs",
-                profile="worker-baseline.txt" if first else "",
-            ).wait(timeout=size / 5 + 120)
-            count_b, span_b = self.stored_span(baseline_jobs.bench_rows)
-            base = (count_b - 1) / span_b if span_b else math.nan
-            self.say(f"drain {n} worker(s) baseline (b): {count_b} rows at {base:.0f}/s")
-            self.results.scaling.append((n, ours, base))
-        by_n = {n: (ours, base) for n, ours, base in self.results.scaling}
-        ours, base = by_n.get(self.o.workers, (math.nan, math.nan))
-        # Half and twice this rate drive the next phases; without a number, go slow.
-        self.sustained = ours if ours == ours and ours > 0 else 20.0
-        self.results.measures.append(
-            Measure(
-                f"sustained stored rate, {self.o.workers} workers",
-                ours,
-                base,
-                "msg/s",
-                ">= 80% of (b)",
-                passed=ours >= 0.8 * base,
-                note="preloaded queue drained; from the store's created_at",
-            )
-        )
-
-    def _records(self, plan: Plan) -> list[dict]:
-        """The store-job payloads our web made of this plan's SMS (same bytes for (b))."""
-        from adapters import twilio_sms
-        from normalizer import normalize
-
-        records = []
-        for request in plan.requests:
-            body = request.wire.split(b"\r\n\r\n", 1)[1]
-            if request.channel != "sms":
-                # (b) gets one job per message whatever its channel: reuse an SMS body.
-                continue
-            form = MultiDict(parse_qsl(body.decode(), keep_blank_values=True))
-            records.append(normalize(twilio_sms.parse(form), self.rt.rules).to_dict())
-        while records and len(records) < len(plan.requests):
-            clone = dict(records[len(records) % len(records)])
-            clone["idempotency_key"] = f"{clone['idempotency_key']}-{len(records)}"
-            records.append(clone)
-        return records
-
-    def steady(self) -> None:
-        """Half the sustained rate: latencies and CPU per message, web + workers running.
-
-        The sustained rate is the store-only drain's, but here the same workers also send
-        every SMS citizen their reply; a second, informative pass at a quarter of it shows
-        the receipt-to-stored latency when the workers are not saturated by both.
-        """
-        self.reset()
-        self.workers = self.start_workers(self.o.workers, burst=False)
-        self._wait_for_workers(self.o.workers)
-        self._steady_pass(0.5, "half of sustained", target=True)
-        self.reset(keep_workers=True)
-        self._steady_pass(0.25, "a quarter of sustained", target=False)
-
-    def _steady_pass(self, fraction: float, label: str, *, target: bool) -> None:
-        rate = max(5.0, self.sustained * fraction)
-        seconds = self.o.duration * 3 if target else self.o.duration * 2
-        plan = self.plan(int(rate * seconds))
-        assert self.redis is not None and self.db is not None and self.workers is not None
-        groups: dict[str, Callable] = {
-            "web": self.web.pids,
-            "workers": self.workers.pids,
-            "redis": self.redis.pids,
-        }
-        if self.db.postgres:
-            groups["postgresql"] = self.db.backend_pids
-        with CpuMeter(groups) as meter:
-            result = self.send(self.url, plan, rate)
-            self._wait_stored(sum(plan.unique.values()), timeout=60)
-            self._wait_idle(timeout=60)
-        summary = loadgen.summarize(result)
-        unique = sum(plan.unique.values())
-        delays = self._receipt_to_stored()
-        p99 = loadgen.percentile(delays, 0.99) * 1000
-        p50 = loadgen.percentile(delays, 0.5) * 1000
-        note = f"{len(delays)} complaints; errors {summary.errors or 'none'}"
-        if not target:
-            self.results.measures += [
-                Measure(f"offered rate ({label})", rate, None, "msg/s"),
-                Measure(f"receipt-to-stored p50 at {fraction:g}", p50, None, "ms"),
-                Measure(f"receipt-to-stored p99 at {fraction:g}", p99, None, "ms", note=note),
-            ]
-            self.say(f"steady {rate:.0f}/s: stored p50 {p50:.0f} ms p99 {p99:.0f} ms")
-            return
-        self.results.cpu_per_message = {
-            name: seconds * 1000 / unique for name, seconds in meter.seconds().items()
-        }
-        self.results.measures += [
-            Measure(f"offered rate ({label})", rate, None, "msg/s"),
-            Measure("ack latency p50", summary.p50_ms, None, "ms"),
-            Measure("ack latency p99", summary.p99_ms, None, "ms"),
-            Measure("receipt-to-stored p50", p50, None, "ms"),
-            Measure(
-                "receipt-to-stored p99",
-                p99,
-                None,
-                "ms",
-                "<= 250 ms",
-                passed=p99 <= 250,
-                note=note,
-            ),
-        ]
-        self.say(
-            f"steady {rate:.0f}/s: ack p50 {summary.p50_ms:.1f} ms p99 {summary.p99_ms:.1f} ms, "
-            f"stored p99 {p99:.0f} ms"
-        )
-
-    def burst(self) -> None:
-        """burst_size messages at twice the sustained rate: nothing lost, nothing doubled."""
-        assert self.workers is not None
-        self.workers.stop()
-        self.reset()
-        self.workers = self.start_workers(self.o.workers, burst=False)
-        self._wait_for_workers(self.o.workers)
-        rate = max(10.0, self.sustained * 2)
-        plan = self.plan(self.o.burst_size)
-        depth_seen: list[int] = []
-        stop = threading.Event()
-        watcher = threading.Thread(target=self._watch_backlog, args=(depth_seen, stop))
-        watcher.start()
-        acked: set[tuple[str, str]] = set()
-        result = self.send(
-            self.url,
-            plan,
-            rate,
-            on_done=lambda o: acked.add((o.channel, o.key)) if o.ok else None,
-        )
-        burst_end = time.time()
-        summary = loadgen.summarize(result)
-        unique = sum(plan.unique.values())
-        timeout = max(180.0, unique / max(self.sustained, 1) * 3)
-        self._wait_stored(len(acked), timeout=timeout)
-        stop.set()
-        watcher.join()
-        done = self.processed()
-        with self.rt.engine.connect() as connection:
-            complaints, distinct = connection.execute(
-                select(func.count(), func.count(func.distinct(Complaint.idempotency_key)))
-            ).one()
-        stored_ids = {external_id for _, external_id in done.keys}
-        lost = sum(
-            1 for _, key in acked if key not in stored_ids and not _suffixed(key, stored_ids)
-        )
-        doubled = (len(done.keys) - len(set(done.keys))) + (complaints - distinct)
-        last = max(done.times, default=None)
-        drained_after = (last.timestamp() - burst_end) if last else math.nan
-        peak = max(depth_seen, default=0)
-        self.results.measures += [
-            Measure(
-                "burst offered rate (2x sustained)",
-                rate,
-                None,
-                "msg/s",
-                note=f"{unique} messages + {plan.retries} retries",
-            ),
-            Measure(
-                "burst ack latency p99",
-                summary.p99_ms,
-                None,
-                "ms",
-                note=f"errors {summary.errors or 'none'}",
-            ),
-            Measure(
-                "burst lost",
-                lost,
-                None,
-                "msg",
-                "0",
-                passed=lost == 0,
-                note=f"{len(acked)} acknowledged",
-            ),
-            Measure("burst duplicated", doubled, None, "msg", "0", passed=doubled == 0),
-            Measure(
-                "burst drained after its end",
-                max(0.0, drained_after),
-                None,
-                "s",
-                "<= 120 s",
-                passed=drained_after <= 120,
-            ),
-            Measure(
-                "burst backlog seen on /metrics",
-                peak,
-                None,
-                "records",
-                "> 0",
-                passed=peak > 0,
-                note="peak satupintu_queue_depth{queue=intake}",
-            ),
-        ]
-        self.say(
-            f"burst {unique} at {rate:.0f}/s: lost {lost}, doubled {doubled}, drained "
-            f"{drained_after:.1f} s after, backlog peak {peak}"
-        )
-
-    def memory(self) -> None:
-        rss: dict[str, float] = {}
-        for service in (self.web, self.workers):
-            if service is None:
-                continue
-            service.note_rss()
-            for pid, kib in service.peak_rss.items():
-                rss[f"{service.name} pid {pid}"] = kib / 1024
-        self.results.peak_rss = rss
-        worst = max(rss.values(), default=math.nan)
-        self.results.measures.append(
-            Measure(
-                "peak RSS, largest web/worker process",
-                worst,
-                None,
-                "MiB",
-                "< 150 MiB",
-                passed=worst < 150,
-                note="VmHWM",
-            )
-        )
-
-    # --- waiting ------------------------------------------------------------------------
-
-    def _wait_for_workers(self, count: int, timeout: float = 60) -> None:
-        assert self.redis is not None
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.redis.client().scard("rq:workers") >= count:
-                return
-            time.sleep(0.1)
-        raise RuntimeError(f"workers did not start:\n{self.workers.tail() if self.workers else ''}")
-
-    def _wait_stored(self, count: int, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        with self.rt.engine.connect() as connection:
-            while time.monotonic() < deadline:
-                stored = (
-                    connection.execute(
-                        select(func.count()).select_from(Message).where(Message.direction == "in")
-                    ).scalar()
-                    + connection.execute(select(func.count()).select_from(Quarantine)).scalar()
-                )
-                connection.rollback()
-                if stored >= count:
-                    return
-                time.sleep(0.25)
-        self.results.notes.append(
-            f"gave up waiting for {count} stored messages after {timeout:.0f} s"
-        )
-
-    def _wait_idle(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and (self.queued("intake") or self.queued("notify")):
-            time.sleep(0.25)
-
-    def _receipt_to_stored(self) -> list[float]:
-        with self.rt.engine.connect() as connection:
-            rows = connection.execute(select(Complaint.received_at, Complaint.created_at)).all()
-        return [(_aware(c) - _aware(r)).total_seconds() for r, c in rows]
-
-    def _watch_backlog(self, seen: list[int], stop: threading.Event) -> None:
-        pattern = re.compile(rb'^satupintu_queue_depth\{queue="intake"\} ([0-9.e+]+)$', re.M)
-        while not stop.wait(1.0):
-            with contextlib.suppress(OSError, http.client.HTTPException):
-                status, body = _get(self.url + "/metrics")
-                found = pattern.search(body) if status == 200 else None
-                if found:
-                    seen.append(int(float(found.group(1))))
-
-
-def _get(url: str, timeout: float = 5.0) -> tuple[int, bytes]:
+def http_get(url: str, timeout: float = 5.0) -> tuple[int, bytes]:
     parts = urlsplit(url)
     connection = http.client.HTTPConnection(parts.netloc, timeout=timeout)
     try:
@@ -708,18 +349,5 @@ def _get(url: str, timeout: float = 5.0) -> tuple[int, bytes]:
         connection.close()
 
 
-def _aware(value: datetime) -> datetime:
+def aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _median(values: list[float]) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return math.nan
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-
-
-def _suffixed(key: str, stored: set[str]) -> bool:
-    """An API key is stored with the partner's prefix when a partner sent it."""
-    return any(s.endswith(":" + key) for s in stored) if len(stored) < 50_000 else False

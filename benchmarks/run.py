@@ -1,7 +1,7 @@
 """`python -m benchmarks.run [--quick] [--rate R] [--duration S] [--workers N]`.
 
 Starts its own Redis, a throwaway PostgreSQL database (SQLite when PostgreSQL does not
-answer), our web and workers and the two baselines; runs the phases of benchmarks/bench.py;
+answer), our web and workers and the two baselines; runs the phases of benchmarks/phases.py;
 prints the table and appends it to benchmarks/RESULTS.md. Exit status 0 even when a target
 fails: the table says which.
 """
@@ -15,9 +15,10 @@ from pathlib import Path
 
 from rich.console import Console
 
+from benchmarks import phases
 from benchmarks.bench import Bench, Options
 from benchmarks.report import RESULTS, append_results, print_tables
-from gateway.traffic import parse_mix
+from tools.traffic import parse_mix
 
 
 def parse_args(argv: list[str] | None = None) -> tuple[Options, Path | None]:
@@ -75,11 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     bench = Bench(options, Console(stderr=True))
     try:
         bench.setup()
-        bench.intake()
-        bench.drain()
-        bench.steady()
-        bench.burst()
-        bench.memory()
+        for phase in (phases.intake, phases.drain, phases.steady, phases.burst, phases.memory):
+            phase(bench)
     except KeyboardInterrupt:
         bench.results.notes.append("interrupted")
         raise

@@ -1,7 +1,7 @@
 """Prometheus counters of the intake path and the workers, written by every process.
 
 Only counters and histograms live here: each web or worker process adds to its own, and
-/metrics (gateway/metrics.py) adds them up at scrape time. Under gunicorn and the worker pool
+/metrics (gateway/ops/metrics.py) adds them up at scrape time. Under gunicorn and the worker pool
 that uses prometheus_client's multiprocess mode: every service (one `satupintu web`, one
 `satupintu worker`) writes memory-mapped files into ``<data dir>/metrics/<service>-<pid>/``,
 which ``use_metrics_dir`` prepares before anything imports prometheus_client (the library
@@ -119,7 +119,7 @@ def count_intake(channel: str, outcome: str) -> None:
 
 
 def count_refused(channel: str, reason: str) -> None:
-    """One submission refused on ``channel`` (gateway/refusals.py names the reason)."""
+    """One submission refused on ``channel`` (gateway/ops/refusals.py names the reason)."""
     _get("refused").labels(channel, reason).inc()
 
 

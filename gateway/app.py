@@ -1,4 +1,9 @@
-"""create_app(): load settings, build the runtime, bind extensions, register blueprints."""
+"""create_app(): the WSGI app, built in the steps below; wiring only.
+
+The app owns the runtime it is given or builds (``app.extensions["satupintu"]``, read through
+gateway/context.py) and installs nothing process-wide: jobs get theirs from the worker that
+runs them (`satupintu worker`, dispatcher/runtime.py).
+"""
 
 from __future__ import annotations
 
@@ -8,16 +13,24 @@ from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from config import Settings, load_settings
-from dispatcher import runtime as runtime_module
 from dispatcher.runtime import Runtime
 from gateway import i18n
-from gateway.extensions import csrf
+from gateway.extensions import csrf, login_manager
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Flask:
     """The WSGI app; ``runtime`` lets a caller (the tests) share its engine and Redis."""
     settings = runtime.settings if runtime is not None else settings or load_settings()
     app = Flask(__name__)
+    _configure(app, settings)
+    app.extensions["satupintu"] = runtime or Runtime(settings)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_error_handlers(app)
+    return app
+
+
+def _configure(app: Flask, settings: Settings) -> None:
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
@@ -28,42 +41,38 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     )
     logging.basicConfig(level=settings.log_level)
 
-    runtime = runtime or Runtime(settings)
-    runtime_module.install(runtime)
-    app.extensions["satupintu"] = runtime
 
+def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
+    # No template context processor: public pages never load an operator.
+    login_manager.init_app(app, add_context_processor=False)
     i18n.init_app(app)
-    _register_blueprints(app)
-    _register_error_handlers(app)
-    return app
 
 
 def _register_blueprints(app: Flask) -> None:
-    from gateway.health import bp as health
+    # Imported here: `satupintu worker` and `web` import the gateway package before they
+    # point prometheus_client (imported by /metrics) at its multiprocess directory.
+    from gateway.api import bp as api
+    from gateway.api.open311 import bp as open311
+    from gateway.console import bp as console
+    from gateway.ops.health import bp as health
+    from gateway.ops.metrics import bp as metrics
     from gateway.public import bp as public
     from gateway.webhooks import bp as webhooks
 
-    app.register_blueprint(public)
-    app.register_blueprint(health)
+    app.register_blueprint(public)  # /, /track: citizens
+    app.register_blueprint(health)  # /healthz, /readyz
     csrf.exempt(webhooks)  # providers sign their requests instead
-    app.register_blueprint(webhooks)
-    from gateway.api import bp as api
-    from gateway.open311 import bp as open311
-
+    app.register_blueprint(webhooks)  # /webhooks: Twilio, X
     for machine in (api, open311):  # JSON API and Open311: keys and secrets, not cookies
         csrf.exempt(machine)
         app.register_blueprint(machine)
-    from gateway.console import bp as console
-
-    app.register_blueprint(console)  # /console: operators (gateway/console.py)
-    from gateway.metrics import bp as metrics
-
-    app.register_blueprint(metrics)  # /metrics: Prometheus (gateway/metrics.py)
+    app.register_blueprint(console)  # /console: operators
+    app.register_blueprint(metrics)  # /metrics: Prometheus
 
 
 def _register_error_handlers(app: Flask) -> None:
-    from gateway.machine_errors import machine_error
+    from gateway.api.machine_errors import machine_error
 
     def page(code: int, title: str, message: str):
         machine = machine_error(code)  # /api/ answers problem+json, /open311/ its arrays

@@ -1,5 +1,12 @@
 """Flask extensions, created once and unbound; create_app() binds them."""
 
+from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 
 csrf = CSRFProtect()
+
+# Operators' sessions in the console (gateway/console/auth.py loads the operator).
+login_manager = LoginManager()
+# A stolen cookie replayed from another address or browser is dropped, not just marked stale.
+login_manager.session_protection = "strong"
+login_manager.login_view = "console.auth.login"

@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 import pytest
 from argon2 import PasswordHasher
 from argon2.profiles import CHEAPEST
+from sqlalchemy import select
 
 from casestore import operators as accounts
+from casestore.models import Complaint, StatusEvent
 from casestore.quarantine import quarantine_record
 from dispatcher.queues import INTAKE, queue
 from dispatcher.submit import submit
@@ -133,3 +135,31 @@ def hold(runtime, key: str = "sms:SM" + "4" * 32, phone: str = "+6281234567890")
     record = normalize(inbound, runtime.rules)
     with runtime.sessions.begin() as db:
         return quarantine_record(db, record, "rate_limited").id
+
+
+# --- cases and their actions (test_console_cases.py, test_console_actions.py) -------------
+
+
+def case(runtime, tracking_id) -> Complaint:
+    with runtime.sessions() as db:
+        return db.scalars(select(Complaint).where(Complaint.tracking_id == tracking_id)).one()
+
+
+def set_owner(runtime, tracking_id, unit, **changes):
+    with runtime.sessions.begin() as db:
+        complaint = db.scalars(select(Complaint).where(Complaint.tracking_id == tracking_id)).one()
+        complaint.owner_unit = unit
+        for name, value in changes.items():
+            setattr(complaint, name, value)
+
+
+def act(client, tracking_id, action, **fields):
+    token = csrf(client, f"/console/cases/{tracking_id}")
+    data = {"csrf_token": token, "action": action, **fields}
+    return client.post(f"/console/cases/{tracking_id}/actions", data=data)
+
+
+def events(runtime, tracking_id) -> list[StatusEvent]:
+    with runtime.sessions() as db:
+        complaint = db.scalars(select(Complaint).where(Complaint.tracking_id == tracking_id)).one()
+        return list(db.scalars(select(StatusEvent).where(StatusEvent.complaint_id == complaint.id)))

@@ -51,7 +51,7 @@ from dispatcher.backlog import backlog_snapshot
 from dispatcher.queues import INTAKE, queue
 from dispatcher.runtime import Runtime
 from dispatcher.submit import store_job_id
-from gateway.cli import prepare_database
+from gateway.cli.context import prepare_database
 
 pytestmark = pytest.mark.slow
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from console_support import add_operator, login
+from console_support import OTHER_UNIT, UNIT, add_operator, login
 
 
 @pytest.fixture
@@ -13,3 +13,11 @@ def coordinator(app, runtime):
     client = app.test_client()
     login(client, "koord")
     return client
+
+
+@pytest.fixture
+def staff(runtime):
+    """A coordinator and the admins of two kecamatan offices."""
+    add_operator(runtime, "koord")
+    add_operator(runtime, "camat-lt", role="unit", unit=UNIT)
+    add_operator(runtime, "camat-linge", role="unit", unit=OTHER_UNIT)

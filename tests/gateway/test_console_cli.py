@@ -8,7 +8,7 @@ from console_support import fast_hashing  # noqa: F401 (a fixture)
 
 from casestore import operators as accounts
 from gateway.cli import main
-from gateway.cli_operator import announce_first_coordinator
+from gateway.cli.operators import announce_first_coordinator
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
 

@@ -23,13 +23,6 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n<script>alert(1)</script>\n%%EOF\n"
 
 
-@pytest.fixture
-def staff(runtime):
-    add_operator(runtime, "koord")
-    add_operator(runtime, "camat-lt", role="unit", unit=UNIT)
-    add_operator(runtime, "camat-linge", role="unit", unit=OTHER_UNIT)
-
-
 def test_the_guide_is_linked_and_rendered_without_raw_html(client, staff):
     login(client, "camat-lt")
     cases = client.get("/console/cases").get_data(as_text=True)

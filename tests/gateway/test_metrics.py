@@ -12,7 +12,7 @@ import sys
 from prometheus_client import CollectorRegistry, generate_latest
 
 from dispatcher.metrics import metrics_root, use_metrics_dir
-from gateway.metrics import MachineCollector
+from gateway.ops.metrics import MachineCollector
 
 
 def value(text: str, name: str, **labels: str) -> float | None:

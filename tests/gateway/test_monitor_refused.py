@@ -12,7 +12,7 @@ from console_support import fast_hashing  # noqa: F401 (a fixture)
 from flask import Response
 
 from casestore.models import Message
-from gateway.refusals import record_refusal, refusal_of, refused_series
+from gateway.ops.refusals import record_refusal, refusal_of, refused_series
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
 

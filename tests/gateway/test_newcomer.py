@@ -84,7 +84,7 @@ def test_commands_other_than_up_never_create_a_data_dir(tmp_path, monkeypatch, a
     ],
 )  # fmt: skip
 def test_the_banner_prints_urls_without_passwords(url, shown):
-    from gateway.supervisor import without_password
+    from gateway.cli.supervisor import without_password
 
     assert without_password(url) == shown
 

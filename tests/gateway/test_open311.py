@@ -339,7 +339,7 @@ def test_a_field_given_twice_is_refused(client, runtime, key):
 def test_operator_text_never_reaches_the_xml(client, runtime, work, key):
     from casestore.lifecycle import Action, apply_action
     from casestore.models import utcnow
-    from gateway.open311 import STATUS_NOTES
+    from gateway.api.open311 import STATUS_NOTES
 
     (request_id,) = file_requests(client, work, key, {})
     with runtime.sessions.begin() as session:

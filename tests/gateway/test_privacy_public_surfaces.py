@@ -25,7 +25,7 @@ from casestore import contacts, duplicates
 from casestore.lifecycle import Action, apply_action, start_clocks
 from casestore.models import Complaint, Message
 from dispatcher.notifications import queue_status_notification
-from gateway.open311 import STATUS_NOTES
+from gateway.api.open311 import STATUS_NOTES
 from normalizer.citizen_secret import derive_citizen_secret, hash_citizen_secret
 from normalizer.tracking import derive_tracking_id
 from tests.case_records import complaint_record

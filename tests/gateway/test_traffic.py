@@ -18,15 +18,10 @@ from dispatcher import runtime as runtime_module
 from dispatcher.queues import INTAKE
 from dispatcher.runtime import Runtime
 from dispatcher.worker import make_worker
-from gateway import loadgen
 from gateway.cli import main
-from gateway.traffic import (
-    Target,
-    fetch_form_session,
-    load_texts,
-    parse_mix,
-    plan_traffic,
-)
+from tools import loadgen
+from tools.traffic import load_texts, parse_mix, plan_traffic
+from tools.wire import Target, fetch_form_session
 
 ACCOUNT_SID = "AC" + "7a1c" * 8
 AUTH_TOKEN = "traffic-test-token-7a1c7a1c"
@@ -51,9 +46,8 @@ def gateway(runtime, settings):
         submit_rate_limit=0,
     )
     rt = Runtime(configured)
-    app = create_app(configured)
-    app.extensions["satupintu"] = rt
-    runtime_module.install(rt)
+    app = create_app(runtime=rt)
+    runtime_module.install(rt)  # for the jobs the test's worker runs
     with serve(app) as url:
         yield url, rt
     runtime_module.install(runtime)

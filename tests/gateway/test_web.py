@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import request
 
 from dispatcher import runtime as runtime_module
-from gateway.web import gunicorn_options, proxied_app
+from gateway.cli.web import gunicorn_options, proxied_app
 
 FORWARDED = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
 

@@ -1,7 +1,7 @@
 """A channel's webhooks come from its spec alone: one spec, one route, the same few steps.
 
 A made-up channel ("example", SMS over a provider that signs with a shared token) is served
-by ``gateway.webhooks.blueprint`` with no code of its own in the gateway: the route exists,
+by ``gateway.webhooks.routes.blueprint`` with no code of its own in the gateway: the route exists,
 a bad token is refused and counted, malformed input gets 400 naming the field, a good
 request is normalized and waits in the inbox before the provider's answer, and a channel
 that is off answers 503.
@@ -16,7 +16,7 @@ from flask import Flask
 from adapters.base import ChannelSpec, MalformedRequest, SignatureMismatch, Webhook, WebhookResult
 from dispatcher.abuse import signature_failures
 from dispatcher.inbox import waiting_records
-from gateway.webhooks import blueprint
+from gateway.webhooks.routes import blueprint
 from normalizer.records import Channel, ComplaintRecord, InboundMessage
 
 TOKEN = "example-shared-token"

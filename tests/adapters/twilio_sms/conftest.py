@@ -17,7 +17,6 @@ from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 
 from config import load_settings
-from dispatcher import runtime as runtime_module
 from gateway.app import create_app
 
 ACCOUNT_SID = "AC" + "5e3b" * 8
@@ -119,7 +118,7 @@ def webhook_app(tmp_path_factory, redis_url, database_url):
     app.config.update(TESTING=True)
     app.extensions["twilio_test_settings"] = settings
     yield app
-    runtime_module.install(None)
+    app.extensions["satupintu"].close()  # the app built it, so the app's is the one to close
 
 
 @pytest.fixture

@@ -22,18 +22,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from dispatcher.queues import QUEUE_NAMES
+from gateway.cli.context import shell_runtime
 
 console = Console()
 
 DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d)\s*$", re.IGNORECASE)
 UNIT_SECONDS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
-
-
-def _runtime():
-    from dispatcher.runtime import Runtime
-    from gateway.cli import _settings
-
-    return Runtime(_settings())
 
 
 def age(seconds: float | None) -> str:
@@ -173,7 +167,7 @@ def status(failed_limit: int) -> None:
     from dispatcher.backlog import backlog_snapshot
     from dispatcher.dead_letters import failed_jobs
 
-    runtime = _runtime()
+    runtime = shell_runtime()
     zone = ZoneInfo(runtime.settings.timezone)
     snapshot = backlog_snapshot(runtime)
     if snapshot.redis_ok:
@@ -225,7 +219,7 @@ def replay(
         raise click.UsageError("name job ids, a filter (--queue, --since, --reason) or --all")
     if job_ids and (filtered or everything):
         raise click.UsageError("give job ids or a filter, not both")
-    runtime = _runtime()
+    runtime = shell_runtime()
     connection = runtime.redis
     zone = ZoneInfo(runtime.settings.timezone)
     missing: list[str] = []
@@ -307,7 +301,7 @@ def spool_drain(watch: bool) -> None:
     from dispatcher.drainer import DRAIN_EVERY_SECONDS
     from dispatcher.submit import drain_spool
 
-    runtime = _runtime()
+    runtime = shell_runtime()
     while True:
         before = runtime.spool.stats().records
         try:

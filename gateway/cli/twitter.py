@@ -14,17 +14,12 @@ import redis
 from rich.console import Console
 from rich.table import Table
 
+from gateway.cli.context import shell_runtime
+
 console = Console()
 
 # Poll outcomes that mean something needs an operator (exit code 1).
 FAILED = frozenset({"refused", "unreachable", "rate_limited", "off"})
-
-
-def _runtime():
-    from dispatcher.runtime import Runtime
-    from gateway.cli import _settings
-
-    return Runtime(_settings())
 
 
 def _redis_down(exc: redis.RedisError) -> click.ClickException:
@@ -44,7 +39,7 @@ def poll_now() -> None:
     """Poll X for new mentions once, now, and submit them."""
     from dispatcher.twitter_poll import run_poll
 
-    runtime = _runtime()
+    runtime = shell_runtime()
     try:
         outcome = run_poll(runtime)
     except redis.RedisError as exc:
@@ -76,7 +71,7 @@ def status() -> None:
     """Show whether the channel is on, healthy, and where its cursor is."""
     from dispatcher.twitter_poll import channel_status
 
-    runtime = _runtime()
+    runtime = shell_runtime()
     try:
         state = channel_status(runtime)
     except redis.RedisError as exc:

@@ -11,7 +11,7 @@ Why asyncio with a hand-rolled protocol and not http.client in threads: one thre
 only the status line and Content-Length costs tens of microseconds per request, so one core
 offers several thousand requests a second; threads contend for the GIL and switch on every
 blocking read, which caps http.client near a thousand. The requests are prebuilt bytes
-(gateway/traffic.py), so nothing is computed while the clock runs.
+(tools/traffic.py), so nothing is computed while the clock runs.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from gateway.traffic import Prepared
+from tools.wire import Prepared
 
 
 @dataclass

@@ -35,7 +35,8 @@ from casestore.models import Complaint, DuplicateLink, StatusEvent
 from casestore.vocabulary import EventKind, LinkState
 from dispatcher.casework import act_on_case, lifecycle_action, notify
 from dispatcher.intake import split_follow_up
-from gateway.auth import OperatorUser, operator
+from gateway.console.auth import OperatorUser, operator
+from gateway.console.scope import load_case
 from gateway.context import runtime
 from gateway.i18n import t
 from normalizer.tracking import normalize_tracking_id
@@ -204,8 +205,6 @@ def _link_id() -> int:
 
 def perform(tracking_id: str):
     """POST /console/cases/<id>/actions: apply one action and tell the citizen."""
-    from gateway.console_cases import load_case
-
     me = operator()
     rt = runtime()
     name = request.form.get("action", "")

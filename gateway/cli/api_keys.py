@@ -11,18 +11,10 @@ from rich.console import Console
 from rich.table import Table
 
 from casestore import api_keys
+from gateway.cli.context import prepared_runtime
 
 console = Console()
 MAX_NAME_CHARS = 120
-
-
-def _runtime():
-    from dispatcher.runtime import Runtime
-    from gateway.cli import _settings, prepare_database
-
-    runtime = Runtime(_settings())
-    prepare_database(runtime)
-    return runtime
 
 
 @click.group("apikey")
@@ -40,7 +32,7 @@ def create(name: str, unit_code: str | None) -> None:
     name = name.strip()
     if not name or len(name) > MAX_NAME_CHARS or not name.isprintable():
         raise click.BadParameter(f"1 to {MAX_NAME_CHARS} printable characters", param_hint="NAME")
-    runtime = _runtime()
+    runtime = prepared_runtime()
     try:
         with runtime.sessions.begin() as session:
             new = api_keys.create_key(session, name, unit_code)
@@ -58,7 +50,7 @@ def create(name: str, unit_code: str | None) -> None:
 @apikey.command("list")
 def list_keys() -> None:
     """Every key: prefix, name, unit, created, last used, revoked."""
-    runtime = _runtime()
+    runtime = prepared_runtime()
     try:
         with runtime.sessions() as session:
             keys = api_keys.list_keys(session)
@@ -81,7 +73,7 @@ def list_keys() -> None:
 @click.argument("prefix")
 def revoke(prefix: str) -> None:
     """Revoke the key with PREFIX; it stops working at once."""
-    runtime = _runtime()
+    runtime = prepared_runtime()
     try:
         with runtime.sessions.begin() as session:
             key = api_keys.revoke_key(session, prefix.strip().lower())

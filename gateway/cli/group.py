@@ -1,4 +1,8 @@
-"""The `satupintu` command: up, web, worker, db upgrade."""
+"""The `satupintu` command group: up, web, worker, scheduler, db upgrade, and the rest.
+
+The sub-commands live in their own modules of gateway/cli/; what they share comes from
+gateway/cli/context.py.
+"""
 
 from __future__ import annotations
 
@@ -10,29 +14,16 @@ import sys
 import click
 from rich.console import Console
 
-from config import ConfigError, Settings, load_settings
 from config.files import PRIVATE_UMASK
 from dispatcher.queues import QUEUE_NAMES
+from gateway.cli import ops
+from gateway.cli.api_keys import apikey
+from gateway.cli.context import prepare_database, shell_runtime, shell_settings
+from gateway.cli.operators import operator
+from gateway.cli.simulate import simulate
+from gateway.cli.twitter import twitter
 
 console = Console()
-
-
-def _settings(*, create_data_dir: bool = False) -> Settings:
-    """The settings of this shell; only `up` may create a data dir (and its secret key)."""
-    try:
-        return load_settings(create_data_dir=create_data_dir)
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
-
-
-def prepare_database(runtime) -> None:
-    """Migrate the schema to head and load the configured units (idempotent)."""
-    from casestore.complaints import sync_units
-    from casestore.migrate import upgrade
-
-    upgrade(runtime.engine)
-    with runtime.sessions.begin() as session:
-        sync_units(session, runtime.units)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -50,9 +41,9 @@ def main() -> None:
 @click.option("--workers", type=int, help="Worker processes (SATUPINTU_WORKERS, default 1).")
 def up(host: str | None, port: int | None, workers: int | None) -> None:
     """Run everything on this machine: embedded Redis, workers and the web server."""
-    from gateway.supervisor import run_up
+    from gateway.cli.supervisor import run_up
 
-    settings = _settings(create_data_dir=True)
+    settings = shell_settings(create_data_dir=True)
     changes = {k: v for k, v in {"host": host, "port": port, "workers": workers}.items() if v}
     sys.exit(run_up(settings.replace(**changes)))
 
@@ -77,9 +68,9 @@ def web(
     bind: str | None, workers: int | None, worker_class: str, threads: int, log_level: str | None
 ) -> None:
     """Serve the web app with gunicorn (against SATUPINTU_REDIS_URL / DATABASE_URL)."""
-    from gateway.web import serve
+    from gateway.cli.web import serve
 
-    settings = _settings()
+    settings = shell_settings()
     serve(
         settings,
         bind=bind or f"{settings.host}:{settings.port}",
@@ -112,7 +103,7 @@ def worker(count: int, burst: bool, queues: tuple[str, ...]) -> None:
     from dispatcher.runtime import Runtime, install
     from dispatcher.worker import run_pool, run_worker
 
-    settings = _settings()
+    settings = shell_settings()
     use_metrics_dir(settings.data_dir, "worker")  # before anything imports prometheus_client
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(name)s %(message)s")
     runtime = Runtime(settings)
@@ -130,7 +121,7 @@ def scheduler() -> None:
     from dispatcher.runtime import Runtime
     from dispatcher.schedule import run_scheduler
 
-    settings = _settings()
+    settings = shell_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(name)s %(message)s")
     runtime = Runtime(settings)
     with contextlib.suppress(KeyboardInterrupt):
@@ -146,31 +137,11 @@ def db() -> None:
 def db_upgrade() -> None:
     """Migrate the database to the newest schema and load the configured units."""
     from casestore.migrate import current_revision
-    from dispatcher.runtime import Runtime
 
-    runtime = Runtime(_settings())
+    runtime = shell_runtime()
     prepare_database(runtime)
     console.print(f"database at revision [bold]{current_revision(runtime.engine)}[/]")
 
 
-from gateway.cli_operator import operator as _operator  # noqa: E402
-
-main.add_command(_operator)
-from gateway.cli_twitter import twitter as _twitter  # noqa: E402
-
-main.add_command(_twitter)
-
-from gateway.cli_api import apikey as _apikey  # noqa: E402
-
-main.add_command(_apikey)
-
-from gateway import cli_ops as _ops  # noqa: E402
-
-for _command in (_ops.status, _ops.replay, _ops.spool):
+for _command in (operator, twitter, apikey, ops.status, ops.replay, ops.spool, simulate):
     main.add_command(_command)
-from gateway.cli_simulate import simulate as _simulate  # noqa: E402
-
-main.add_command(_simulate)  # drills and demos: realistic traffic (gateway/cli_simulate.py)
-
-if __name__ == "__main__":
-    main()

@@ -15,11 +15,11 @@ def machine_error(error: HTTPException | int) -> Response | None:
     if isinstance(error, int):
         error = default_exceptions[error]()
     if request.path.startswith("/api/"):
-        from gateway.api import http_problem
+        from gateway.api.problems import http_problem
 
         return http_problem(error)
     if request.path.startswith("/open311/"):
-        from gateway.open311 import http_errors
+        from gateway.api.open311_format import http_errors
 
         return http_errors(error)
     return None

@@ -2,7 +2,7 @@
 
 For drills and demos: signed Twilio SMS webhooks, JSON API submissions, web form posts and,
 when X is configured, signed Account Activity events, at a fixed rate on a clock (see
-gateway/loadgen.py), with a progress bar and a summary. It reads the same SATUPINTU_*
+tools/loadgen.py), with a progress bar and a summary. It reads the same SATUPINTU_*
 settings as the gateway, so its signatures are the ones the gateway checks.
 """
 
@@ -80,18 +80,12 @@ def simulate(
     seed: int | None,
 ) -> None:
     """Send realistic traffic on every channel to a running gateway and summarize it."""
-    from gateway import loadgen
-    from gateway.cli import _settings
-    from gateway.traffic import (
-        TEXTS,
-        Target,
-        fetch_form_session,
-        load_texts,
-        parse_mix,
-        plan_traffic,
-    )
+    from gateway.cli.context import shell_settings
+    from tools import loadgen
+    from tools.traffic import TEXTS, load_texts, parse_mix, plan_traffic
+    from tools.wire import Target, fetch_form_session
 
-    settings = _settings()
+    settings = shell_settings()
     base = url or settings.public_url or f"http://{settings.host}:{settings.port}"
     target = Target(
         url=base.rstrip("/"),

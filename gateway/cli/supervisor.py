@@ -74,8 +74,7 @@ def run_up(settings: Settings, *, drain_every: float = 2.0) -> int:
     from dispatcher.runtime import Runtime
     from dispatcher.schedule import enqueue_due
     from dispatcher.submit import drain_spool
-    from gateway.cli import prepare_database
-    from gateway.cli_operator import create_first_coordinator
+    from gateway.cli.context import create_first_coordinator, prepare_database
 
     env = dict(os.environ)
     env["SATUPINTU_DATA_DIR"] = str(settings.data_dir)
@@ -187,7 +186,7 @@ def without_password(url: str) -> str:
 
 def print_banner(runtime, first_password: str | None, *, embedded_redis: bool) -> None:
     """Where it runs, what it uses, and how to get into the console (printed last)."""
-    from gateway.cli_operator import print_first_coordinator
+    from gateway.cli.context import print_first_coordinator
 
     settings = runtime.settings
     url = runtime.public_url

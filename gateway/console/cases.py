@@ -17,13 +17,13 @@ from casestore import attachments as stored_attachments
 from casestore.casework import (
     CaseFilters,
     case_file,
-    case_in_scope,
     deadline_state,
     search_cases,
 )
 from casestore.lifecycle import Status
-from gateway.auth import operator
-from gateway.console_actions import action_forms, perform, splittable, suggested_links
+from gateway.console.actions import action_forms, perform, splittable, suggested_links
+from gateway.console.auth import operator
+from gateway.console.scope import load_case, scope
 from gateway.context import runtime
 from gateway.i18n import language
 from normalizer.records import Channel
@@ -37,11 +37,6 @@ FILTER_NAMES = ("status", "channel", "unit", "category", "kecamatan", "overdue",
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-def scope() -> str | None:
-    me = operator()
-    return None if me.is_coordinator else me.unit_code
 
 
 def _choices() -> dict[str, dict[str, str]]:
@@ -111,17 +106,6 @@ def case_list():
         choices=choices,
         page_url=page_url,
     )
-
-
-def load_case(db, tracking_id: str, *, lock: bool = False):
-    """The case if this operator may see it; 404 otherwise (and for malformed ids)."""
-    canonical = normalize_tracking_id(tracking_id)
-    if canonical is None:
-        abort(404)
-    complaint = case_in_scope(db, canonical, scope(), lock=lock)
-    if complaint is None:
-        abort(404)
-    return complaint
 
 
 def citizen_view(complaint) -> dict[str, str | bool]:

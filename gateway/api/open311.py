@@ -13,19 +13,19 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 from typing import Any
-from xml.etree import ElementTree as ET
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, json, request
+from flask import Blueprint, request
 from werkzeug.exceptions import HTTPException
 
 from adapters import open311 as open311_adapter
 from adapters.fields import EARLIEST_TIME, LATEST_TIME, FieldProblem, check_time, fingerprint
-from adapters.open311 import OTHER_SERVICE, Open311Error, Open311Errors, error
+from adapters.open311 import OTHER_SERVICE, Open311Errors, error
 from casestore import api_keys
 from casestore.lifecycle import OPEN_STATUSES, Status
 from casestore.models import utcnow
 from casestore.public_api import PublicRequest, public_requests
+from gateway.api.open311_format import errors_response, format_of_path, http_errors, render
 from gateway.context import runtime
 from gateway.submission import accept, intake_rules, over_limit, same_body_as_before
 from normalizer.tracking import format_tracking_id, normalize_tracking_id
@@ -39,8 +39,6 @@ MAX_RESULTS = 1000
 MAX_IDS = 100
 CLOSED_STATUSES = [s.value for s in Status if s not in OPEN_STATUSES]
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-# XML 1.0 forbids most control characters even escaped; they are dropped, never sent.
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # ``status_notes``: one fixed phrase per status, never an operator's words (issue 13).
 STATUS_NOTES = {
     Status.RECEIVED: "Laporan diterima, menunggu verifikasi.",
@@ -56,65 +54,9 @@ STATUS_NOTES = {
 }
 
 
-# --- answering in JSON or XML --------------------------------------------------------------
-
-
-def _xml_value(parent: ET.Element, name: str, value: Any) -> None:
-    child = ET.SubElement(parent, name)
-    if isinstance(value, bool):
-        child.text = "true" if value else "false"
-    elif isinstance(value, list):
-        item_name = {"attributes": "attribute", "values": "value"}.get(name, "item")
-        for item in value:
-            _xml_element(child, item_name, item)
-    elif value is not None:
-        child.text = _XML_INVALID.sub("", str(value))
-
-
-def _xml_element(parent: ET.Element, name: str, fields: dict[str, Any]) -> None:
-    element = ET.SubElement(parent, name)
-    for key, value in fields.items():
-        _xml_value(element, key, value)
-
-
-def render(fmt: str, body: Any, *, root: str, item: str, status: int = 200) -> Response:
-    """``body`` as JSON, or as XML under ``<root>`` with one ``<item>`` per entry."""
-    if fmt == "xml":
-        element = ET.Element(root)
-        if isinstance(body, list):
-            for entry in body:
-                _xml_element(element, item, entry)
-        else:
-            for key, value in body.items():
-                _xml_value(element, key, value)
-        text = '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(element, "unicode")
-        return Response(text, status=status, mimetype="text/xml")
-    return Response(json.dumps(body), status=status, mimetype="application/json")
-
-
-def errors_response(fmt: str, failure: Open311Errors) -> Response:
-    entries = [{"code": e.code, "description": e.description} for e in failure.errors]
-    return render(fmt, entries, root="errors", item="error", status=failure.status)
-
-
-def _format_of_path() -> str:
-    return "xml" if request.path.endswith(".xml") else "json"
-
-
-def http_errors(error_: HTTPException) -> Response:
-    """Any HTTP error under /open311/ as an Open311 error array (the app's handlers too)."""
-    status = error_.code or 500
-    failure = Open311Errors(status, [Open311Error(status, error_.description or error_.name)])
-    response = errors_response(_format_of_path(), failure)
-    for name, value in error_.get_headers():
-        if name.lower() == "allow":
-            response.headers["Allow"] = value
-    return response
-
-
 @bp.errorhandler(Open311Errors)
 def _open311_errors(failure: Open311Errors):
-    return errors_response(_format_of_path(), failure)
+    return errors_response(format_of_path(), failure)
 
 
 @bp.errorhandler(HTTPException)

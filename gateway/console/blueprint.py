@@ -1,7 +1,7 @@
 """The operator console under /console: the parent blueprint, its guards, home and help.
 
-Sign-in lives in gateway/auth.py, the intake monitor in gateway/console_monitor.py and the
-cases in gateway/console_cases.py; each is a child blueprint of this one, so one guard
+Sign-in lives in auth.py, the intake monitor in monitor.py and the cases in cases.py (all in
+gateway/console/); each is a child blueprint of this one, so one guard
 (logged in, session fresh, first password changed) and one set of headers cover them all.
 """
 
@@ -14,18 +14,17 @@ from flask import Blueprint, abort, redirect, render_template, url_for
 from markupsafe import Markup
 
 from casestore.casework import open_counts
-from gateway import auth, console_cases, console_monitor
+from gateway.console import auth, cases, monitor
 from gateway.context import runtime
 from gateway.i18n import t
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 bp.register_blueprint(auth.bp)
-bp.register_blueprint(console_monitor.bp)
-bp.register_blueprint(console_cases.bp)
-bp.record_once(lambda state: auth.init_login(state.app))
+bp.register_blueprint(monitor.bp)
+bp.register_blueprint(cases.bp)
 bp.before_request(auth.require_operator)
 
-GUIDE = Path(__file__).resolve().parent.parent / "docs" / "panduan-operator.md"
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "panduan-operator.md"
 
 # Console pages are private and change by the second: never cached, framed or sniffed.
 SECURITY_HEADERS = {
@@ -93,7 +92,7 @@ def home():
     """The coordinator's home is the intake monitor; a unit's is its case list."""
     if not auth.operator().is_coordinator:
         return redirect(url_for("console.cases.case_list"))
-    return console_monitor.monitor_page()
+    return monitor.monitor_page()
 
 
 @bp.get("/help", endpoint="help")

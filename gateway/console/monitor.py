@@ -30,11 +30,11 @@ from dispatcher.abuse import signature_failures
 from dispatcher.backlog import backlog_snapshot
 from dispatcher.dead_letters import Replayed, discard, failed_jobs, replay
 from dispatcher.twitter_poll import channel_status as twitter_channel_status
-from gateway.auth import coordinator_only, operator
-from gateway.console_chart import build_chart
+from gateway.console.auth import coordinator_only, operator
+from gateway.console.chart import build_chart
 from gateway.context import runtime
 from gateway.i18n import t
-from gateway.refusals import HOUR_SECONDS, STEP_SECONDS, RefusedSeries, refused_series
+from gateway.ops.refusals import HOUR_SECONDS, STEP_SECONDS, RefusedSeries, refused_series
 from normalizer.records import Channel, MalformedRecord
 from normalizer.urns import redact_urn
 
@@ -229,7 +229,7 @@ def _twitter_error(rt) -> str | None:
 
 @dataclass(frozen=True)
 class Refused:
-    """Refused submissions (gateway/refusals.py) over the monitor's two spans."""
+    """Refused submissions (gateway/ops/refusals.py) over the monitor's two spans."""
 
     hourly: RefusedSeries
     recent: RefusedSeries  # the last 6 hours in 5-minute steps

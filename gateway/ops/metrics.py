@@ -12,7 +12,7 @@ Two sources, both read at scrape time:
 Every web on every machine reports the same queue numbers: aggregate them with max(), and the
 counters with sum(). Refused intake requests (4xx on an intake route) are counted here, after
 the view answered, so the views stay thin: ``satupintu_refused{channel, reason}``, and in Redis
-for the monitor (gateway/refusals.py).
+for the monitor (gateway/ops/refusals.py).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from dispatcher.metrics import MULTIPROC_ENV, count_intake, metrics_root
 from dispatcher.metrics import count_refused as count_refusal_metric
 from dispatcher.runtime import Runtime
 from gateway.context import runtime
-from gateway.refusals import record_refusal, refusal_of
+from gateway.ops.refusals import record_refusal, refusal_of
 
 bp = Blueprint("metrics", __name__)
 

@@ -30,20 +30,16 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import LoginManager, current_user, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from casestore import operators as accounts
 from casestore.models import Operator, Unit
 from gateway import ratelimit
 from gateway.context import runtime
+from gateway.extensions import login_manager
 from gateway.i18n import t
 
 log = logging.getLogger(__name__)
-
-login_manager = LoginManager()
-# A stolen cookie replayed from another address or browser is dropped, not just marked stale.
-login_manager.session_protection = "strong"
-login_manager.login_view = "console.auth.login"
 
 bp = Blueprint("auth", __name__)
 
@@ -120,11 +116,6 @@ def _wants_fragment() -> bool:
     return request.headers.get("X-Requested-With") == "fetch" or (
         request.accept_mimetypes.best == "application/json"
     )
-
-
-def init_login(app) -> None:
-    """Bind Flask-Login; no template context processor, so public pages never load a user."""
-    login_manager.init_app(app, add_context_processor=False)
 
 
 # --- who may see what -------------------------------------------------------------------

@@ -10,17 +10,9 @@ import click
 from rich.console import Console
 
 from casestore import operators as accounts
+from gateway.cli.context import create_first_coordinator, prepared_runtime, print_first_coordinator
 
 console = Console()
-
-
-def _runtime():
-    from dispatcher.runtime import Runtime
-    from gateway.cli import _settings, prepare_database
-
-    runtime = Runtime(_settings())
-    prepare_database(runtime)
-    return runtime
 
 
 def _new_password(generate: bool, username: str) -> tuple[str, bool]:
@@ -57,7 +49,7 @@ def operator() -> None:
 @click.option("--generate", is_flag=True, help="Generate a one-time password instead of asking.")
 def add(username: str, role: str, unit_code: str | None, display_name: str, generate: bool):
     """Create an operator; asks for the password unless --generate."""
-    runtime = _runtime()
+    runtime = prepared_runtime()
     username = accounts.normalize_username(username)
     # Check everything but the password first, so nobody types one for a doomed request;
     # this session is never committed.
@@ -97,7 +89,7 @@ def add(username: str, role: str, unit_code: str | None, display_name: str, gene
 @operator.command("list")
 def list_() -> None:
     """Every operator, with role, unit, state and last login."""
-    runtime = _runtime()
+    runtime = prepared_runtime()
     rows = [("username", "name", "role", "unit", "active", "last login (UTC)")]
     with runtime.sessions() as session:
         for account in accounts.list_operators(session):
@@ -145,7 +137,7 @@ def enable(username: str) -> None:
 
 
 def _set_active(username: str, active: bool) -> None:
-    runtime = _runtime()
+    runtime = prepared_runtime()
     with runtime.sessions.begin() as session:
         try:
             accounts.set_active(session, username, active)
@@ -159,7 +151,7 @@ def _set_active(username: str, active: bool) -> None:
 @click.option("--generate", is_flag=True, help="Generate a one-time password instead of asking.")
 def reset_password(username: str, generate: bool) -> None:
     """Set a new password (for an operator who lost theirs); ends their open sessions."""
-    runtime = _runtime()
+    runtime = prepared_runtime()
     with runtime.sessions() as session:
         if accounts.operator_by_username(session, username) is None:
             raise click.ClickException(f"no operator {username!r}")
@@ -170,28 +162,6 @@ def reset_password(username: str, generate: bool) -> None:
     console.print(f"password of [bold]{account.username}[/] replaced")
     if generate:
         _print_once(account.username, password)
-
-
-def create_first_coordinator(runtime) -> str | None:
-    """On a store without operators, create `koordinator`; its one-time password or None."""
-    with runtime.sessions.begin() as session:
-        return accounts.ensure_first_coordinator(session)
-
-
-def print_first_coordinator(out: Console, password: str, public_url: str) -> None:
-    """The first account and its one-time password, for `satupintu up`'s banner."""
-    # soft_wrap: a narrow terminal must never crop or wrap the password itself.
-    out.print(
-        f"  Akun pertama / first account: [bold]{accounts.FIRST_COORDINATOR}[/]", soft_wrap=True
-    )
-    out.print(
-        f"  Kata sandi sekali pakai / one-time password: [bold yellow]{password}[/]",
-        soft_wrap=True,
-    )
-    out.print(
-        f"  Ganti saat masuk pertama kali / change it at the first login: {public_url}/console/",
-        soft_wrap=True,
-    )
 
 
 def announce_first_coordinator(runtime) -> None:

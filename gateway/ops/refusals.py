@@ -1,7 +1,7 @@
 """Refused intake: submissions the gateway answered 400, 401, 403, 413, 422 or 429, counted
 per channel and reason in Redis, so every web process adds to one count the monitor reads.
 
-One place classifies them (``refusal_of``, called after every response by gateway/metrics.py):
+One place classifies them (``refusal_of``, called after every response by gateway/ops/metrics.py):
 the views, the limits and the validation stay as they are. Counts are kept per UTC hour (48
 hours) and per five minutes (6 hours), the monitor's two charts.
 """

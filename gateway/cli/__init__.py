@@ -1,0 +1,5 @@
+"""The `satupintu` command (setup.cfg's entry point is ``gateway.cli:main``)."""
+
+from gateway.cli.group import main
+
+__all__ = ["main"]

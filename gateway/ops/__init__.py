@@ -1,0 +1,1 @@
+"""What operations watch: /healthz and /readyz, /metrics, and the count of refused traffic."""

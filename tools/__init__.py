@@ -1,0 +1,1 @@
+"""Citizen traffic for drills, demos and the benchmark: `satupintu simulate` and benchmarks/."""
