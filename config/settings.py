@@ -117,6 +117,13 @@ class Settings:
     twitter_access_token_secret: str = field(default="", repr=False)
     twitter_poll_seconds: int = 60
     twitter_api_url: str = ""
+    # Triage (issue 15): add its settings below this line.
+
+    # Kannel, SMS over the operators' SMPP (issue 16): add its settings below this line.
+
+    # X after the Account Activity API, WhatsApp's window, media (issue 17): below this line.
+
+    # Email and operators' notifications (issue 18): add its settings below this line.
 
     @property
     def twilio_enabled(self) -> bool:
