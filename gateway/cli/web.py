@@ -71,20 +71,24 @@ def serve(
     # Before the app (and prometheus_client) is imported: gunicorn's workers inherit it.
     use_metrics_dir(settings.data_dir, "web")
 
-    def factory():
-        from dispatcher.drainer import SpoolDrainer
-        from gateway.app import create_app
-
-        app = create_app(settings)
-        # Each web process re-submits its host's spool once Redis is back (no sidecar needed).
-        SpoolDrainer(app.extensions["satupintu"]).start()
-        return app
-
     options = gunicorn_options(
         bind=bind, workers=workers, worker_class=worker_class, threads=threads
     )
     options["loglevel"] = log_level
-    GatewayServer(lambda: proxied_app(settings), options).run()
+    GatewayServer(lambda: served_app(settings), options).run()
+
+
+def served_app(settings: Settings):
+    """What each gunicorn worker serves: the proxied app, and a spool drainer beside it.
+
+    Each web process re-submits its host's spool once Redis is back, so records a web
+    spooled during an outage are queued without a sidecar (workers and `up` drain too).
+    """
+    from dispatcher.drainer import SpoolDrainer
+
+    app = proxied_app(settings)
+    SpoolDrainer(app.extensions["satupintu"]).start()
+    return app
 
 
 def proxied_app(settings: Settings):
