@@ -207,7 +207,7 @@ def test_a_case_handed_to_the_province_follows_it_to_the_end(tmp_path):
                 signed_sms(
                     kabupaten.base,
                     "SM" + "a1" * 16,
-                    "Jalan provinsi Takengon-Bireuen di Kampung Bale, Kec. Lut Tawar berlubang besar",
+                    "Jalan provinsi Takengon-Bireuen di Kampung Bale, Kec. Lut Tawar berlubang",
                 )
                 == 200
             )
