@@ -153,3 +153,33 @@ def forward_counts(session: Session) -> dict[tuple[str, str], int]:
         )
     )
     return {(unit, state): count for unit, state, count in rows}
+
+
+@dataclass(frozen=True)
+class UnitForwards:
+    """One external unit's forwards at a glance: counts per state, the ones failing now."""
+
+    unit_code: str
+    counts: dict[str, int]
+    failing: int  # queued after at least one failed try, or sent but unreadable lately
+    last_error: str | None
+
+
+def forward_summary(session: Session) -> list[UnitForwards]:
+    """Every external unit that has forwards, for the monitor and `satupintu status`."""
+    counts = forward_counts(session)
+    failing_rows = session.execute(
+        select(Forward.unit_code, Forward.last_error)
+        .where(Forward.state.in_((QUEUED, SENT)), Forward.last_error.is_not(None))
+        .order_by(Forward.id)
+    ).all()
+    units = sorted({unit for unit, _ in counts})
+    return [
+        UnitForwards(
+            unit_code=unit,
+            counts={state: n for (u, state), n in counts.items() if u == unit},
+            failing=sum(1 for u, _ in failing_rows if u == unit),
+            last_error=next((e for u, e in reversed(failing_rows) if u == unit), None),
+        )
+        for unit in units
+    ]

@@ -196,7 +196,7 @@ def reconcile(unit_code: str | None = None) -> dict[str, Reconciled]:
                 tally.resent += 1
             else:
                 tally.matched += 1
-        except RemoteUnavailable as exc:
+        except (RemoteUnavailable, RemoteRefused) as exc:
             _note_failure(rt, forward_id, str(exc), count=False)
             tally.failed += 1
     return found

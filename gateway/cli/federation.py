@@ -42,7 +42,8 @@ def reconcile(unit_code: str | None) -> None:
         runtime_module.install(None)
         runtime.close()
     table = Table(title="federation reconcile")
-    for column in ("unit", "sent now", "sent again", "acknowledged", "unreachable"):
+    table.add_column("unit", no_wrap=True)
+    for column in ("sent now", "sent again", "acknowledged", "unreachable"):
         table.add_column(column)
     for code, tally in sorted(found.items()):
         table.add_row(
@@ -66,7 +67,8 @@ def status() -> None:
     finally:
         runtime.close()
     table = Table(title="external units / unit di luar daerah")
-    for column in ("unit", "connector", "on", "key", "queued", "sent", "refused", "done"):
+    table.add_column("unit", no_wrap=True)
+    for column in ("connector", "on", "key", "queued", "sent", "refused", "done"):
         table.add_column(column)
     for unit in runtime.units:
         if unit.link is None:
@@ -75,7 +77,7 @@ def status() -> None:
         table.add_row(
             unit.code,
             unit.link.connector,
-            "yes" if unit.link.enabled else "[yellow]no endpoint[/]",
+            "on" if unit.link.enabled else "[yellow]off[/]",
             key,
             *(str(counts.get((unit.code, s), 0)) for s in ("queued", "sent", "refused", "done")),
         )

@@ -189,3 +189,26 @@ def test_a_unit_without_an_endpoint_or_key_cannot_be_dispatched_to(runtime, monk
         act(runtime, tracking_id, Action.DISPATCH, unit=LAND_OFFICE)
     assert forwards(runtime) == []
     assert events(runtime, tracking_id)[-1].kind == Action.VERIFY  # nothing else was written
+
+
+def test_the_commands_show_and_reconcile_what_waits(
+    runtime, work, remote, cli_settings, monkeypatch
+):
+    from click.testing import CliRunner
+
+    from gateway.cli import main
+
+    monkeypatch.setenv("SATUPINTU_UNITS_FILE", runtime.settings.units_file)
+    remote.fail_next(503, delay=0.5)
+    hand_to_land_office(runtime, open_case(runtime, 10))
+    work()
+    shown = CliRunner().invoke(main, ["status"])
+    assert "Forwarded outside" in shown.output and "HTTP 503" in shown.output, shown.output
+    listed = CliRunner().invoke(main, ["federation", "status"])
+    assert listed.exit_code == 0, listed.output
+    assert "atr-bpn-aceh-tengah" in listed.output and "off" in listed.output  # pupr-aceh
+    reconciled = CliRunner().invoke(main, ["federation", "reconcile", "--unit", LAND_OFFICE])
+    assert reconciled.exit_code == 0, reconciled.output
+    assert forwards(runtime)[0].state == "sent"
+    unknown = CliRunner().invoke(main, ["federation", "reconcile", "--unit", "dinas-pupr"])
+    assert unknown.exit_code == 2 and "no external unit 'dinas-pupr'" in unknown.output
