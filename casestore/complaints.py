@@ -38,6 +38,7 @@ def sync_units(session: Session, units: Iterable[UnitSpec]) -> None:
         unit = existing.get(row.code) or Unit(code=row.code)
         unit.name, unit.name_en, unit.kind = row.name, row.name_en, row.kind
         unit.kecamatan_code, unit.active = row.kecamatan_code, True
+        unit.external = row.external
         session.add(unit)
     for code, unit in existing.items():
         if code not in seen:

@@ -101,6 +101,8 @@ class Unit(Base):
     kind: Mapped[str] = mapped_column(String(20))  # coordinator | agency | kecamatan
     kecamatan_code: Mapped[str | None] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Outside the district: a case dispatched here is forwarded (issue 21).
+    external: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class Contact(Base):
@@ -338,3 +340,30 @@ class ApiKey(Base):
     created_at: Mapped[created]
     revoked_at: Mapped[when]
     last_used_at: Mapped[when]
+
+
+class Forward(Base):
+    """A case handed to an external unit: what was sent, what the remote answered.
+
+    One row per case and unit: the tracking id and the unit make the idempotency key, so a
+    second forward of the same case to the same unit finds the remote's first answer.
+    """
+
+    __tablename__ = "forwards"
+    __table_args__ = (UniqueConstraint("complaint_id", "unit_code"),)
+
+    id: Mapped[intpk]
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"))
+    state: Mapped[str] = mapped_column(String(20), index=True)  # queued | sent | refused | done
+    remote_id: Mapped[str | None] = mapped_column(String(100))
+    remote_token: Mapped[str | None] = mapped_column(String(100))
+    remote_status: Mapped[str | None] = mapped_column(String(40))
+    # A SatuPintu peer's citizen secret for the case: what lets us read its answer to the
+    # reporter (we are the reporter there). Never shown.
+    remote_secret: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[created]
+    sent_at: Mapped[when]
+    checked_at: Mapped[when]

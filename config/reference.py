@@ -17,6 +17,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from config.external_units import EXTERNAL_KEYS, ExternalLink, ExternalUnitError, external_link
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 UNITS_FILE = DATA_DIR / "units.toml"
 CATEGORIES_FILE = DATA_DIR / "categories.toml"
@@ -46,6 +48,11 @@ class Unit:
     name_en: str
     kind: str
     kecamatan_code: str | None = None
+    link: ExternalLink | None = None  # set for a unit outside the district (external = true)
+
+    @property
+    def external(self) -> bool:
+        return self.link is not None
 
 
 @dataclass(frozen=True)
@@ -169,7 +176,10 @@ def _read_units(path: Path) -> tuple[Unit, ...]:
 def _unit(path: Path, index: int, entry: Mapping[str, Any]) -> Unit:
     where = f"{path}: unit #{index} ({entry.get('code', '?')!r})"
     _require_keys(
-        where, entry, required={"code", "name", "name_en", "kind"}, optional={"kecamatan_code"}
+        where,
+        entry,
+        required={"code", "name", "name_en", "kind"},
+        optional={"kecamatan_code", *EXTERNAL_KEYS},
     )
     code = _text(where, entry, "code")
     if not _UNIT_CODE.fullmatch(code):
@@ -182,12 +192,17 @@ def _unit(path: Path, index: int, entry: Mapping[str, Any]) -> Unit:
         raise ReferenceDataError(
             f"{where}: kecamatan_code is required for kind = 'kecamatan' and only for it"
         )
+    try:
+        link = external_link(where, entry)
+    except ExternalUnitError as exc:
+        raise ReferenceDataError(str(exc)) from exc
     return Unit(
         code=code,
         name=_text(where, entry, "name"),
         name_en=_text(where, entry, "name_en"),
         kind=kind,
         kecamatan_code=kecamatan_code,
+        link=link,
     )
 
 

@@ -125,6 +125,11 @@ class Settings:
 
     # Email and operators' notifications (issue 18): add its settings below this line.
 
+    # Federation (issue 21): how often cases forwarded to external units are followed up
+    # (the remote's status read again). The units and their endpoints are in the units file;
+    # each connector's key is SATUPINTU_CONNECTOR_KEY_<UNIT CODE>, read where it is used.
+    federation_poll_seconds: int = 300
+
     @property
     def twilio_enabled(self) -> bool:
         return bool(self.twilio_account_sid and self.twilio_auth_token)

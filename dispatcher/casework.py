@@ -20,6 +20,7 @@ import redis
 from casestore.db import Session
 from casestore.lifecycle import Action, apply_action
 from casestore.models import Complaint, StatusEvent, utcnow
+from dispatcher.federation.handover import enqueue_forwards, hand_over
 from dispatcher.notifications import queue_status_notification
 from dispatcher.outbox import enqueue_notifications
 from dispatcher.runtime import Runtime
@@ -38,6 +39,7 @@ class Acted:
     event: StatusEvent
     outbound_ids: list[int] = field(default_factory=list)
     notified: bool = True
+    forward_ids: list[int] = field(default_factory=list)  # cases handed to external units
     shown: Any = None  # what the caller asked to read off the case before the commit
 
 
@@ -60,8 +62,14 @@ def apply_and_tell(
 
 
 def told(session: Session, complaint: Complaint, event: StatusEvent, runtime: Runtime) -> Acted:
-    """An event already written (a duplicate confirmed, say), with its messages queued."""
-    return Acted(event, queue_status_notification(session, complaint, event, runtime))
+    """An event already written (a duplicate confirmed, say), with its messages queued, and
+    the forward queued when it dispatched the case outside the district."""
+    forward_id = hand_over(session, complaint, event, runtime)
+    return Acted(
+        event,
+        queue_status_notification(session, complaint, event, runtime),
+        forward_ids=[] if forward_id is None else [forward_id],
+    )
 
 
 def lifecycle_action(
@@ -104,6 +112,8 @@ def act_on_case(
         if show is not None:
             acted.shown = show(session, complaint)
     acted.notified = notify(runtime, acted.outbound_ids)
+    if acted.forward_ids:
+        enqueue_forwards(runtime.redis, acted.forward_ids)
     return acted
 
 

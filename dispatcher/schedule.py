@@ -59,6 +59,13 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("outbox-sweep", "dispatcher.outbox.sweep_outbox", every_seconds=60),
     # LAPOR! clocks: warn a day before a deadline, escalate after it, close unanswered cases.
     PeriodicJob("sla-sweep", "dispatcher.sla.sweep", every_seconds=300),
+    # Cases handed outside the district: send what is still queued, follow what was sent.
+    PeriodicJob(
+        "federation-sweep",
+        "dispatcher.federation.jobs.sweep",
+        every_seconds=300,
+        every_setting="federation_poll_seconds",
+    ),
 ]
 
 

@@ -125,6 +125,17 @@ class GatewayWorker(SimpleWorker):
         kwargs.setdefault("worker_ttl", MAINTENANCE_SECONDS + 20)
         super().__init__(*args, **kwargs)
 
+    def unsubscribe(self) -> None:
+        # rq unsubscribes, then joins its pubsub thread; a thread that has just read the
+        # unsubscribe reply waits up to rq's 60 s sleep_time for a subscription that never
+        # comes, so a worker stopping soon after it started (a burst, a quick SIGTERM) hung
+        # for a minute. Tell the thread to stop first and wake it from that wait.
+        thread = getattr(self, "pubsub_thread", None)
+        if thread is not None:
+            thread.stop(timeout=0)
+            self.pubsub.subscribed_event.set()
+        super().unsubscribe()
+
     def execute_job(self, job: Job, queue: Queue) -> None:
         # SimpleWorker.execute_job, plus one step while still busy (a SIGTERM then waits
         # for the loop instead of landing in rq's exception handlers as StopRequested).

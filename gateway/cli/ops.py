@@ -158,6 +158,28 @@ def _channel_table(runtime) -> Table:
     return table
 
 
+def _forward_table(runtime) -> Table | None:
+    """Cases handed to external units, when there are any: what waits, what fails."""
+    from casestore.forwards import forward_summary
+
+    with runtime.sessions() as session:
+        summary = forward_summary(session)
+    if not summary:
+        return None
+    table = Table(title="Diteruskan ke luar daerah / Forwarded outside", title_justify="left")
+    table.add_column("unit", no_wrap=True)
+    for header in ("queued", "sent", "refused", "done", "failing", "last error"):
+        table.add_column(header)
+    for unit in summary:
+        table.add_row(
+            unit.unit_code,
+            *(str(unit.counts.get(state, 0)) for state in ("queued", "sent", "refused", "done")),
+            f"[yellow]{unit.failing}[/]" if unit.failing else "0",
+            unit.last_error or "",
+        )
+    return table
+
+
 @click.command()
 @click.option(
     "--failed", "failed_limit", default=10, show_default=True, help="Failed jobs to list."
@@ -183,6 +205,9 @@ def status(failed_limit: int) -> None:
             console.print(_failed_table(jobs, zone, title))
     try:
         console.print(_channel_table(runtime))
+        forwarded = _forward_table(runtime)
+        if forwarded is not None:
+            console.print(forwarded)
     except Exception as exc:  # the queues are still worth showing without the database
         console.print(
             f"[red]Basis data tidak menjawab / database not answering: {type(exc).__name__}[/]"
