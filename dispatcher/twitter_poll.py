@@ -41,6 +41,10 @@ HOLD_KEY = "satupintu:twitter:hold"
 FAILURES_KEY = "satupintu:twitter:failures"
 # Tweets and events passed over (own tweets, retweets, follows, likes...), by kind.
 IGNORED_KEY = "satupintu:twitter:ignored"
+# X's own delivery ids (event_uuid) seen, one key each: X retries and replays (replay jobs
+# reach back days), so they are kept for two weeks.
+EVENT_KEY_PREFIX = "satupintu:x-event:"
+EVENT_SECONDS = 14 * 24 * 3600
 LOCK_SECONDS = 300  # the periodic job's timeout: a dead poller's lock frees itself by then
 MAX_BACKOFF_SECONDS = 900
 DEFAULT_RATE_LIMIT_SECONDS = 900  # X's windows are 15 minutes when it does not say
@@ -153,6 +157,36 @@ def count_ignored(connection: redis.Redis, ignored: Counter[str]) -> None:
             pipe.execute()
     except redis.RedisError as exc:
         log.warning("could not count ignored twitter events: %s", type(exc).__name__)
+
+
+def _event_keys(provider: str, event_ids: tuple[str, ...]) -> list[str]:
+    return [f"{EVENT_KEY_PREFIX}{provider}:{event_id[:80]}" for event_id in event_ids]
+
+
+def first_delivery(connection: redis.Redis, provider: str, event_ids: tuple[str, ...]) -> bool:
+    """Claim a delivery's event ids; False when every one was claimed before (a re-delivery).
+
+    Redis unreachable: True. The body is then spooled like any other, and the tweet id
+    still makes a second copy one complaint.
+    """
+    if not event_ids:
+        return True
+    try:
+        with connection.pipeline(transaction=False) as pipe:
+            for key in _event_keys(provider, event_ids):
+                pipe.set(key, "1", nx=True, ex=EVENT_SECONDS)
+            claimed = pipe.execute()
+    except redis.RedisError as exc:
+        log.warning("could not check %s event ids: %s", provider, type(exc).__name__)
+        return True
+    return any(claimed)
+
+
+def forget_delivery(connection: redis.Redis, provider: str, event_ids: tuple[str, ...]) -> None:
+    """Free a delivery's claimed ids after it failed, so that X's retry is taken."""
+    if event_ids:
+        with contextlib.suppress(redis.RedisError):
+            connection.delete(*_event_keys(provider, event_ids))
 
 
 def _newest_id(page: dict[str, Any]) -> str | None:

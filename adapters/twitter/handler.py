@@ -28,6 +28,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from datetime import UTC, datetime
 
 from adapters import base
 
@@ -37,6 +38,19 @@ SIGNATURE_HEADER = "x-twitter-webhooks-signature"
 # Account Activity bodies are a few kilobytes; a megabyte is not X, whatever the app allows.
 MAX_BODY_BYTES = 256 * 1024
 MAX_CRC_TOKEN_CHARS = 256
+# X ends the Account Activity API on this day (docs.x.com, "Migrate from the Account
+# Activity API to the X Activity API"): from then on its bodies are refused, not parsed.
+AAA_END = datetime(2027, 1, 1, tzinfo=UTC)
+
+
+def now() -> datetime:
+    """The adapter's time source: when a delivery arrived, and whether AAA has ended."""
+    return datetime.now(UTC)
+
+
+def aaa_open(at: datetime) -> bool:
+    """Whether the Account Activity API still delivers at ``at`` (before 2027-01-01 UTC)."""
+    return at < AAA_END
 
 
 class SignatureMismatch(base.SignatureMismatch):
