@@ -27,6 +27,7 @@ from redis.exceptions import LockError
 from adapters import twitter
 from casestore import channels
 from dispatcher import runtime as runtime_module
+from dispatcher import twitter_reads
 from dispatcher.runtime import Runtime
 from dispatcher.submit import Submitted, submit
 from normalizer import normalize
@@ -57,7 +58,9 @@ SubmitRecord = Callable[[ComplaintRecord], Submitted]
 class PollOutcome:
     """What one poll did; the job's result and the CLI's report."""
 
-    status: str  # done | off | busy | waiting | rate_limited | refused | unreachable
+    # done | off | busy | waiting | budget (reads ahead of the month's spread) | rate_limited
+    # | refused | unreachable
+    status: str
     pages: int = 0
     submitted: Counter[str] = field(default_factory=Counter)  # queued | duplicate | spooled
     ignored: Counter[str] = field(default_factory=Counter)  # own_tweet | retweet | ...
@@ -89,6 +92,10 @@ def run_poll(
         hold = _hold(rt)
         if hold is not None:
             return PollOutcome("waiting", detail=f"{hold['reason']} until {hold['until']}")
+        reads = twitter_reads.budget(rt.redis, settings.twitter_monthly_read_cap)
+        if reads is not None and not reads.may_poll:
+            spread = "menunggu jatah bulan ini / waiting for this month's spread of reads"
+            return PollOutcome("budget", detail=f"{spread}: {reads.note()}")
         return _poll(
             rt,
             client or twitter.client_from_settings(settings),
@@ -105,6 +112,8 @@ def _poll(rt: Runtime, client: tweepy.Client, submit_record: SubmitRecord) -> Po
         since_id = channels.read_cursor(session, CHANNEL)
     outcome = PollOutcome("done", cursor=since_id)
     pages: list[dict[str, Any]] = []
+    if rt.settings.twitter_monthly_read_cap > 0:
+        _sync_usage(rt, client)
     try:
         for page in twitter.poll(client, user_id, since_id):
             pages.append(page)
@@ -115,6 +124,7 @@ def _poll(rt: Runtime, client: tweepy.Client, submit_record: SubmitRecord) -> Po
         outcome.status, outcome.detail = failure
     complete = outcome.status == "done"
     outcome.pages = len(pages)
+    twitter_reads.count_reads(rt.redis, sum(_posts_read(page) for page in pages))
     # Oldest page first: once a page is in, every mention up to its newest id is in, so the
     # cursor may move there. Pages from an unfinished fetch are submitted (a citizen should
     # not wait for X's rate limit), but the cursor stays: they come again, as duplicates.
@@ -144,6 +154,30 @@ def _poll(rt: Runtime, client: tweepy.Client, submit_record: SubmitRecord) -> Po
         dict(outcome.ignored),
     )
     return outcome
+
+
+def _posts_read(page: dict[str, Any]) -> int:
+    """Posts X bills for a page: the mentions and the referenced Posts it includes."""
+    data, includes = page.get("data"), page.get("includes")
+    tweets = includes.get("tweets") if isinstance(includes, dict) else None
+    return len(data if isinstance(data, list) else []) + len(
+        tweets if isinstance(tweets, list) else []
+    )
+
+
+def _sync_usage(rt: Runtime, client: tweepy.Client) -> None:
+    """At most hourly, X's own count of the cycle's reads (it also sees pushed Posts)."""
+    if twitter_reads.usage_is_fresh(rt.redis):
+        return
+    from adapters.twitter.manage import XApiError, usage  # the poll's one management call
+
+    try:
+        counted = usage(client)
+    except XApiError as exc:
+        log.warning("twitter usage unavailable: %s", exc.status or "unreachable")
+        return
+    if counted is not None:
+        twitter_reads.note_usage(rt.redis, counted[0])
 
 
 def count_ignored(connection: redis.Redis, ignored: Counter[str]) -> None:
@@ -267,6 +301,7 @@ class ChannelStatus:
     last_received_at: datetime | None = None
     waiting_until: str | None = None
     ignored: dict[str, int] = field(default_factory=dict)
+    reads: str | None = None  # reads left of SATUPINTU_TWITTER_MONTHLY_READ_CAP, when set
 
 
 def channel_status(rt: Runtime) -> ChannelStatus:
@@ -287,6 +322,7 @@ def channel_status(rt: Runtime) -> ChannelStatus:
         last_received_at = state.last_received_at if state else None
     hold = _hold(rt) if s.twitter_polling else None
     ignored = {k.decode(): int(v) for k, v in rt.redis.hgetall(IGNORED_KEY).items()}
+    reads = twitter_reads.budget(rt.redis, s.twitter_monthly_read_cap)
     return ChannelStatus(
         "unhealthy" if not healthy else "waiting" if hold else "ok",
         **parts,
@@ -295,4 +331,5 @@ def channel_status(rt: Runtime) -> ChannelStatus:
         last_received_at=last_received_at,
         waiting_until=hold["until"] if hold else None,
         ignored=ignored,
+        reads=reads.note() if reads else None,
     )

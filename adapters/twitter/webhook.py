@@ -60,6 +60,8 @@ def events_webhook(request: Request, settings: Settings) -> WebhookResult:
         raise MalformedRequest("the body must be a JSON object")
     if is_push(payload):
         parsed = parse_push(payload, settings.twitter_user_id, received_at)
+    elif "data" in payload:  # no Account Activity body has it
+        raise MalformedRequest("data is neither an X Activity API event nor a stream Post")
     elif aaa_open(received_at):
         parsed = parse_webhook(payload, settings.twitter_user_id, received_at)
     else:

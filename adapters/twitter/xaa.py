@@ -92,13 +92,15 @@ _EVENT_UUID = re.compile(r"^-?[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 def is_push(payload: dict[str, Any]) -> bool:
     """Whether a body is in a post-AAA shape (XAA envelope or filtered-stream Post)."""
     data = payload.get("data")
-    return isinstance(data, dict) and ("event_type" in data or "matching_rules" in payload)
+    if not isinstance(data, dict):
+        return False
+    return bool({"event_type", "event_uuid"} & data.keys()) or "matching_rules" in payload
 
 
 def parse_push(payload: dict[str, Any], own_user_id: str, received_at: datetime) -> Parsed:
     """An XAA event or a filtered-stream Post as messages; raises MalformedRequest."""
     data = payload["data"]
-    if "event_type" not in data:
+    if not {"event_type", "event_uuid"} & data.keys():
         return _stream_post(payload, own_user_id, received_at)
     event_uuid = data.get("event_uuid")
     if not isinstance(event_uuid, str) or not _EVENT_UUID.match(event_uuid):
