@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import hostile
 import pytest
 
 from adapters.twitter import handler
@@ -311,3 +312,53 @@ def test_the_account_activity_path_ends_on_its_date(
         # The push path goes on, and so does the CRC X's new webhooks need.
         assert tw.post(client, tw.load("xaa_post_mention_create")).json["accepted"] == 1
         assert client.get(tw.webhook, query_string={"crc_token": "t"}).status_code == 200
+
+
+XAA_FIELDS = [
+    ("xaa_post_mention_create", ("event_uuid",)),
+    ("xaa_post_mention_create", ("filter", "user_id")),
+    ("xaa_post_mention_create", ("tag",)),
+    ("xaa_post_mention_create", ("payload", "text")),
+    ("xaa_post_mention_create", ("payload", "id")),
+    ("xaa_post_mention_create", ("payload", "author_id")),
+    ("xaa_post_mention_create", ("payload", "created_at")),
+    ("xaa_post_mention_create", ("payload", "referenced_tweets")),
+    ("xaa_post_mention_create", ("includes",)),
+    ("xaa_post_mention_create", ("includes", "users")),
+    ("xaa_dm_received", ("payload", "users")),
+    ("xaa_dm_received", ("payload", "direct_message_events")),
+]
+HOSTILE_VALUES = [
+    *hostile.FEW_STRINGS[:4],
+    *hostile.LONE_SURROGATES[:1],
+    None,
+    2**70,
+    [],
+    {"$ne": 1},
+    hostile.deep(20),
+    hostile.DROP,
+]
+
+
+@pytest.mark.parametrize(
+    ("fixture", "path"), XAA_FIELDS, ids=lambda v: ".".join(v) if isinstance(v, tuple) else v
+)
+def test_hostile_values_at_every_xaa_field_never_fail_the_webhook(
+    client, runtime, tw, fixture, path
+):
+    for n, value in enumerate(HOSTILE_VALUES):
+        body = tw.load(fixture)
+        body["data"]["event_uuid"] = f"{path[-1][:5]}{n}"  # a new delivery each time
+        holder = body["data"]
+        for key in path[:-1]:
+            holder = holder[key]
+        if value is hostile.DROP:
+            holder.pop(path[-1], None)
+        else:
+            holder[path[-1]] = value
+        response = tw.post(client, body)
+        assert response.status_code in (200, 400), (path, value, response.status_code)
+        if response.status_code == 400:
+            assert response.get_data(as_text=True).strip()  # it says why
+        else:
+            assert response.json.get("accepted", 0) <= 1

@@ -188,3 +188,17 @@ def test_a_dm_complaint_is_answered_by_dm_never_by_a_public_tweet(runtime, x_api
             )
         )
     assert x_api.replies() == []
+
+
+def test_pushed_mention_and_dm_are_stored_and_answered_each_its_own_way(
+    runtime, x_api, live, shell, tw, work
+):
+    assert webhook("register").exit_code == 0
+    x_api.deliver(tw.load("xaa_post_mention_create"))
+    x_api.deliver(tw.load("xaa_dm_received"))
+    work()  # a real rq worker stores both and sends the acknowledgements
+    [reply] = x_api.replies()
+    assert reply["in_reply_to_tweet_id"] == "1864211093657829377"  # the mention: in thread
+    [dm] = x_api.dms()  # the DM: privately, to its sender, never as a tweet
+    assert dm["to"] == "1212333444555666777"
+    assert dm["text"] != reply["text"]
