@@ -46,6 +46,15 @@ IGNORED_KEY = "satupintu:twitter:ignored"
 # reach back days), so they are kept for two weeks.
 EVENT_KEY_PREFIX = "satupintu:x-event:"
 EVENT_SECONDS = 14 * 24 * 3600
+# Our webhook's validity at X, checked at most hourly by the poll (X re-checks the CRC on its
+# own schedule and stops delivering to a webhook that fails).
+WEBHOOK_CHECK_KEY = "satupintu:twitter:webhook-checked"
+WEBHOOK_STATE_KEY = "satupintu:twitter:webhook"
+WEBHOOK_CHECK_SECONDS = 3600
+WEBHOOK_INVALID = (
+    "X menandai webhook tidak sah dan berhenti mengirim / X marks the webhook invalid and "
+    "stopped delivering: satupintu twitter webhook register"
+)
 LOCK_SECONDS = 300  # the periodic job's timeout: a dead poller's lock frees itself by then
 MAX_BACKOFF_SECONDS = 900
 DEFAULT_RATE_LIMIT_SECONDS = 900  # X's windows are 15 minutes when it does not say
@@ -112,8 +121,6 @@ def _poll(rt: Runtime, client: tweepy.Client, submit_record: SubmitRecord) -> Po
         since_id = channels.read_cursor(session, CHANNEL)
     outcome = PollOutcome("done", cursor=since_id)
     pages: list[dict[str, Any]] = []
-    if rt.settings.twitter_monthly_read_cap > 0:
-        _sync_usage(rt, client)
     try:
         for page in twitter.poll(client, user_id, since_id):
             pages.append(page)
@@ -146,6 +153,11 @@ def _poll(rt: Runtime, client: tweepy.Client, submit_record: SubmitRecord) -> Po
         with rt.sessions.begin() as session:
             channels.mark_healthy(session, CHANNEL)
         rt.redis.delete(FAILURES_KEY)
+        # X answered: the hourly management calls go after the mentions, never before them.
+        if rt.settings.twitter_monthly_read_cap > 0:
+            _sync_usage(rt, client)
+        if rt.settings.twitter_webhook:
+            _check_webhook(rt, client)
     log.info(
         "twitter poll %s: %d page(s), submitted %s, ignored %s",
         outcome.status,
@@ -178,6 +190,30 @@ def _sync_usage(rt: Runtime, client: tweepy.Client) -> None:
         return
     if counted is not None:
         twitter_reads.note_usage(rt.redis, counted[0])
+
+
+def _check_webhook(rt: Runtime, client: tweepy.Client) -> None:
+    """At most hourly: is our webhook still valid at X? If X marked it invalid (a failed
+    CRC re-check stops delivery), ask for a new check (``PUT /2/webhooks/:id``) and keep
+    the result for the channel's health. A webhook never registered is no error: the
+    deployment may poll only."""
+    if not rt.redis.set(WEBHOOK_CHECK_KEY, "1", nx=True, ex=WEBHOOK_CHECK_SECONDS):
+        return
+    from adapters.twitter.manage import XApiError, revalidate
+
+    try:
+        valid = revalidate(client, rt.settings)
+    except XApiError as exc:
+        log.warning("twitter webhook check unavailable: %s", exc.status or "unreachable")
+        return
+    if valid is None:
+        rt.redis.delete(WEBHOOK_STATE_KEY)
+    else:
+        rt.redis.set(WEBHOOK_STATE_KEY, "valid" if valid else "invalid")
+        if not valid:
+            log.error(
+                "X marks the twitter webhook invalid: run `satupintu twitter webhook register`"
+            )
 
 
 def count_ignored(connection: redis.Redis, ignored: Counter[str]) -> None:
@@ -302,6 +338,13 @@ class ChannelStatus:
     waiting_until: str | None = None
     ignored: dict[str, int] = field(default_factory=dict)
     reads: str | None = None  # reads left of SATUPINTU_TWITTER_MONTHLY_READ_CAP, when set
+    webhook_valid: bool | None = None  # X's flag for our webhook (None: not known)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Short lines for the console's channel health beside the poll's error."""
+        invalid = (WEBHOOK_INVALID,) if self.webhook_valid is False else ()
+        return invalid + ((self.reads,) if self.reads else ())
 
 
 def channel_status(rt: Runtime) -> ChannelStatus:
@@ -323,6 +366,7 @@ def channel_status(rt: Runtime) -> ChannelStatus:
     hold = _hold(rt) if s.twitter_polling else None
     ignored = {k.decode(): int(v) for k, v in rt.redis.hgetall(IGNORED_KEY).items()}
     reads = twitter_reads.budget(rt.redis, s.twitter_monthly_read_cap)
+    webhook = rt.redis.get(WEBHOOK_STATE_KEY)
     return ChannelStatus(
         "unhealthy" if not healthy else "waiting" if hold else "ok",
         **parts,
@@ -332,4 +376,5 @@ def channel_status(rt: Runtime) -> ChannelStatus:
         waiting_until=hold["until"] if hold else None,
         ignored=ignored,
         reads=reads.note() if reads else None,
+        webhook_valid=None if webhook is None else webhook == b"valid",
     )

@@ -105,6 +105,21 @@ def usage(client: tweepy.Client) -> tuple[int, int | None] | None:
     return int(used), int(cap) if cap.isdigit() else None
 
 
+def revalidate(client: tweepy.Client, settings: Any) -> bool | None:
+    """Our webhook's ``valid`` at X, re-checked (``PUT``) when X marked it invalid.
+
+    None: no webhook of ours is registered (the deployment polls only).
+    """
+    url = webhook_url(settings)
+    hook = next((w for w in list_webhooks(client) if w.get("url") == url), None)
+    if hook is None:
+        return None
+    if hook.get("valid"):
+        return True
+    answer = _call(client, "PUT", f"/2/webhooks/{hook['id']}").get("data") or {}
+    return bool(answer.get("valid"))
+
+
 @dataclass
 class Registration:
     """What ``register`` found and did at X, for the operator's table."""

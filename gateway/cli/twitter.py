@@ -91,6 +91,9 @@ def status() -> None:
         table.add_row("terakhir diterima / last received", received)
         table.add_row("menunggu sampai / waiting until", state.waiting_until or "-")
         table.add_row("batas baca bulanan / monthly read cap", state.reads or "-")
+        if state.webhook_valid is not None:
+            valid = "ya / yes" if state.webhook_valid else "TIDAK / NO"
+            table.add_row("webhook sah di X / webhook valid at X", valid)
         for kind, count in sorted(state.ignored.items()):
             table.add_row(f"diabaikan / ignored ({kind})", str(count))
     console.print(table)

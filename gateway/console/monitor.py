@@ -225,8 +225,8 @@ def _twitter_error(rt) -> str | None:
     error = status.last_error
     if status.state == "waiting" and status.waiting_until:
         error = f"{status.last_error or ''} (→ {status.waiting_until})".strip()
-    # X's monthly read cap (issue 17): what is left, beside the poll's health.
-    return " · ".join(part for part in (error, status.reads) if part) or None
+    # X's webhook validity and monthly read cap (issue 17), beside the poll's health.
+    return " · ".join(part for part in (error, *status.notes) if part) or None
 
 
 @dataclass(frozen=True)

@@ -202,3 +202,25 @@ def test_pushed_mention_and_dm_are_stored_and_answered_each_its_own_way(
     [dm] = x_api.dms()  # the DM: privately, to its sender, never as a tweet
     assert dm["to"] == "1212333444555666777"
     assert dm["text"] != reply["text"]
+
+
+def test_the_poll_notices_an_invalid_webhook_and_asks_x_to_check_again(
+    runtime, x_api, live, shell, tw
+):
+    from dispatcher.twitter_poll import WEBHOOK_CHECK_KEY, channel_status, run_poll
+
+    assert webhook("register").exit_code == 0
+    right = runtime.settings
+    runtime.settings = right.replace(twitter_consumer_secret="rotated-on-one-machine-only")
+    x_api.recheck()
+    assert run_poll(runtime).status == "done"  # polling goes on: it is the fallback
+    status = channel_status(runtime)
+    assert status.webhook_valid is False
+    assert any("webhook register" in note for note in status.notes)
+    puts = [r for r in x_api.requests if r.method == "PUT"]
+    assert len(puts) == 1  # it asked X for a new check, which failed again
+    runtime.settings = right
+    runtime.redis.delete(WEBHOOK_CHECK_KEY)  # an hour later
+    run_poll(runtime)
+    assert channel_status(runtime).webhook_valid is True
+    assert [a.status_code for a in x_api.deliver(tw.load("xaa_post_mention_create"))] == [200]
