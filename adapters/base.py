@@ -60,12 +60,15 @@ class WebhookResult:
 
     ``messages`` are normalized and submitted, ``receipts`` (delivery status callbacks) are
     queued for the notify workers, ``ignored`` counts what was passed over, by kind.
+    ``event_ids``: the provider's own ids for this delivery (X's event_uuid); a body whose
+    ids were all seen before is a second delivery, answered without submitting anything.
     ``body`` is text (with ``mimetype``) or a JSON object.
     """
 
     messages: tuple[InboundMessage, ...] = ()
     receipts: tuple[Mapping[str, Any], ...] = ()
     ignored: Counter[str] = field(default_factory=Counter)
+    event_ids: tuple[str, ...] = ()
     body: str | dict[str, Any] = ""
     status: int = 200
     mimetype: str = "text/plain"

@@ -122,6 +122,9 @@ class Settings:
     # Kannel, SMS over the operators' SMPP (issue 16): add its settings below this line.
 
     # X after the Account Activity API, WhatsApp's window, media (issue 17): below this line.
+    # X part: X bills each Post read (polled or pushed) under a monthly cap; the mentions poll
+    # spreads its reads over the month to stay under this many (0: no cap, poll every interval).
+    twitter_monthly_read_cap: int = 0
 
     # Email and operators' notifications (issue 18): add its settings below this line.
 

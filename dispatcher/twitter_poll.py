@@ -27,6 +27,7 @@ from redis.exceptions import LockError
 from adapters import twitter
 from casestore import channels
 from dispatcher import runtime as runtime_module
+from dispatcher import twitter_reads
 from dispatcher.runtime import Runtime
 from dispatcher.submit import Submitted, submit
 from normalizer import normalize
@@ -41,6 +42,19 @@ HOLD_KEY = "satupintu:twitter:hold"
 FAILURES_KEY = "satupintu:twitter:failures"
 # Tweets and events passed over (own tweets, retweets, follows, likes...), by kind.
 IGNORED_KEY = "satupintu:twitter:ignored"
+# X's own delivery ids (event_uuid) seen, one key each: X retries and replays (replay jobs
+# reach back days), so they are kept for two weeks.
+EVENT_KEY_PREFIX = "satupintu:x-event:"
+EVENT_SECONDS = 14 * 24 * 3600
+# Our webhook's validity at X, checked at most hourly by the poll (X re-checks the CRC on its
+# own schedule and stops delivering to a webhook that fails).
+WEBHOOK_CHECK_KEY = "satupintu:twitter:webhook-checked"
+WEBHOOK_STATE_KEY = "satupintu:twitter:webhook"
+WEBHOOK_CHECK_SECONDS = 3600
+WEBHOOK_INVALID = (
+    "X menandai webhook tidak sah dan berhenti mengirim / X marks the webhook invalid and "
+    "stopped delivering: satupintu twitter webhook register"
+)
 LOCK_SECONDS = 300  # the periodic job's timeout: a dead poller's lock frees itself by then
 MAX_BACKOFF_SECONDS = 900
 DEFAULT_RATE_LIMIT_SECONDS = 900  # X's windows are 15 minutes when it does not say
@@ -53,7 +67,9 @@ SubmitRecord = Callable[[ComplaintRecord], Submitted]
 class PollOutcome:
     """What one poll did; the job's result and the CLI's report."""
 
-    status: str  # done | off | busy | waiting | rate_limited | refused | unreachable
+    # done | off | busy | waiting | budget (reads ahead of the month's spread) | rate_limited
+    # | refused | unreachable
+    status: str
     pages: int = 0
     submitted: Counter[str] = field(default_factory=Counter)  # queued | duplicate | spooled
     ignored: Counter[str] = field(default_factory=Counter)  # own_tweet | retweet | ...
@@ -85,6 +101,10 @@ def run_poll(
         hold = _hold(rt)
         if hold is not None:
             return PollOutcome("waiting", detail=f"{hold['reason']} until {hold['until']}")
+        reads = twitter_reads.budget(rt.redis, settings.twitter_monthly_read_cap)
+        if reads is not None and not reads.may_poll:
+            spread = "menunggu jatah bulan ini / waiting for this month's spread of reads"
+            return PollOutcome("budget", detail=f"{spread}: {reads.note()}")
         return _poll(
             rt,
             client or twitter.client_from_settings(settings),
@@ -111,6 +131,7 @@ def _poll(rt: Runtime, client: tweepy.Client, submit_record: SubmitRecord) -> Po
         outcome.status, outcome.detail = failure
     complete = outcome.status == "done"
     outcome.pages = len(pages)
+    twitter_reads.count_reads(rt.redis, sum(_posts_read(page) for page in pages))
     # Oldest page first: once a page is in, every mention up to its newest id is in, so the
     # cursor may move there. Pages from an unfinished fetch are submitted (a citizen should
     # not wait for X's rate limit), but the cursor stays: they come again, as duplicates.
@@ -132,6 +153,11 @@ def _poll(rt: Runtime, client: tweepy.Client, submit_record: SubmitRecord) -> Po
         with rt.sessions.begin() as session:
             channels.mark_healthy(session, CHANNEL)
         rt.redis.delete(FAILURES_KEY)
+        # X answered: the hourly management calls go after the mentions, never before them.
+        if rt.settings.twitter_monthly_read_cap > 0:
+            _sync_usage(rt, client)
+        if rt.settings.twitter_webhook:
+            _check_webhook(rt, client)
     log.info(
         "twitter poll %s: %d page(s), submitted %s, ignored %s",
         outcome.status,
@@ -140,6 +166,54 @@ def _poll(rt: Runtime, client: tweepy.Client, submit_record: SubmitRecord) -> Po
         dict(outcome.ignored),
     )
     return outcome
+
+
+def _posts_read(page: dict[str, Any]) -> int:
+    """Posts X bills for a page: the mentions and the referenced Posts it includes."""
+    data, includes = page.get("data"), page.get("includes")
+    tweets = includes.get("tweets") if isinstance(includes, dict) else None
+    return len(data if isinstance(data, list) else []) + len(
+        tweets if isinstance(tweets, list) else []
+    )
+
+
+def _sync_usage(rt: Runtime, client: tweepy.Client) -> None:
+    """At most hourly, X's own count of the cycle's reads (it also sees pushed Posts)."""
+    if twitter_reads.usage_is_fresh(rt.redis):
+        return
+    from adapters.twitter.manage import XApiError, usage  # the poll's one management call
+
+    try:
+        counted = usage(client)
+    except XApiError as exc:
+        log.warning("twitter usage unavailable: %s", exc.status or "unreachable")
+        return
+    if counted is not None:
+        twitter_reads.note_usage(rt.redis, counted[0])
+
+
+def _check_webhook(rt: Runtime, client: tweepy.Client) -> None:
+    """At most hourly: is our webhook still valid at X? If X marked it invalid (a failed
+    CRC re-check stops delivery), ask for a new check (``PUT /2/webhooks/:id``) and keep
+    the result for the channel's health. A webhook never registered is no error: the
+    deployment may poll only."""
+    if not rt.redis.set(WEBHOOK_CHECK_KEY, "1", nx=True, ex=WEBHOOK_CHECK_SECONDS):
+        return
+    from adapters.twitter.manage import XApiError, revalidate
+
+    try:
+        valid = revalidate(client, rt.settings)
+    except XApiError as exc:
+        log.warning("twitter webhook check unavailable: %s", exc.status or "unreachable")
+        return
+    if valid is None:
+        rt.redis.delete(WEBHOOK_STATE_KEY)
+    else:
+        rt.redis.set(WEBHOOK_STATE_KEY, "valid" if valid else "invalid")
+        if not valid:
+            log.error(
+                "X marks the twitter webhook invalid: run `satupintu twitter webhook register`"
+            )
 
 
 def count_ignored(connection: redis.Redis, ignored: Counter[str]) -> None:
@@ -153,6 +227,36 @@ def count_ignored(connection: redis.Redis, ignored: Counter[str]) -> None:
             pipe.execute()
     except redis.RedisError as exc:
         log.warning("could not count ignored twitter events: %s", type(exc).__name__)
+
+
+def _event_keys(provider: str, event_ids: tuple[str, ...]) -> list[str]:
+    return [f"{EVENT_KEY_PREFIX}{provider}:{event_id[:80]}" for event_id in event_ids]
+
+
+def first_delivery(connection: redis.Redis, provider: str, event_ids: tuple[str, ...]) -> bool:
+    """Claim a delivery's event ids; False when every one was claimed before (a re-delivery).
+
+    Redis unreachable: True. The body is then spooled like any other, and the tweet id
+    still makes a second copy one complaint.
+    """
+    if not event_ids:
+        return True
+    try:
+        with connection.pipeline(transaction=False) as pipe:
+            for key in _event_keys(provider, event_ids):
+                pipe.set(key, "1", nx=True, ex=EVENT_SECONDS)
+            claimed = pipe.execute()
+    except redis.RedisError as exc:
+        log.warning("could not check %s event ids: %s", provider, type(exc).__name__)
+        return True
+    return any(claimed)
+
+
+def forget_delivery(connection: redis.Redis, provider: str, event_ids: tuple[str, ...]) -> None:
+    """Free a delivery's claimed ids after it failed, so that X's retry is taken."""
+    if event_ids:
+        with contextlib.suppress(redis.RedisError):
+            connection.delete(*_event_keys(provider, event_ids))
 
 
 def _newest_id(page: dict[str, Any]) -> str | None:
@@ -233,6 +337,14 @@ class ChannelStatus:
     last_received_at: datetime | None = None
     waiting_until: str | None = None
     ignored: dict[str, int] = field(default_factory=dict)
+    reads: str | None = None  # reads left of SATUPINTU_TWITTER_MONTHLY_READ_CAP, when set
+    webhook_valid: bool | None = None  # X's flag for our webhook (None: not known)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Short lines for the console's channel health beside the poll's error."""
+        invalid = (WEBHOOK_INVALID,) if self.webhook_valid is False else ()
+        return invalid + ((self.reads,) if self.reads else ())
 
 
 def channel_status(rt: Runtime) -> ChannelStatus:
@@ -253,6 +365,8 @@ def channel_status(rt: Runtime) -> ChannelStatus:
         last_received_at = state.last_received_at if state else None
     hold = _hold(rt) if s.twitter_polling else None
     ignored = {k.decode(): int(v) for k, v in rt.redis.hgetall(IGNORED_KEY).items()}
+    reads = twitter_reads.budget(rt.redis, s.twitter_monthly_read_cap)
+    webhook = rt.redis.get(WEBHOOK_STATE_KEY)
     return ChannelStatus(
         "unhealthy" if not healthy else "waiting" if hold else "ok",
         **parts,
@@ -261,4 +375,6 @@ def channel_status(rt: Runtime) -> ChannelStatus:
         last_received_at=last_received_at,
         waiting_until=hold["until"] if hold else None,
         ignored=ignored,
+        reads=reads.note() if reads else None,
+        webhook_valid=None if webhook is None else webhook == b"valid",
     )

@@ -1,9 +1,12 @@
 """Twitter/X: mentions of the gateway's handle become complaints, answered in thread.
 
-``handler`` names the channel and verifies X's requests, ``parse`` reads the two shapes
-mentions arrive in, ``poll`` asks X for them, ``webhook`` answers the Account Activity
-webhook, ``send`` replies and holds the status table. ``SPEC`` is what the rest of the
-house knows of the channel.
+``handler`` names the channel, verifies X's requests and holds the adapter's clock (the
+Account Activity API ends 2027-01-01), ``parse`` reads polled mentions and Account Activity
+bodies through the one message builder, ``xaa`` reads the X Activity API's events and
+filtered-stream Posts, ``poll`` asks X for mentions, ``webhook`` answers X's CRC and event
+POSTs, ``manage`` sets up the push path at X (``/2/webhooks``, subscriptions, rules, usage),
+``send`` replies in thread or by DM and holds the status table. ``SPEC`` is what the rest of
+the house knows of the channel.
 """
 
 from operator import attrgetter
@@ -20,7 +23,7 @@ from adapters.twitter.handler import (
     crc_response,
     verify,
 )
-from adapters.twitter.parse import Parsed, parse_mentions, parse_webhook
+from adapters.twitter.parse import Parsed, build_message, parse_mentions, parse_webhook
 from adapters.twitter.poll import TooManyPages, XClient, client_from_settings, poll
 from adapters.twitter.send import (
     MAX_TWEET_WEIGHT,
@@ -46,6 +49,7 @@ __all__ = [
     "TooManyPages",
     "TwitterSender",
     "XClient",
+    "build_message",
     "client_from_settings",
     "crc_response",
     "fits_in_tweet",

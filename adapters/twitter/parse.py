@@ -1,8 +1,11 @@
 """Twitter/X, inbound: a page of mentions (API v2) or an Account Activity body (v1.1).
 
-Both shapes become the same ``InboundMessage``s (``handler``'s docstring lists the fields
-read); tweets that are not complaints (our own, retweets, other accounts' events) are
-counted by kind in ``Parsed.ignored``.
+Every shape (these two, and the X Activity API's in ``xaa``) becomes the same
+``InboundMessage`` through one builder, ``build_message`` (``handler``'s docstring lists the
+fields read); tweets that are not complaints (our own, retweets, other accounts' events) are
+counted by kind in ``Parsed.ignored``. A message's ``received_at`` is when we received it,
+never the tweet's ``created_at`` (a replayed or late tweet must not start life overdue);
+``created_at`` stays in ``raw``.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ class Parsed:
 
     messages: list[InboundMessage] = field(default_factory=list)
     ignored: Counter[str] = field(default_factory=Counter)
+    # X's own ids for the deliveries (XAA's event_uuid): a second delivery is dropped whole.
+    event_ids: list[str] = field(default_factory=list)
 
 
 def valid_tweet_id(value: Any) -> str | None:
@@ -47,21 +52,22 @@ def _text(raw: Any) -> str:
     return _LEADING_MENTIONS.sub("", text, count=1)
 
 
-def _when(raw: Any, fmt: str | None = None) -> datetime:
+def created_at(raw: Any, fmt: str | None = None) -> str | None:
+    """The tweet's own ``created_at`` as ISO 8601 UTC, or None when it is not a valid time."""
     try:
         parsed = datetime.strptime(raw, fmt) if fmt else datetime.fromisoformat(raw)
     except (TypeError, ValueError):
-        return datetime.now(UTC)
-    return parsed.astimezone(UTC) if parsed.tzinfo else datetime.now(UTC)
+        return None
+    return parsed.astimezone(UTC).isoformat() if parsed.tzinfo else None
 
 
-def _display_name(name: Any, handle: Any) -> str:
+def display_name(name: Any, handle: Any) -> str:
     name = name if isinstance(name, str) else ""
     handle = f"@{handle}" if isinstance(handle, str) and handle else ""
     return f"{name} ({handle})" if name and handle else name or handle
 
 
-def _media(url: Any) -> Media | None:
+def media_from_url(url: Any) -> Media | None:
     if not isinstance(url, str) or not url.startswith("https://"):
         return None
     # A video's url is its preview image: the type said here is that of the file linked.
@@ -83,8 +89,22 @@ def _index(items: Any, key: str) -> dict[str, dict[str, Any]]:
     return {item[key]: item for item in _dicts(items) if isinstance(item.get(key), str)}
 
 
-def _tweet_v2(
-    tweet: dict[str, Any], includes: Mapping[str, dict[str, dict[str, Any]]], own_user_id: str
+def index_includes(raw_includes: Any) -> dict[str, dict[str, dict[str, Any]]]:
+    """A v2 ``includes`` object as users, media and tweets by id (well-formed ones only)."""
+    raw_includes = raw_includes if isinstance(raw_includes, dict) else {}
+    return {
+        "users": _index(raw_includes.get("users"), "id"),
+        "media": _index(raw_includes.get("media"), "media_key"),
+        "tweets": _index(raw_includes.get("tweets"), "id"),
+    }
+
+
+def tweet_v2(
+    tweet: dict[str, Any],
+    includes: Mapping[str, dict[str, dict[str, Any]]],
+    own_user_id: str,
+    received_at: datetime,
+    extra_raw: Mapping[str, Any] | None = None,
 ) -> InboundMessage | str:
     """One v2 tweet as a message, or the reason it is passed over."""
     tweet_id, author_id = valid_tweet_id(tweet.get("id")), valid_tweet_id(tweet.get("author_id"))
@@ -100,22 +120,24 @@ def _tweet_v2(
     media_objects = [
         includes["media"][k] for k in keys if isinstance(k, str) and k in includes["media"]
     ]
-    media = [_media(m.get("url") or m.get("preview_image_url")) for m in media_objects]
+    media = [media_from_url(m.get("url") or m.get("preview_image_url")) for m in media_objects]
     replied_to = [valid_tweet_id(r.get("id")) for r in references if r.get("type") == "replied_to"]
     referenced = [includes["tweets"].get(valid_tweet_id(r.get("id")) or "") for r in references]
     conversation = valid_tweet_id(tweet.get("conversation_id"))
     note = _field(tweet, "note_tweet", dict)
-    return _tweet_message(
+    return build_message(
         tweet_id,
         author_id,
         own_user_id,
-        sender_name=_display_name(author.get("name"), author.get("username")),
+        sender_name=display_name(author.get("name"), author.get("username")),
         text=note.get("text") or tweet.get("text"),
-        received_at=_when(tweet.get("created_at")),
+        received_at=received_at,
         media=media,
         thread_ids=_thread(replied_to, conversation, tweet_id),
         raw={
             "api": "2",
+            **(extra_raw or {}),
+            "created_at": created_at(tweet.get("created_at")),
             "tweet": tweet,
             "author": author,
             "media": media_objects,
@@ -124,8 +146,8 @@ def _tweet_v2(
     )
 
 
-def _tweet_message(
-    tweet_id: str,
+def build_message(
+    external_id: str,
     author_id: str,
     own_user_id: str,
     *,
@@ -133,22 +155,31 @@ def _tweet_message(
     text: Any,
     received_at: datetime,
     media: list[Media | None],
-    thread_ids: tuple[str, ...],
+    thread_ids: tuple[str, ...] = (),
     raw: dict[str, Any],
+    reply_to: str | None = None,
+    private: bool = False,
 ) -> InboundMessage:
-    """A mention as a message, whichever API version's shape it came in; answered in thread."""
+    """The one builder: a mention, reply or direct message as a message, whatever its shape.
+
+    A tweet is answered in its thread (``reply_to`` is its id); a direct message is answered
+    by direct message (``reply_to`` is ``dm:<sender id>``, which is no tweet id, so no reply
+    tweet can ever be posted for it) and its case is confidential: a citizen who writes
+    privately has chosen not to be public.
+    """
     return InboundMessage(
         channel=Channel.TWITTER,
         provider=NAME,
-        external_id=tweet_id,
+        external_id=external_id,
         sender=twitter_urn(author_id),
         recipient=twitter_urn(own_user_id),
         sender_name=sender_name,
         text=_text(text),
         received_at=received_at,
         media=tuple(m for m in media if m is not None),
-        reply_to=tweet_id,
+        reply_to=external_id if reply_to is None else reply_to,
         thread_ids=thread_ids,
+        declared={"privacy": "confidential"} if private else {},
         raw=raw,
     )
 
@@ -160,22 +191,21 @@ def _thread(
     return tuple(dict.fromkeys(ids))
 
 
-def parse_mentions(page: Mapping[str, Any], own_user_id: str) -> Parsed:
+def parse_mentions(
+    page: Mapping[str, Any], own_user_id: str, received_at: datetime | None = None
+) -> Parsed:
     """One page of ``GET /2/users/:id/mentions`` (with includes); an empty poll has no data.
 
+    ``received_at``: when the poll fetched the page (now, unless the caller says).
     A lone surrogate anywhere (a broken emoji) becomes U+FFFD: the rest of the tweet is kept.
     """
     page = replace_lone_surrogates(page)
-    raw_includes = _field(page, "includes", dict)
-    includes = {
-        "users": _index(raw_includes.get("users"), "id"),
-        "media": _index(raw_includes.get("media"), "media_key"),
-        "tweets": _index(raw_includes.get("tweets"), "id"),
-    }
+    includes = index_includes(page.get("includes"))
+    when = received_at or datetime.now(UTC)
     parsed = Parsed()
     data = page.get("data")
     for tweet in data if isinstance(data, list) else []:
-        outcome = _tweet_v2(tweet, includes, own_user_id) if isinstance(tweet, dict) else None
+        outcome = tweet_v2(tweet, includes, own_user_id, when) if isinstance(tweet, dict) else None
         if isinstance(outcome, InboundMessage):
             parsed.messages.append(outcome)
         else:
@@ -192,7 +222,7 @@ def _blocked(value: Any) -> bool | None:
 
 
 def _tweet_v1(
-    tweet: dict[str, Any], own_user_id: str, user_has_blocked: bool | None
+    tweet: dict[str, Any], own_user_id: str, user_has_blocked: bool | None, received_at: datetime
 ) -> InboundMessage | str:
     """One v1.1 tweet object (Account Activity) as a message, or the reason it is passed over."""
     user = _field(tweet, "user", dict)
@@ -220,32 +250,45 @@ def _tweet_v1(
         ),
         {},
     )
-    media = [_media(m.get("media_url_https")) for m in _dicts(entities.get("media"))]
+    media = [media_from_url(m.get("media_url_https")) for m in _dicts(entities.get("media"))]
     replied_to = valid_tweet_id(tweet.get("in_reply_to_status_id_str"))
-    return _tweet_message(
+    return build_message(
         tweet_id,
         author_id,
         own_user_id,
-        sender_name=_display_name(user.get("name"), user.get("screen_name")),
+        sender_name=display_name(user.get("name"), user.get("screen_name")),
         text=text,
-        received_at=_when(tweet.get("created_at"), "%a %b %d %H:%M:%S %z %Y"),
+        received_at=received_at,
         media=media,
         thread_ids=_thread([replied_to], None, tweet_id),
-        raw={"api": "1.1", "tweet": tweet, "user_has_blocked": user_has_blocked},
+        raw={
+            "api": "1.1",
+            "created_at": created_at(tweet.get("created_at"), "%a %b %d %H:%M:%S %z %Y"),
+            "tweet": tweet,
+            "user_has_blocked": user_has_blocked,
+        },
     )
 
 
-def parse_webhook(body: bytes, own_user_id: str) -> Parsed:
+def load_json(body: bytes) -> Any:
+    """A webhook body as JSON, lone surrogates replaced; raises MalformedRequest for non-JSON."""
+    try:
+        return replace_lone_surrogates(json.loads(body))
+    except (ValueError, RecursionError):  # RecursionError: hostile nesting
+        raise MalformedRequest("the body is not JSON") from None
+
+
+def parse_webhook(
+    body: bytes | dict[str, Any], own_user_id: str, received_at: datetime | None = None
+) -> Parsed:
     """An Account Activity event body: tweets become messages, other event kinds are counted.
 
     Raises MalformedRequest for a body that is not a JSON object of event lists. A lone
     surrogate (a broken emoji) becomes U+FFFD and the rest is kept: refusing it would make X
     retry the delivery forever and lose the tweets after it in the same body.
     """
-    try:
-        payload = replace_lone_surrogates(json.loads(body))
-    except (ValueError, RecursionError):  # RecursionError: hostile nesting
-        raise MalformedRequest("the body is not JSON") from None
+    payload = load_json(body) if isinstance(body, bytes) else body
+    when = received_at or datetime.now(UTC)
     if not isinstance(payload, dict):
         raise MalformedRequest("the body must be a JSON object")
     events = {key: value for key, value in payload.items() if key.endswith("_events")}
@@ -264,7 +307,9 @@ def parse_webhook(body: bytes, own_user_id: str) -> Parsed:
         if not isinstance(value, list):
             raise MalformedRequest("tweet_create_events must be a list")
         for tweet in value:
-            outcome = _tweet_v1(tweet, own_user_id, blocked) if isinstance(tweet, dict) else None
+            outcome = (
+                _tweet_v1(tweet, own_user_id, blocked, when) if isinstance(tweet, dict) else None
+            )
             if isinstance(outcome, InboundMessage):
                 parsed.messages.append(outcome)
             else:

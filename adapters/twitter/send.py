@@ -1,7 +1,9 @@
 """Twitter/X, outbound: reply tweets in the citizen's thread, their length, X's refusals.
 
 The reply's tweet id is the outbound external id, which is how a citizen's answer in that
-thread finds its complaint.
+thread finds its complaint. A complaint that came by direct message (``reply_to`` is
+``dm:<sender id>``) is answered by direct message (``POST /2/dm_conversations/with/:id/
+messages``), never by a public tweet; the DM event id is then the outbound external id.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from adapters.twitter.parse import valid_tweet_id
 from adapters.twitter.poll import client_from_settings
 from normalizer.records import OutboundMessage, SendResult
 
+DM_PREFIX = "dm:"  # reply_to of a direct message: the account to answer privately
 MAX_TWEET_WEIGHT = 280  # twitter-text's weighted length: a link counts 23, CJK and emoji 2
 
 
@@ -40,6 +43,8 @@ class TwitterSender:
         self.client = client
 
     def send(self, message: OutboundMessage) -> SendResult:
+        if message.reply_to.startswith(DM_PREFIX):
+            return self._direct_message(message, message.reply_to.removeprefix(DM_PREFIX))
         if not valid_tweet_id(message.reply_to):
             # A reply tweet without a tweet to answer would be a public post out of context.
             raise PermanentSendError("no tweet to answer", code="no_reply_to")
@@ -57,6 +62,23 @@ class TwitterSender:
             # It was probably posted: trying again would post it twice (or be refused).
             raise PermanentSendError("X answered without a tweet id", code="no_tweet_id")
         return SendResult(external_id=tweet_id, status="sent")
+
+    def _direct_message(self, message: OutboundMessage, participant: str) -> SendResult:
+        if not valid_tweet_id(participant):
+            raise PermanentSendError("no account to write to", code="no_participant")
+        try:
+            answer = self.client.create_direct_message(
+                participant_id=participant, text=message.text, user_auth=True
+            )
+        except tweepy.HTTPException as exc:
+            raise _send_error(exc) from exc
+        except (requests.RequestException, tweepy.TweepyException) as exc:
+            raise TransientSendError(f"X unreachable: {type(exc).__name__}") from exc
+        data = answer.get("data") if isinstance(answer, dict) else None
+        event_id = valid_tweet_id(data.get("dm_event_id")) if isinstance(data, dict) else None
+        if event_id is None:
+            raise PermanentSendError("X answered without a message id", code="no_dm_event_id")
+        return SendResult(external_id=event_id, status="sent")
 
 
 def sender(settings: Any) -> TwitterSender | None:

@@ -222,9 +222,11 @@ def _twitter_error(rt) -> str | None:
         return type(exc).__name__
     if status.state == "off":
         return None
+    error = status.last_error
     if status.state == "waiting" and status.waiting_until:
-        return f"{status.last_error or ''} (→ {status.waiting_until})".strip()
-    return status.last_error
+        error = f"{status.last_error or ''} (→ {status.waiting_until})".strip()
+    # X's webhook validity and monthly read cap (issue 17), beside the poll's health.
+    return " · ".join(part for part in (error, *status.notes) if part) or None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ request, its messages and receipts are submitted, and only then is the provider 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterable
 
 import redis
@@ -20,7 +21,7 @@ from dispatcher.abuse import count_signature_failure
 from dispatcher.delivery import submit_delivery
 from dispatcher.runtime import Runtime
 from dispatcher.submit import submit
-from dispatcher.twitter_poll import count_ignored
+from dispatcher.twitter_poll import count_ignored, first_delivery, forget_delivery
 from gateway.context import runtime
 from normalizer import normalize
 
@@ -83,10 +84,18 @@ def _view(spec: ChannelSpec, hook: Webhook) -> Callable[[], object]:
         except MalformedRequest as exc:
             log.warning("%s request refused: %s", spec.name, exc)  # names the field only
             return _text(f"{exc}\n", 400)
-        for inbound in result.messages:
-            submit(normalize(inbound, rt.rules), rt.redis, rt.spool)  # queued, duplicate, spooled
-        for receipt in result.receipts:
-            submit_delivery(receipt, rt.redis)
+        if not first_delivery(rt.redis, spec.name, result.event_ids):
+            # X delivers at least once: the same event_uuid again is answered, not submitted.
+            count_ignored(rt.redis, Counter({"duplicate_event": 1}))
+            return {"accepted": 0, "duplicate": True}, 200
+        try:
+            for inbound in result.messages:
+                submit(normalize(inbound, rt.rules), rt.redis, rt.spool)  # queued/dup/spooled
+            for receipt in result.receipts:
+                submit_delivery(receipt, rt.redis)
+        except BaseException:
+            forget_delivery(rt.redis, spec.name, result.event_ids)  # X's retry must get in
+            raise
         count_ignored(rt.redis, result.ignored)  # X's passed-over events (no other channel has any)
         return _answer(result)
 

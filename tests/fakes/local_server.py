@@ -32,6 +32,12 @@ class LocalServer:
             def do_POST(self) -> None:
                 fake._handle(self)
 
+            def do_PUT(self) -> None:  # X's PUT /2/webhooks/:id
+                fake._handle(self)
+
+            def do_DELETE(self) -> None:  # X's DELETE /2/webhooks/:id and friends
+                fake._handle(self)
+
             def log_message(self, *_args: Any) -> None:  # keep test output quiet
                 pass
 

@@ -8,7 +8,9 @@ asked for, ``includes`` for what the page references, and no ``data`` on an empt
 secrets, over the URL the client really called), refuses duplicate text and over-long
 tweets as X does, records every reply and answers ``201`` with the new tweet's id.
 Failures on demand: ``rate_limit_next()`` (429, a text/plain body, x-rate-limit-* headers),
-``fail_next(401)`` and friends (X's JSON problem bodies).
+``fail_next(401)`` and friends (X's JSON problem bodies). The push endpoints (``/2/webhooks``
+with its CRC challenge to our running webhook, XAA subscriptions, stream rules, the usage
+and its read cap, DMs) are in ``fakes.x_push``, on the same socket.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from fakes.local_server import LocalServer
+from fakes.x_push import XPushMixin
 from oauthlib.oauth1.rfc5849 import signature as oauth_signature
 from oauthlib.oauth1.rfc5849.utils import parse_authorization_header, unescape
 from twitter_text import parse_tweet
@@ -77,7 +80,7 @@ class Failure:
 
 
 @dataclass
-class FakeXApi(LocalServer):
+class FakeXApi(XPushMixin, LocalServer):
     protocol_version = "HTTP/1.1"  # keep-alive, as requests' session expects
 
     user_id: str
@@ -96,6 +99,16 @@ class FakeXApi(LocalServer):
     _tokens: dict[str, tuple[int, int]] = field(default_factory=dict)  # token -> (since, offset)
     _failures: list[Failure] = field(default_factory=list)
     _next_id: int = 1_870_000_000_000_000_000
+    # The push side (fakes.x_push): webhooks by id, subscriptions by id, rules by id, the
+    # webhooks the filtered stream is linked to, DMs we sent, Posts read this cycle.
+    webhook_origin: str = ""  # where the webhook's public host really is (our gateway)
+    webhooks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    subscriptions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    stream_links: set[str] = field(default_factory=set)
+    direct_messages: list[dict[str, Any]] = field(default_factory=list)
+    reads: int = 0
+    read_cap: int = 15_000
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # --- lifecycle
@@ -188,7 +201,12 @@ class FakeXApi(LocalServer):
             return self._mentions(handler, recorded, segments[2])
         if handler.command == "POST" and parts.path == "/2/tweets":
             return self._create_tweet(handler, recorded)
+        if self._push_route(handler, recorded):
+            return None
         return _problem(handler, 404)
+
+    def _reply(self, handler: BaseHTTPRequestHandler, status: int, body: Any) -> None:
+        _json(handler, status, body)
 
     def _mentions(self, handler: BaseHTTPRequestHandler, request: RecordedRequest, user: str):
         if handler.headers.get("Authorization") != f"Bearer {self.bearer_token}":
@@ -218,6 +236,7 @@ class FakeXApi(LocalServer):
                 next_token = "7140dibdnow9c7btw4" + secrets.token_hex(12)
                 self._tokens[next_token] = (since, offset + len(page))
             answer = self._page(page, params)
+            self.reads += len(page)  # X bills each Post a read returns
         meta: dict[str, Any] = {"result_count": len(page)}
         if page:
             meta.update(newest_id=page[0]["id"], oldest_id=page[-1]["id"])

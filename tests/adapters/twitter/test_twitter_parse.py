@@ -215,13 +215,18 @@ CASES = [
 ]
 
 
+# When we received the body: a message's received_at, whatever the tweet's created_at says
+# (a replayed or late tweet must not start life already overdue).
+ARRIVAL = datetime(2026, 12, 4, 9, 30, tzinfo=UTC)
+
+
 def parsed_case(tw, case: Case) -> twitter.Parsed:
     if case.api == "2":
         loaded = tw.load(case.fixture)
         # X's Postman samples wrap the body with the request that got it.
-        return twitter.parse_mentions(loaded.get("response", loaded), case.own_id)
+        return twitter.parse_mentions(loaded.get("response", loaded), case.own_id, ARRIVAL)
     body = json.dumps(tw.load(case.fixture)).encode()
-    return twitter.parse_webhook(body, case.own_id)
+    return twitter.parse_webhook(body, case.own_id, ARRIVAL)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.label)
@@ -235,7 +240,11 @@ def test_bodies(tw, case: Case):
         assert message.sender.startswith("twitter:")
         assert message.reply_to == message.external_id
         assert message.idempotency_key == f"twitter:{message.external_id}"
+        assert message.received_at == ARRIVAL
         for name, value in expected.items():
+            if name == "received_at":  # the tweet's own time is kept, as created_at
+                assert message.raw["created_at"] == value.isoformat()
+                continue
             assert getattr(message, name) == value, name
     for name, value in case.raw.items():
         assert parsed.messages[0].raw[name] == value, name
@@ -368,7 +377,8 @@ def test_odd_values_do_not_crash_the_parser(tw):
     [message] = parsed.messages
     assert message.text == ""
     assert len(message.media) == 2
-    assert message.received_at.tzinfo is not None  # now, when X's time is unreadable
+    assert message.received_at.tzinfo is not None  # now: when we received it
+    assert message.raw["created_at"] is None  # X's time is unreadable: none is claimed
     assert parsed.ignored == {"missing_fields": 1}
 
 
