@@ -38,7 +38,7 @@ from dispatcher.intake import split_follow_up
 from gateway.console.auth import OperatorUser, operator
 from gateway.console.scope import load_case
 from gateway.context import runtime
-from gateway.i18n import t
+from gateway.i18n import language, t
 from normalizer.tracking import normalize_tracking_id
 
 MAX_NOTE_CHARS = 2000
@@ -223,7 +223,8 @@ def perform(tracking_id: str):
             acted = act_on_case(rt, find, change, show=lambda _db, c: me.can_see(c.owner_unit))
             notified, visible = acted.notified, acted.shown
     except TransitionError as exc:
-        flash(t("console.action.failed").format(reason=exc), "error")
+        # Said in the operator's language (Bahasa Indonesia unless they chose English).
+        flash(t("console.action.failed").format(reason=exc.message(language())), "error")
         return redirect(page, 303)
     current_app.logger.info("console action %s on a case by %s", name, me.username)
     if notified:
