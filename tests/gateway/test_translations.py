@@ -98,6 +98,13 @@ BROKEN = [
         "'limit.again' uses ['wait'] in en, ['when'] in id",
     ),
     (
+        "placeholders without the flag",
+        "en",
+        '#, python-brace-format\nmsgid "limit.again"',
+        'msgid "limit.again"',
+        '"limit.again" has placeholders but no python-brace-format flag',
+    ),
+    (
         "a key nothing uses",
         "id",
         'msgid "track.go"\n',
