@@ -72,6 +72,8 @@ def status_label(status: str) -> str:
 
 def init_app(app: Flask) -> None:
     """Flask-Babel on the app, the language chosen per request, and the template helpers."""
+    for lang in LANGUAGES:  # compiled now, so a broken .po stops the start, not a request
+        catalogs.translations(lang)
 
     @app.before_request
     def pick_language() -> None:
