@@ -1,46 +1,51 @@
-"""The reason codes a bounce, a rejection or an archiving takes, with what operators read.
+"""The reason codes a bounce, a rejection or an archiving takes, and what people read for them.
 
-The labels are Bahasa Indonesia, as the LAPOR! lists name them; "other" needs a note.
+The words are ``reason.<action>.<code>`` in the catalogs (config/data/translations), Bahasa
+Indonesia as the LAPOR! lists name them, and English; "other" needs a note.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 from casestore.vocabulary import Action
+from config import catalogs
 
-# Reason codes an action accepts, with what operators read. "other" needs a note.
-BOUNCE_REASONS = {
-    "not_authority": "Bukan wewenang unit ini",
-    "wrong_location": "Lokasi di luar wilayah kerja unit ini",
-    "provincial_authority": "Kewenangan pemerintah provinsi",
-    "national_authority": "Kewenangan instansi pusat/vertikal atau BUMN (PLN, BPJS, Polri ...)",
-    "other": "Alasan lain (lihat catatan)",
-}
-REJECT_REASONS = {
-    "not_a_complaint": "Bukan pengaduan pelayanan publik",
-    "insufficient_information": "Informasi tidak cukup untuk ditindaklanjuti",
-    "abusive": "Mengandung SARA, fitnah atau kata-kata kasar",
-    "spam": "Pesan sampah/promosi",
-    "other": "Alasan lain (lihat catatan)",
-}
-ARCHIVE_REASONS = {
-    "withdrawn": "Dicabut oleh pelapor",
-    "no_response": "Pelapor tidak dapat dihubungi untuk keterangan tambahan",
-    "handled_elsewhere": "Sudah ditangani melalui kanal lain",
-    "other": "Alasan lain (lihat catatan)",
-}
 OTHER = "other"
+PREFIX = "reason."
+CODES: Mapping[Action, tuple[str, ...]] = MappingProxyType(
+    {
+        Action.BOUNCE: (
+            "not_authority",
+            "wrong_location",
+            "provincial_authority",
+            "national_authority",
+            OTHER,
+        ),
+        Action.REJECT: ("not_a_complaint", "insufficient_information", "abusive", "spam", OTHER),
+        Action.ARCHIVE: ("withdrawn", "no_response", "handled_elsewhere", OTHER),
+    }
+)
 
-_BY_ACTION = {
-    Action.BOUNCE: BOUNCE_REASONS,
-    Action.REJECT: REJECT_REASONS,
-    Action.ARCHIVE: ARCHIVE_REASONS,
-}
 
-
-def reason_label(action: Action | str, reason: str | None) -> str:
+def reason_label(action: Action | str, reason: str | None, lang: str = "id") -> str:
     """What an operator or citizen reads for a reason code ("" when there is none)."""
     try:
-        reasons = _BY_ACTION.get(Action(action), {})
+        codes = CODES.get(Action(action), ())
     except ValueError:
         return ""
-    return reasons.get(reason or "", "")
+    if reason not in codes:
+        return ""
+    return catalogs.text(f"{PREFIX}{Action(action).value}.{reason}", lang)
+
+
+def labels(action: Action, lang: str = "id") -> dict[str, str]:
+    """An action's reason codes and their labels in ``lang``, in the order operators see them."""
+    return {code: reason_label(action, code, lang) for code in CODES[action]}
+
+
+# Code -> Bahasa Indonesia label, the shape RULES and callers have always used.
+BOUNCE_REASONS = MappingProxyType(labels(Action.BOUNCE))
+REJECT_REASONS = MappingProxyType(labels(Action.REJECT))
+ARCHIVE_REASONS = MappingProxyType(labels(Action.ARCHIVE))

@@ -47,6 +47,7 @@ class CatalogBabel(Babel):
 
 def dynamic_keys() -> frozenset[str]:
     """Keys built at run time ("console.privacy." ~ code), from the values they are built of."""
+    from casestore import reasons
     from casestore.refusals import FIELD_PREFIX, PREFIX, Refusal
     from casestore.vocabulary import PRIVACY_LEVELS, Action, EventKind
     from gateway.console.actions import COORDINATOR_EXTRAS, DANGER
@@ -69,6 +70,7 @@ def dynamic_keys() -> frozenset[str]:
     keys |= {f"console.action.{action.value}_confirm" for action in DANGER}
     keys |= {f"console.event.{kind.value}" for kind in EventKind}
     keys |= {PREFIX + code.value for code in Refusal if code is not Refusal.REFUSED}
+    keys |= {f"reason.{a.value}.{code}" for a, codes in reasons.CODES.items() for code in codes}
     keys |= {FIELD_PREFIX + name for name in ("note", "message", "reason", "unit", "master")}
     keys.add(FIELD_PREFIX + "privacy")
     return frozenset(keys)

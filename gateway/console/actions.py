@@ -17,15 +17,12 @@ from datetime import UTC, datetime
 
 from flask import abort, current_app, flash, redirect, request, url_for
 
-from casestore import duplicates
+from casestore import duplicates, reasons
 from casestore.casework import case_in_scope
 from casestore.complaints import event_of
 from casestore.db import Session
 from casestore.lifecycle import (
-    ARCHIVE_REASONS,
-    BOUNCE_REASONS,
     PRIVACY_LEVELS,
-    REJECT_REASONS,
     Action,
     TransitionError,
     allowed_actions,
@@ -89,8 +86,8 @@ def permitted(me: OperatorUser, action: Action) -> bool:
     return me.is_coordinator or action in UNIT_ACTIONS
 
 
-def _reason_choices(reasons: dict[str, str]) -> tuple[tuple[str, str], ...]:
-    return tuple(reasons.items())
+def _reason_choices(action: Action) -> tuple[tuple[str, str], ...]:
+    return tuple(reasons.labels(action, language()).items())
 
 
 def _note() -> Field:
@@ -130,11 +127,11 @@ def _own_fields(action: Action, me: OperatorUser) -> tuple[Field, ...]:
         case Action.DISPATCH:
             return (Field("unit", "select", t("console.field.unit"), True, _unit_choices(me)),)
         case Action.BOUNCE:
-            return (Field("reason", "select", reason, True, _reason_choices(BOUNCE_REASONS)),)
+            return (Field("reason", "select", reason, True, _reason_choices(Action.BOUNCE)),)
         case Action.REJECT:
-            return (Field("reason", "select", reason, True, _reason_choices(REJECT_REASONS)),)
+            return (Field("reason", "select", reason, True, _reason_choices(Action.REJECT)),)
         case Action.ARCHIVE:
-            return (Field("reason", "select", reason, True, _reason_choices(ARCHIVE_REASONS)),)
+            return (Field("reason", "select", reason, True, _reason_choices(Action.ARCHIVE)),)
         case Action.MARK_DUPLICATE:
             return (Field("master", "text", t("console.action.master"), True, max_chars=20),)
         case Action.SET_PRIVACY:

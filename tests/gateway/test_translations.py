@@ -256,3 +256,20 @@ def test_a_refusal_in_both_languages_fills_translated_field_names():
     assert refusal.message("en") == "Action 'reject' needs a reason code, a note."
     words = TransitionError("Laporan induk tidak ditemukan.")  # the console's own words
     assert words.code is Refusal.REFUSED and words.message("en") == str(words)
+
+
+def test_reason_labels_come_from_the_catalogs_in_both_languages(client, runtime, work, staff):
+    from casestore.reasons import BOUNCE_REASONS, reason_label
+
+    assert BOUNCE_REASONS["not_authority"] == "Bukan wewenang unit ini"
+    assert reason_label("reject", "spam", "en") == "Spam or advertising"
+    assert reason_label("verify", "spam") == "" and reason_label("terbang", "spam") == ""
+    tracking_id = sms_complaint(runtime, "SM" + "8" * 32)
+    work()
+    login(client, "koord")
+    indonesian = html.unescape(client.get(f"/console/cases/{tracking_id}").get_data(as_text=True))
+    english = html.unescape(
+        client.get(f"/console/cases/{tracking_id}?lang=en").get_data(as_text=True)
+    )
+    assert "Pesan sampah/promosi" in indonesian and "Spam or advertising" not in indonesian
+    assert "Spam or advertising" in english and "Pesan sampah/promosi" not in english
