@@ -17,7 +17,14 @@ from sqlalchemy.orm import Session
 
 from casestore.claims import insert_unless_exists
 from casestore.clock import DEFAULT_TIMEZONE
-from casestore.lifecycle import OPEN_STATUSES, Action, Status, TransitionError, apply_action
+from casestore.lifecycle import (
+    OPEN_STATUSES,
+    Action,
+    Refusal,
+    Status,
+    TransitionError,
+    apply_action,
+)
 from casestore.models import Complaint, DuplicateLink, StatusEvent
 from casestore.vocabulary import EventKind, LinkState
 
@@ -69,9 +76,9 @@ def _suggestion(session: Session, link: DuplicateLink | int) -> DuplicateLink:
     link_id = link if isinstance(link, int) else link.id
     found = session.get(DuplicateLink, link_id, with_for_update=True)
     if found is None:
-        raise TransitionError("Saran duplikat tidak ditemukan.")
+        raise TransitionError(Refusal.SUGGESTION_NOT_FOUND)
     if found.state != LinkState.SUGGESTED:
-        raise TransitionError(f"Saran duplikat ini sudah diputuskan ({found.state}).")
+        raise TransitionError(Refusal.SUGGESTION_DECIDED, state=found.state)
     return found
 
 
@@ -106,7 +113,7 @@ def reject_duplicate(
 ) -> StatusEvent:
     """The operator disagrees: both cases go on separately, and the pair is not asked again."""
     if not actor or not actor.strip():
-        raise TransitionError("Pelaku (actor) wajib diisi.")
+        raise TransitionError(Refusal.NO_ACTOR)
     found = _suggestion(session, link)
     found.state, found.decided_by, found.decided_at = LinkState.REJECTED, actor.strip(), now
     complaint = session.get(Complaint, found.complaint_id)

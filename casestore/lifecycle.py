@@ -28,7 +28,15 @@ from sqlalchemy.orm import Session
 from casestore import transitions
 from casestore.clock import DEFAULT_TIMEZONE, Clock, deadline, hard_limit
 from casestore.models import Complaint, StatusEvent, Unit, utcnow
-from casestore.transitions import Check, Effect, Guard, Refusal, Request, TransitionError
+from casestore.reasons import (
+    ARCHIVE_REASONS,
+    BOUNCE_REASONS,
+    OTHER,
+    REJECT_REASONS,
+    reason_label,
+)
+from casestore.refusals import Refusal, TransitionError
+from casestore.transitions import Check, Effect, Guard, Request
 from casestore.vocabulary import (
     FINAL_STATUSES,
     OPEN_STATUSES,
@@ -67,28 +75,6 @@ class Owner(StrEnum):
     COORDINATOR = "coordinator"
 
 
-# Reason codes an action accepts, with what operators read. "other" needs a note.
-BOUNCE_REASONS = {
-    "not_authority": "Bukan wewenang unit ini",
-    "wrong_location": "Lokasi di luar wilayah kerja unit ini",
-    "provincial_authority": "Kewenangan pemerintah provinsi",
-    "national_authority": "Kewenangan instansi pusat/vertikal atau BUMN (PLN, BPJS, Polri ...)",
-    "other": "Alasan lain (lihat catatan)",
-}
-REJECT_REASONS = {
-    "not_a_complaint": "Bukan pengaduan pelayanan publik",
-    "insufficient_information": "Informasi tidak cukup untuk ditindaklanjuti",
-    "abusive": "Mengandung SARA, fitnah atau kata-kata kasar",
-    "spam": "Pesan sampah/promosi",
-    "other": "Alasan lain (lihat catatan)",
-}
-ARCHIVE_REASONS = {
-    "withdrawn": "Dicabut oleh pelapor",
-    "no_response": "Pelapor tidak dapat dihubungi untuk keterangan tambahan",
-    "handled_elsewhere": "Sudah ditangani melalui kanal lain",
-    "other": "Alasan lain (lihat catatan)",
-}
-OTHER = "other"
 RESTORE = "restore"  # UNLINK_DUPLICATE goes back to the status the case had before
 
 
@@ -198,14 +184,6 @@ STATUS_CLOCK = MappingProxyType(
         _S.RESOLVED: Clock.ANSWER,
     }
 )
-_FIELD_NAMES = {
-    "note": "catatan",
-    "message": "pesan untuk pelapor",
-    "reason": "kode alasan",
-    "unit": "unit tujuan",
-    "master": "aduan induk",
-    "privacy": "tingkat privasi",
-}
 
 
 # --- the API ----------------------------------------------------------------------------------
@@ -246,30 +224,25 @@ def apply_action(
     ``note`` is internal; ``message_to_reporter`` is what the citizen is sent (reply and
     resolve need one; an action the citizen is not told of refuses one).
 
-    Raises TransitionError (an Indonesian message for the operator) when the lifecycle does not
-    allow ``action`` from the current status, or a field it needs is missing or wrong.
+    Raises TransitionError (a code and its parameters; casestore/refusals.py) when the
+    lifecycle does not allow ``action`` from the current status, or a field is missing or wrong.
     ``tz`` is the zone the working days are counted in (``settings.timezone``).
     """
     try:
         action = Action(action)
     except ValueError:
-        raise TransitionError(
-            f"Tindakan {action!r} tidak dikenal.", Refusal.UNKNOWN_ACTION
-        ) from None
+        raise TransitionError(Refusal.UNKNOWN_ACTION, action=action) from None
     rule = RULES[action]
     if not actor or not actor.strip():
-        raise TransitionError("Pelaku (actor) wajib diisi.", Refusal.NO_ACTOR)
+        raise TransitionError(Refusal.NO_ACTOR)
     if now.tzinfo is None:
-        raise TransitionError("Waktu tindakan harus memakai zona waktu.", Refusal.NAIVE_TIME)
+        raise TransitionError(Refusal.NAIVE_TIME)
     if complaint.status not in rule.sources:
-        raise TransitionError(
-            f"Tindakan '{action}' tidak diizinkan untuk aduan berstatus '{complaint.status}'.",
-            Refusal.NOT_FROM_STATUS,
-        )
+        raise TransitionError(Refusal.NOT_FROM_STATUS, action=action, status=complaint.status)
     for guard in rule.guards:
         refusal = guard(complaint, now)
         if refusal:
-            raise TransitionError(refusal, Refusal.NOT_NOW)
+            raise refusal
     req = Request(
         session=session,
         complaint=complaint,
@@ -288,7 +261,7 @@ def apply_action(
     for check in rule.checks:
         refusal = check(req)
         if refusal:
-            raise TransitionError(refusal)
+            raise refusal
 
     data: dict = {}
     from_status, from_unit = complaint.status, complaint.owner_unit
@@ -336,15 +309,6 @@ def takes_message(action: Action | str) -> bool:
     return rule.notify and rule.public
 
 
-def reason_label(action: Action | str, reason: str | None) -> str:
-    """What an operator or citizen reads for a reason code ("" when there is none)."""
-    try:
-        reasons = RULES[Action(action)].reasons
-    except ValueError:
-        return ""
-    return reasons.get(reason or "", "")
-
-
 # --- helpers ----------------------------------------------------------------------------------
 
 
@@ -357,27 +321,18 @@ def _require_fields(rule: Rule, req: Request) -> None:
         "master": req.master is not None,
         "privacy": bool(req.privacy),
     }
-    missing = [_FIELD_NAMES[name] for name in sorted(rule.needs) if not given[name]]
+    missing = [name for name in sorted(rule.needs) if not given[name]]
     if missing:
-        raise TransitionError(
-            f"Tindakan '{req.action}' memerlukan {', '.join(missing)}.", Refusal.MISSING_FIELD
-        )
+        raise TransitionError(Refusal.MISSING_FIELD, action=req.action, fields=missing)
     if req.message.strip() and not takes_message(req.action):
-        raise TransitionError(
-            f"Tindakan '{req.action}' tidak mengirim pesan ke pelapor.", Refusal.UNEXPECTED_FIELD
-        )
+        raise TransitionError(Refusal.MESSAGE_NOT_SENT, action=req.action)
     if req.reason and not rule.reasons:
-        raise TransitionError(
-            f"Tindakan '{req.action}' tidak memakai kode alasan.", Refusal.UNEXPECTED_FIELD
-        )
+        raise TransitionError(Refusal.REASON_NOT_USED, action=req.action)
     if rule.reasons:
         if req.reason not in rule.reasons:
-            known = ", ".join(rule.reasons)
-            raise TransitionError(
-                f"Kode alasan {req.reason!r} tidak dikenal; pilih: {known}.", Refusal.BAD_REASON
-            )
+            raise TransitionError(Refusal.BAD_REASON, reason=req.reason, known=list(rule.reasons))
         if req.reason == OTHER and not req.note.strip():
-            raise TransitionError("Alasan 'other' memerlukan catatan.", Refusal.MISSING_FIELD)
+            raise TransitionError(Refusal.OTHER_NEEDS_NOTE)
 
 
 def _new_owner(session: Session, owner: Owner, current: str, named: str | None) -> str:

@@ -1,8 +1,9 @@
 """What one lifecycle action needs checked and changed beyond its status: the checks and
 effects ``RULES`` (casestore/lifecycle.py) names, and the request they read.
 
-A check returns an Indonesian refusal for the operator, or None; an effect changes the case
-(its duplicate link, its privacy) and fills the event's data. Nothing here commits.
+A check returns a refusal (a TransitionError with its code, not raised), or None; an effect
+changes the case (its duplicate link, its privacy) and fills the event's data. Nothing here
+commits.
 """
 
 from __future__ import annotations
@@ -10,38 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casestore.models import Complaint, DuplicateLink, Unit
+from casestore.refusals import Refusal, TransitionError
 from casestore.vocabulary import OPEN_STATUSES, PRIVACY_LEVELS, Action, LinkState, Status
-
-
-class Refusal(StrEnum):
-    """Why an action was refused, for a caller that answers differently per reason; the
-    message (Indonesian, for the operator) says it in words."""
-
-    REFUSED = "refused"  # anything else (a check of a rule, a form field)
-    UNKNOWN_ACTION = "unknown_action"
-    NO_ACTOR = "no_actor"
-    NAIVE_TIME = "naive_time"
-    NOT_FROM_STATUS = "not_from_status"  # the case's status does not allow the action
-    NOT_NOW = "not_now"  # a guard: the case's state rules it out (past the answer window)
-    MISSING_FIELD = "missing_field"
-    UNEXPECTED_FIELD = "unexpected_field"
-    BAD_REASON = "bad_reason"
-    NO_COORDINATOR = "no_coordinator"
-
-
-class TransitionError(ValueError):
-    """The lifecycle does not allow this action now, or a field it needs is missing."""
-
-    def __init__(self, message: str, code: Refusal = Refusal.REFUSED) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 @dataclass(frozen=True)
@@ -62,58 +39,55 @@ class Request:
     privacy: str | None
 
 
-Check = Callable[[Request], str | None]  # an Indonesian refusal, or None
-Guard = Callable[[Complaint, datetime], str | None]  # the same, from the case's state alone
+Check = Callable[[Request], TransitionError | None]  # a refusal, or None
+Guard = Callable[[Complaint, datetime], TransitionError | None]  # the same, from the case alone
 Effect = Callable[[Request, dict], None]  # changes beyond status/owner; fills event data
 
 
 def coordinator(session: Session) -> str:
     code = session.scalar(select(Unit.code).where(Unit.kind == "coordinator", Unit.active))
     if code is None:
-        raise TransitionError(
-            "Unit koordinator belum terdaftar; jalankan `satupintu db upgrade`.",
-            Refusal.NO_COORDINATOR,
-        )
+        raise TransitionError(Refusal.NO_COORDINATOR)
     return code
 
 
-def unit_exists(req: Request) -> str | None:
+def unit_exists(req: Request) -> TransitionError | None:
     unit = req.session.get(Unit, req.unit)
     if unit is None or not unit.active:
-        return f"Unit {req.unit!r} tidak dikenal atau tidak aktif."
+        return TransitionError(Refusal.UNKNOWN_UNIT, unit=req.unit)
     if req.complaint.status == Status.DISPATCHED and req.unit == req.complaint.owner_unit:
-        return "Aduan sudah didisposisikan ke unit tersebut."
+        return TransitionError(Refusal.ALREADY_DISPATCHED)
     return None
 
 
-def not_the_coordinator(complaint: Complaint, now: datetime) -> str | None:
+def not_the_coordinator(complaint: Complaint, now: datetime) -> TransitionError | None:
     if complaint.unit is not None and complaint.unit.kind == "coordinator":
-        return "Aduan sudah dipegang koordinator; gunakan disposisi, tolak atau arsipkan."
+        return TransitionError(Refusal.HELD_BY_COORDINATOR)
     return None
 
 
-def within_answer_window(complaint: Complaint, now: datetime) -> str | None:
+def within_answer_window(complaint: Complaint, now: datetime) -> TransitionError | None:
     if complaint.due_at is not None and now > complaint.due_at:
-        return "Masa tanggapan pelapor (10 hari kerja setelah selesai) sudah lewat."
+        return TransitionError(Refusal.ANSWER_WINDOW_OVER)
     return None
 
 
-def valid_master(req: Request) -> str | None:
+def valid_master(req: Request) -> TransitionError | None:
     master = req.master
     if master is None:
         return None
     if master.id == req.complaint.id:
-        return "Aduan tidak dapat menjadi duplikat dirinya sendiri."
+        return TransitionError(Refusal.SELF_DUPLICATE)
     if master.status not in OPEN_STATUSES:
-        return "Aduan induk harus masih terbuka (bukan ditutup, ditolak, diarsipkan atau duplikat)."
+        return TransitionError(Refusal.MASTER_NOT_OPEN)
     return None
 
 
-def valid_privacy(req: Request) -> str | None:
+def valid_privacy(req: Request) -> TransitionError | None:
     if req.privacy not in PRIVACY_LEVELS:
-        return f"Privasi harus salah satu dari {', '.join(PRIVACY_LEVELS)}."
+        return TransitionError(Refusal.BAD_PRIVACY, levels=PRIVACY_LEVELS)
     if req.privacy == req.complaint.privacy:
-        return "Privasi aduan sudah seperti itu."
+        return TransitionError(Refusal.SAME_PRIVACY)
     return None
 
 

@@ -3,6 +3,8 @@
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 
+from gateway.catalogs import CatalogBabel
+
 csrf = CSRFProtect()
 
 # Operators' sessions in the console (gateway/console/auth.py loads the operator).
@@ -10,3 +12,6 @@ login_manager = LoginManager()
 # A stolen cookie replayed from another address or browser is dropped, not just marked stale.
 login_manager.session_protection = "strong"
 login_manager.login_view = "console.auth.login"
+
+# The gettext catalogs through Flask-Babel: the request's locale, _() in templates (i18n.py).
+babel = CatalogBabel()

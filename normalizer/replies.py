@@ -1,9 +1,10 @@
-"""Citizen replies: templates per language (``config/data/replies.toml``), kept within budget.
+"""Citizen replies: templates per language (the ``replies`` catalogs), kept within budget.
 
 A reply is rendered in the citizen's language (Bahasa Indonesia when we have no translation)
 and must fit ``max_segments`` SMS. When it does not, the free-text values an operator typed
 (``note``, then ``unit``) are shortened with "..."; the tracking id and link never are.
-``config.texts`` reads the file; ``build_replies`` checks its tables into a ``ReplyBook``.
+``config.texts`` reads the catalogs (and a district's override file); ``build_replies`` checks
+their tables into a ``ReplyBook``. Nothing here reads a file.
 """
 
 from __future__ import annotations

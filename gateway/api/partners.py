@@ -25,6 +25,8 @@ from gateway.api.problems import Problem, field_problem, invalid
 from gateway.context import runtime
 
 MAX_PER_PAGE = 100
+# The JSON API answers in English (lifecycle refusals are translated here, at the edge).
+API_LANGUAGE = "en"
 # What a partner's key may do: a unit works its own cases; the coordinator also triages.
 UNIT_ACTIONS = frozenset({Action.START, Action.RESOLVE, Action.BOUNCE, Action.REPLY})
 COORDINATOR_ACTIONS = UNIT_ACTIONS | {Action.VERIFY, Action.DISPATCH, Action.REJECT, Action.ARCHIVE}
@@ -205,7 +207,9 @@ def case_action(tracking_id: str):
         # Replies stay queued when Redis is away: the outbox sweep sends them.
         acted = act_on_case(rt, find, change, show=_partner_view)
     except TransitionError as exc:
-        raise Problem(409, "Conflict", str(exc), kind="transition-refused") from exc
+        # Partners' systems read English; the code lets them branch without reading words.
+        detail = exc.message(API_LANGUAGE)
+        raise Problem(409, "Conflict", detail, kind="transition-refused", code=exc.code) from exc
     return acted.shown
 
 

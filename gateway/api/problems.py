@@ -28,10 +28,12 @@ class Problem(Exception):
         kind: str | None = None,
         errors: list[dict[str, str]] | None = None,
         headers: dict[str, str] | None = None,
+        code: str | None = None,
     ) -> None:
         super().__init__(title)
         self.status, self.title, self.detail = status, title, detail
         self.kind, self.errors, self.headers = kind, errors, headers or {}
+        self.code = code  # a machine-readable reason (a lifecycle refusal's code)
 
 
 def problem_response(problem: Problem) -> Response:
@@ -42,6 +44,8 @@ def problem_response(problem: Problem) -> Response:
     }
     if problem.detail:
         body["detail"] = problem.detail
+    if problem.code:
+        body["code"] = problem.code
     if problem.errors is not None:
         body["errors"] = problem.errors
     response = Response(

@@ -341,6 +341,12 @@ def _schemas() -> dict[str, Any]:
                 "title": {"type": "string"},
                 "status": {"type": "integer"},
                 "detail": {"type": "string"},
+                "code": {
+                    "type": "string",
+                    "description": "Why the lifecycle refused (transition-refused only): one "
+                    "code per reason, e.g. not_from_status, missing_field, unknown_unit; "
+                    "detail says it in English.",
+                },
                 "errors": {"type": "array", "items": _ref("FieldError")},
             },
         },

@@ -22,6 +22,7 @@ from gateway.cli.context import prepare_database, shell_runtime, shell_settings
 from gateway.cli.federation import federation
 from gateway.cli.operators import operator
 from gateway.cli.simulate import simulate
+from gateway.cli.translations import translations
 from gateway.cli.twitter import twitter
 
 console = Console()
@@ -153,5 +154,6 @@ for _command in (
     ops.replay,
     ops.spool,
     simulate,
+    translations,
 ):
     main.add_command(_command)

@@ -17,15 +17,12 @@ from datetime import UTC, datetime
 
 from flask import abort, current_app, flash, redirect, request, url_for
 
-from casestore import duplicates
+from casestore import duplicates, reasons
 from casestore.casework import case_in_scope
 from casestore.complaints import event_of
 from casestore.db import Session
 from casestore.lifecycle import (
-    ARCHIVE_REASONS,
-    BOUNCE_REASONS,
     PRIVACY_LEVELS,
-    REJECT_REASONS,
     Action,
     TransitionError,
     allowed_actions,
@@ -38,7 +35,7 @@ from dispatcher.intake import split_follow_up
 from gateway.console.auth import OperatorUser, operator
 from gateway.console.scope import load_case
 from gateway.context import runtime
-from gateway.i18n import t
+from gateway.i18n import language, t
 from normalizer.tracking import normalize_tracking_id
 
 MAX_NOTE_CHARS = 2000
@@ -89,8 +86,8 @@ def permitted(me: OperatorUser, action: Action) -> bool:
     return me.is_coordinator or action in UNIT_ACTIONS
 
 
-def _reason_choices(reasons: dict[str, str]) -> tuple[tuple[str, str], ...]:
-    return tuple(reasons.items())
+def _reason_choices(action: Action) -> tuple[tuple[str, str], ...]:
+    return tuple(reasons.labels(action, language()).items())
 
 
 def _note() -> Field:
@@ -130,11 +127,11 @@ def _own_fields(action: Action, me: OperatorUser) -> tuple[Field, ...]:
         case Action.DISPATCH:
             return (Field("unit", "select", t("console.field.unit"), True, _unit_choices(me)),)
         case Action.BOUNCE:
-            return (Field("reason", "select", reason, True, _reason_choices(BOUNCE_REASONS)),)
+            return (Field("reason", "select", reason, True, _reason_choices(Action.BOUNCE)),)
         case Action.REJECT:
-            return (Field("reason", "select", reason, True, _reason_choices(REJECT_REASONS)),)
+            return (Field("reason", "select", reason, True, _reason_choices(Action.REJECT)),)
         case Action.ARCHIVE:
-            return (Field("reason", "select", reason, True, _reason_choices(ARCHIVE_REASONS)),)
+            return (Field("reason", "select", reason, True, _reason_choices(Action.ARCHIVE)),)
         case Action.MARK_DUPLICATE:
             return (Field("master", "text", t("console.action.master"), True, max_chars=20),)
         case Action.SET_PRIVACY:
@@ -223,7 +220,8 @@ def perform(tracking_id: str):
             acted = act_on_case(rt, find, change, show=lambda _db, c: me.can_see(c.owner_unit))
             notified, visible = acted.notified, acted.shown
     except TransitionError as exc:
-        flash(t("console.action.failed").format(reason=exc), "error")
+        # Said in the operator's language (Bahasa Indonesia unless they chose English).
+        flash(t("console.action.failed").format(reason=exc.message(language())), "error")
         return redirect(page, 303)
     current_app.logger.info("console action %s on a case by %s", name, me.username)
     if notified:

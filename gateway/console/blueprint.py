@@ -16,7 +16,7 @@ from markupsafe import Markup
 from casestore.casework import open_counts
 from gateway.console import auth, cases, monitor
 from gateway.context import runtime
-from gateway.i18n import t
+from gateway.i18n import known, number, t
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 bp.register_blueprint(auth.bp)
@@ -56,10 +56,8 @@ def tracking_filter(tracking_id: str) -> str:
 @bp.app_template_filter("event_label")
 def event_label(kind: str) -> str:
     """What an operator reads for an event kind (a lifecycle action or an automatic step)."""
-    from gateway.i18n import STRINGS
-
     for key in (f"console.event.{kind}", f"console.action.{kind}"):
-        if key in STRINGS["id"]:
+        if known(key):
             return t(key)
     return kind
 
@@ -70,8 +68,8 @@ def duration_filter(seconds: float) -> str:
     seconds = max(0, int(seconds))
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size:
-            return t(f"console.time.{unit}").format(n=seconds // size)
-    return t("console.time.s").format(n=seconds)
+            return t(f"console.time.{unit}").format(n=number(seconds // size))
+    return t("console.time.s").format(n=number(seconds))
 
 
 @bp.context_processor

@@ -1,5 +1,5 @@
-"""A refused action says why as a code beside its Indonesian message, so a caller can answer
-each reason its own way without reading the words."""
+"""A refused action says why as a code (one per reason) with its parameters, so a caller can
+answer each reason its own way and say it in its reader's language."""
 
 from __future__ import annotations
 
@@ -39,13 +39,16 @@ def complaint(store_session):
         (Action.CLOSE, {}, Refusal.NOT_FROM_STATUS),
         (Action.REJECT, {}, Refusal.MISSING_FIELD),
         (Action.REJECT, {"reason": "malas"}, Refusal.BAD_REASON),
-        (Action.VERIFY, {"reason": "spam"}, Refusal.UNEXPECTED_FIELD),
+        (Action.REJECT, {"reason": "other"}, Refusal.OTHER_NEEDS_NOTE),
+        (Action.VERIFY, {"reason": "spam"}, Refusal.REASON_NOT_USED),
         (
             Action.SET_PRIVACY,
             {"privacy": "anonymous", "message_to_reporter": "x"},
-            Refusal.UNEXPECTED_FIELD,
+            Refusal.MESSAGE_NOT_SENT,
         ),
-        (Action.SET_PRIVACY, {"privacy": "public"}, Refusal.REFUSED),  # a rule's own check
+        (Action.SET_PRIVACY, {"privacy": "public"}, Refusal.SAME_PRIVACY),  # a rule's own check
+        (Action.SET_PRIVACY, {"privacy": "secret"}, Refusal.BAD_PRIVACY),
+        (Action.DISPATCH, {"unit": "dinas-entah"}, Refusal.NOT_FROM_STATUS),
     ],
 )
 def test_each_refusal_carries_its_code(store_session, complaint, action, fields, code):
@@ -53,4 +56,8 @@ def test_each_refusal_carries_its_code(store_session, complaint, action, fields,
     with pytest.raises(TransitionError) as refused:
         apply_action(store_session, complaint, action, **given)
     assert refused.value.code is code
-    assert str(refused.value)  # the words for the operator are still there
+    # The words in both languages, from the catalogs, parameters filled in.
+    indonesian, english = refused.value.message("id"), refused.value.message("en")
+    assert str(refused.value) == indonesian
+    assert indonesian and english and indonesian != english
+    assert "{" not in indonesian + english

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import tomllib
+import copy
 from pathlib import Path
 
 import pytest
 
-from config.texts import REPLIES_FILE, read_replies
+from config import catalogs
+from config.texts import read_replies
 from normalizer.replies import (
     ELLIPSIS,
     ReplyBook,
@@ -247,14 +248,14 @@ def test_values_are_not_reinterpreted_as_templates(book):
     assert text.endswith("{track_url}")
 
 
-def test_default_file_is_found_beside_the_config_package():
-    assert REPLIES_FILE.name == "replies.toml"
-    assert build_replies(*read_replies(str(REPLIES_FILE))) == build_replies(*read_replies())
+def test_default_replies_are_the_catalogs_beside_the_config_package():
+    assert read_replies().source == str(catalogs.po_path("*", "replies"))
+    assert catalogs.po_path("id", "replies").is_file()
+    assert catalogs.po_path("en", "replies").is_file()
 
 
 def _shipped_tables() -> dict:
-    with REPLIES_FILE.open("rb") as handle:
-        return tomllib.load(handle)
+    return copy.deepcopy(read_replies().data)
 
 
 BAD_FILES = [
