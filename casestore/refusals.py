@@ -41,6 +41,8 @@ class Refusal(StrEnum):
     SAME_PRIVACY = "same_privacy"
     SUGGESTION_NOT_FOUND = "suggestion_not_found"
     SUGGESTION_DECIDED = "suggestion_decided"  # state
+    EXTERNAL_OFF = "external_off"  # unit: an external unit without an endpoint
+    EXTERNAL_NO_KEY = "external_no_key"  # unit, variable: its connector key is not set
 
 
 class TransitionError(ValueError):

@@ -73,6 +73,7 @@ def dynamic_keys() -> frozenset[str]:
     keys |= {f"reason.{a.value}.{code}" for a, codes in reasons.CODES.items() for code in codes}
     keys |= {FIELD_PREFIX + name for name in ("note", "message", "reason", "unit", "master")}
     keys.add(FIELD_PREFIX + "privacy")
+    keys.add("federation.resolved")  # dispatcher/federation/jobs.py, outside the extraction
     return frozenset(keys)
 
 

@@ -15,7 +15,7 @@ from rq import Retry
 from casestore import forwards
 from casestore.db import Session
 from casestore.models import Complaint, StatusEvent
-from casestore.transitions import TransitionError
+from casestore.refusals import Refusal, TransitionError
 from casestore.vocabulary import Action
 from config.external_units import connector_key, key_variable
 from dispatcher.queues import NOTIFY, job_id, queue
@@ -37,12 +37,10 @@ def hand_over(
         return None
     unit = next((u for u in runtime.units if u.code == event.to_unit), None)
     if unit is None or unit.link is None or not unit.link.enabled:
-        raise TransitionError(
-            f"Unit {event.to_unit} di luar daerah belum tersambung (endpoint belum diisi)."
-        )
+        raise TransitionError(Refusal.EXTERNAL_OFF, unit=event.to_unit)
     if not connector_key(unit.code):
         raise TransitionError(
-            f"Kunci penghubung untuk {unit.code} belum diatur ({key_variable(unit.code)})."
+            Refusal.EXTERNAL_NO_KEY, unit=unit.code, variable=key_variable(unit.code)
         )
     return forwards.queue_forward(session, complaint, unit.code).id
 

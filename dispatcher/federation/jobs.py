@@ -27,6 +27,7 @@ from casestore.db import Session
 from casestore.models import Forward, utcnow
 from casestore.transitions import TransitionError
 from casestore.vocabulary import Action, Status
+from config import catalogs
 from config.external_units import connector_key
 from config.reference import Unit
 from dispatcher import runtime as runtime_module
@@ -36,11 +37,6 @@ from dispatcher.federation.handover import enqueue_forwards
 from dispatcher.runtime import Runtime
 
 log = logging.getLogger(__name__)
-
-RESOLVED_MESSAGE = {
-    "id": "Laporan Anda telah ditindaklanjuti oleh {unit}.",
-    "en": "Your report was followed up by {unit}.",
-}
 
 
 @dataclass
@@ -327,5 +323,6 @@ def _address(urn: str) -> str:
 
 
 def _resolved_message(language: str, unit: Unit) -> str:
+    """What our citizen is told when the remote closed the case without words of its own."""
     name = unit.name_en if language == "en" else unit.name
-    return RESOLVED_MESSAGE.get(language, RESOLVED_MESSAGE["id"]).format(unit=name)
+    return catalogs.text("federation.resolved", language).format(unit=name)
