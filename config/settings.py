@@ -122,6 +122,19 @@ class Settings:
     # Kannel, SMS over the operators' SMPP (issue 16): add its settings below this line.
 
     # X after the Account Activity API, WhatsApp's window, media (issue 17): below this line.
+    # WhatsApp's window and Twilio's odds and ends (issue 17, adapters/twilio_sms/).
+    # whatsapp_templates_file: notification kind -> approved ContentSid and its variables
+    # (default config/data/whatsapp_templates.toml). whatsapp_sms_fallback: outside the
+    # 24-hour window, with no template, send the reply as SMS to the same phone (off for a
+    # WhatsApp-only number). twilio_webhook_shared_key: the SharedKey secret of a Twilio
+    # Webhooks rule, for requests signed HMAC-SHA256 (X-Twilio-Webhooks-Signature-Settings).
+    whatsapp_templates_file: str = ""
+    whatsapp_sms_fallback: bool = True
+    twilio_webhook_shared_key: str = field(default="", repr=False)
+    # Provider media (Twilio, X) fetched on receipt into the attachment store: files above
+    # media_max_bytes are refused, each fetch waits at most media_timeout_seconds.
+    media_max_bytes: int = 16 * 1024 * 1024
+    media_timeout_seconds: int = 30
 
     # Email and operators' notifications (issue 18): add its settings below this line.
 

@@ -23,12 +23,13 @@ from casestore.delivery import (
 )
 from casestore.vocabulary import DeliveryStatus
 from dispatcher import runtime as runtime_module
+from dispatcher.delivery import plan_send, retry_outside_window
 from dispatcher.failures import PermanentJobError, retry_transient_only
 from dispatcher.intake import store_record
 from dispatcher.metrics import count_outbound
 from dispatcher.outbox import enqueue_notifications
 from dispatcher.reply_policy import means_unsubscribed
-from normalizer.records import Channel, ComplaintRecord, MalformedRecord, OutboundMessage
+from normalizer.records import ComplaintRecord, MalformedRecord, OutboundMessage
 from normalizer.urns import redact_urn
 
 log = logging.getLogger(__name__)
@@ -79,21 +80,27 @@ def _send_reply(message_id: int) -> dict[str, Any]:
         if sender is None:
             mark_failed(message, "channel_off")
             return {"status": DeliveryStatus.FAILED.value, "channel": message.channel}
+        # WhatsApp's window: free text, a template, SMS instead, or not at all.
+        plan = plan_send(session, message, contact, sender, rt)
+        if plan is None:
+            return {"status": DeliveryStatus.UNSENDABLE.value, "channel": message.channel}
         outbound = OutboundMessage(
             message_id=message.id,
-            channel=Channel(message.channel),
+            channel=plan.channel,
             to=contact.urn,
             text=message.body,
             reply_to=message.reply_to,
         )
         mark_sending(message)
     try:
-        result = sender.send(outbound)
+        result = plan.send(outbound)
     except TransientSendError as exc:
         log.warning("send to %s failed, will retry: %s", redact_urn(outbound.to), exc)
         count_outbound(outbound.channel.value, "retry")
         raise
     except PermanentSendError as exc:
+        if retry_outside_window(rt, message_id, exc.code):  # 63016: try template or SMS
+            return _send_reply(message_id)
         with rt.sessions.begin() as session:
             record_refused(
                 session,
