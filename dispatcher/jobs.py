@@ -26,6 +26,7 @@ from dispatcher import runtime as runtime_module
 from dispatcher.delivery import plan_send, retry_outside_window
 from dispatcher.failures import PermanentJobError, retry_transient_only
 from dispatcher.intake import store_record
+from dispatcher.media import enqueue_media
 from dispatcher.metrics import count_outbound
 from dispatcher.outbox import enqueue_notifications
 from dispatcher.reply_policy import means_unsubscribed
@@ -46,6 +47,7 @@ def store(record: dict[str, Any]) -> dict[str, Any]:
     with rt.sessions.begin() as session:
         outcome = store_record(session, parsed, rt)
     enqueue_notifications(rt.redis, outcome.outbound_ids)
+    enqueue_media(rt.redis, parsed)  # provider media are fetched by a job of their own
     return {
         "tracking_id": outcome.tracking_id,
         "created": outcome.created,
