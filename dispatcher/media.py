@@ -37,7 +37,7 @@ from casestore.vocabulary import DownloadState
 from config import Settings
 from dispatcher import runtime as runtime_module
 from dispatcher.queues import NOTIFY, job_id, queue
-from normalizer.records import ComplaintRecord
+from normalizer.records import ComplaintRecord, MalformedRecord
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +93,18 @@ def enqueue_media(connection: redis.Redis, record: ComplaintRecord) -> bool:
             description="download provider media",
         )
     return True
+
+
+def enqueue_media_of(connection: redis.Redis, payloads: list[Any]) -> int:
+    """``enqueue_media`` for each stored record of a drained batch; how many had media."""
+    queued = 0
+    for payload in payloads:
+        try:
+            record = ComplaintRecord.from_dict(payload)
+        except (MalformedRecord, TypeError, AttributeError):
+            continue  # set aside by the drain already
+        queued += enqueue_media(connection, record)
+    return queued
 
 
 def download_media(
