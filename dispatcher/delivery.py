@@ -29,13 +29,13 @@ from typing import Any
 import redis
 from rq import Retry, get_current_job
 from rq.exceptions import DuplicateJobError
-from sqlalchemy.orm import Session
 
 from adapters.base import Sender
 from adapters.registry import sender_for
 from casestore import clock
 from casestore.complaints import complaint_by_id
 from casestore.contacts import opt_out_contact, whatsapp_window_open
+from casestore.db import Session
 from casestore.delivery import (
     FAILED_STATUSES,
     mark_unsendable,

@@ -44,10 +44,15 @@ log = logging.getLogger(__name__)
 # Tries after the first: a provider's hiccup or an outage of ours heals within hours.
 MEDIA_RETRY = Retry(max=5, interval=[30, 120, 600, 1800, 3600])
 MAX_REDIRECTS = 3
-# Hosts a provider's media URL may redirect to besides its own: Twilio serves media from its
-# CDN, X from its image and video hosts. Any other host is refused (and never sees our
-# credentials).
-REDIRECT_HOSTS = ("twiliocdn.com", "twimg.com")
+# Where a provider's media URL may redirect besides its own host, as (host or parent domain,
+# path prefix): Twilio answers api.twilio.com's media URLs with a redirect to its CDN
+# (mms.twiliocdn.com with Basic auth on, its S3 bucket without), X serves from twimg.com.
+# Any other target is refused, and no redirect target ever sees our credentials.
+REDIRECT_TARGETS = (
+    ("twiliocdn.com", "/"),
+    ("s3-external-1.amazonaws.com", "/media.twiliocdn.com/"),
+    ("twimg.com", "/"),
+)
 _CHUNK = 64 * 1024
 
 
@@ -157,8 +162,9 @@ def fetch(url: str, settings: Settings) -> Fetched:
     first_host = urlsplit(url).hostname or ""
     auth = media_credentials(url, settings)
     for _hop in range(MAX_REDIRECTS + 1):
-        host = urlsplit(url).hostname or ""
-        if urlsplit(url).scheme not in {"https", "http"} or not _allowed(host, first_host):
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if parts.scheme not in {"https", "http"} or not _allowed(host, parts.path, first_host):
             return Fetched(error="redirect_off_host")
         try:
             response = requests.get(
@@ -178,10 +184,11 @@ def fetch(url: str, settings: Settings) -> Fetched:
     return Fetched(error="too_many_redirects")
 
 
-def _allowed(host: str, first_host: str) -> bool:
+def _allowed(host: str, path: str, first_host: str) -> bool:
     host = host.lower()
     return host == first_host.lower() or any(
-        host == h or host.endswith("." + h) for h in REDIRECT_HOSTS
+        (host == domain or host.endswith("." + domain)) and path.startswith(prefix)
+        for domain, prefix in REDIRECT_TARGETS
     )
 
 

@@ -53,7 +53,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_media_downloads")),
         sa.UniqueConstraint(
-            "idempotency_key", "position", name=op.f("uq_media_downloads_idempotency_key")
+            "idempotency_key", "position", name=op.f("uq_media_downloads_idempotency_key_position")
         ),
     )
     with op.batch_alter_table("media_downloads") as batch:

@@ -207,3 +207,23 @@ def test_x_media_are_fetched_by_url_without_our_credentials(settings: Settings):
         fetched = fetch(cdn.url.replace("127.0.0.1", "localhost") + "/media/F1x.jpg", settings)
     assert fetched.data == JPEG and not fetched.error
     assert "Authorization" not in cdn.headers[0]
+
+
+@pytest.mark.parametrize(
+    ("target", "allowed"),
+    [
+        ("https://mms.twiliocdn.com/AC1/ab/cd", True),
+        ("https://s3-external-1.amazonaws.com/media.twiliocdn.com/AC1/ab", True),
+        ("https://s3-external-1.amazonaws.com/someone-elses-bucket/x.jpg", False),
+        ("https://pbs.twimg.com/media/F1x.jpg", True),
+        ("https://twiliocdn.com.evil.example/x", False),
+        ("http://169.254.169.254/latest/meta-data/", False),
+    ],
+)
+def test_only_the_providers_own_media_hosts_are_followed(target, allowed):
+    from urllib.parse import urlsplit
+
+    from dispatcher.media import _allowed
+
+    parts = urlsplit(target)
+    assert _allowed(parts.hostname, parts.path, "api.twilio.com") is allowed
