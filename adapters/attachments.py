@@ -34,8 +34,29 @@ URL_SCHEME = "attachment:"
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
-def sniff(head: bytes) -> str | None:
-    """The content type of a file from its first 12 bytes, if it is one we accept."""
+# ISO base media files (an "ftyp" box first): the brands phones' videos carry. 3GPP from
+# older phones and MMS, MP4 from WhatsApp and X; the brand is fixed by each specification.
+_VIDEO_BRANDS = {
+    b"3gp4": "video/3gpp",
+    b"3gp5": "video/3gpp",
+    b"3gp6": "video/3gpp",
+    b"3g2a": "video/3gpp2",
+    b"isom": "video/mp4",
+    b"iso2": "video/mp4",
+    b"mp41": "video/mp4",
+    b"mp42": "video/mp4",
+    b"avc1": "video/mp4",
+}
+
+
+def sniff(head: bytes, *, video: bool = False) -> str | None:
+    """The content type of a file from its first 12 bytes, if it is one we accept.
+
+    ``video``: also the 3GPP and MP4 videos phones send (provider media; the web form takes
+    photos and PDFs only).
+    """
+    if video and head[4:8] == b"ftyp" and head[8:12] in _VIDEO_BRANDS:
+        return _VIDEO_BRANDS[head[8:12]]
     if head.startswith(b"\xff\xd8\xff"):  # JPEG: SOI marker, then any marker
         return "image/jpeg"
     if head.startswith(b"\x89PNG\r\n\x1a\n"):  # PNG signature

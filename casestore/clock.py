@@ -138,3 +138,9 @@ def deadline(
     due = min(due, hard)
     warn = max(add_working_days(due, -WARN_DAYS_BEFORE, tz), now)
     return Deadline(clock, due, warn)
+
+
+def now() -> datetime:
+    """The current time, aware UTC: the one reading of the wall clock that time-bound rules
+    (WhatsApp's 24-hour window) take. Tests move it by replacing this function."""
+    return datetime.now(UTC)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -16,7 +16,10 @@ from sqlalchemy.orm import Session
 from casestore.claims import insert_unless_exists
 from casestore.models import Contact, Message
 from casestore.vocabulary import Direction
-from normalizer.records import ComplaintRecord
+from normalizer.records import Channel, ComplaintRecord
+
+# WhatsApp takes free text for 24 hours after the citizen's last message, templates after.
+WHATSAPP_WINDOW = timedelta(hours=24)
 
 
 def contact_by_urn(session: Session, urn: str) -> Contact | None:
@@ -56,17 +59,34 @@ def sender_of(
 ) -> tuple[Contact, bool]:
     """The record's sender as a contact, created on first sight, and whether it was created
     just now. ``known`` is the contact already looked up for it (None: it had none then);
-    a name the record brings fills an empty one."""
+    a name the record brings fills an empty one. A WhatsApp record opens the contact's
+    24-hour window (``note_whatsapp_inbound``)."""
     if known is not None:
         if record.contact_name and not known.name:
             known.name = record.contact_name
-        return known, False
-    urn, name, language = record.contact_urn, record.contact_name, record.language
-    created = insert_contact(session, urn, name, language)
-    if created is not None:
-        return created, True
-    # A concurrent message of the same sender created it first.
-    return get_or_create_contact(session, urn, name, language), False
+        contact, created = known, False
+    else:
+        urn, name, language = record.contact_urn, record.contact_name, record.language
+        inserted = insert_contact(session, urn, name, language)
+        # None: a concurrent message of the same sender created it first.
+        contact = inserted or get_or_create_contact(session, urn, name, language)
+        created = inserted is not None
+    if record.channel is Channel.WHATSAPP:
+        note_whatsapp_inbound(contact, record.received_at)
+    return contact, created
+
+
+def note_whatsapp_inbound(contact: Contact, at: datetime) -> None:
+    """The contact wrote on WhatsApp at ``at``; a late or replayed older message moves
+    nothing back."""
+    if contact.last_whatsapp_at is None or at > contact.last_whatsapp_at:
+        contact.last_whatsapp_at = at
+
+
+def whatsapp_window_open(contact: Contact, now: datetime) -> bool:
+    """Whether free text may go to the contact on WhatsApp at ``now``."""
+    last = contact.last_whatsapp_at
+    return last is not None and now - last < WHATSAPP_WINDOW
 
 
 @dataclass(frozen=True)

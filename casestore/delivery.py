@@ -132,3 +132,24 @@ def record_refused(
     mark_failed(message, error_code)
     if opt_out and message.contact is not None:
         opt_out_contact(message.contact, utcnow())
+
+
+def mark_unsendable(message: Message, reason: str) -> None:
+    """Never sent: no way to reach the contact now; ``reason`` is shown on the case page."""
+    message.status = DeliveryStatus.UNSENDABLE
+    message.error_code = reason[:20]
+
+
+def requeue(message: Message, **notes: object) -> None:
+    """Send the message again (a rate limit or a closed WhatsApp window reported by receipt);
+    ``notes`` are kept in its raw record, e.g. ``window_closed=True``."""
+    message.status = DeliveryStatus.QUEUED
+    message.updated_at = utcnow()
+    if notes:
+        message.raw = {**(message.raw or {}), **notes}  # a new dict: JSON columns track rebinds
+
+
+def note_sent_as(message: Message, channel: str, **how: object) -> None:
+    """The reply goes out another way than it was queued (a template, SMS instead)."""
+    message.channel = channel
+    message.raw = {**(message.raw or {}), **how}

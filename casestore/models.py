@@ -30,6 +30,7 @@ from casestore.vocabulary import (
     Action,
     DeliveryStatus,
     Direction,
+    DownloadState,
     EnumText,
     EventKind,
     HoldReason,
@@ -120,6 +121,9 @@ class Contact(Base):
     language: Mapped[str] = mapped_column(String(8), default="id")
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
     opted_out_at: Mapped[when]
+    # The contact's last inbound WhatsApp message: free text may go back for 24 hours after
+    # it, templates only after that (dispatcher/delivery.py).
+    last_whatsapp_at: Mapped[when]
     created_at: Mapped[created]
 
 
@@ -304,7 +308,33 @@ class Attachment(Base):
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     path: Mapped[str] = mapped_column(String(500))
+    # Where a provider's file came from (Twilio's or X's URL): provenance, never storage.
+    source_url: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[created]
+
+
+class MediaDownload(Base):
+    """One provider media file of one inbound message, fetched by a job into our store.
+
+    Keyed by the message's idempotency key and the file's position; ``attachment_id`` is set
+    once the file is stored and the message's case is known.
+    """
+
+    __tablename__ = "media_downloads"
+    __table_args__ = (UniqueConstraint("idempotency_key", "position"),)
+
+    id: Mapped[intpk]
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer)
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"), index=True)
+    source_url: Mapped[str] = mapped_column(Text)
+    claimed_type: Mapped[str] = mapped_column(String(100), default="")
+    state: Mapped[DownloadState] = mapped_column(EnumText(DownloadState, length=20))
+    error: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))
+    created_at: Mapped[created]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
 class Operator(Base):

@@ -78,6 +78,17 @@ class DeliveryStatus(StrEnum):
     FAILED = "failed"
     READ = "read"
     SUPPRESSED = "suppressed"  # never sent: the contact opted out
+    # Never sent: no way to reach the contact now (WhatsApp's 24-hour window closed, no
+    # template mapped, no SMS to fall back to); ``error_code`` says which.
+    UNSENDABLE = "unsendable"
+
+
+class DownloadState(StrEnum):
+    """A provider media file on its way into the attachment store (dispatcher/media.py)."""
+
+    PENDING = "pending"  # queued, or failed and waiting for a retry
+    STORED = "stored"  # ours now: an attachment row names it
+    FAILED = "failed"  # retries spent, or refused for good (too large, a type we refuse)
 
 
 class EventKind(StrEnum):

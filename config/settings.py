@@ -125,6 +125,19 @@ class Settings:
     # X part: X bills each Post read (polled or pushed) under a monthly cap; the mentions poll
     # spreads its reads over the month to stay under this many (0: no cap, poll every interval).
     twitter_monthly_read_cap: int = 0
+    # WhatsApp's window and Twilio's odds and ends (issue 17, adapters/twilio_sms/).
+    # whatsapp_templates_file: notification kind -> approved ContentSid and its variables
+    # (default config/data/whatsapp_templates.toml). whatsapp_sms_fallback: outside the
+    # 24-hour window, with no template, send the reply as SMS to the same phone (off for a
+    # WhatsApp-only number). twilio_webhook_shared_key: the SharedKey secret of a Twilio
+    # Webhooks rule, for requests signed HMAC-SHA256 (X-Twilio-Webhooks-Signature-Settings).
+    whatsapp_templates_file: str = ""
+    whatsapp_sms_fallback: bool = True
+    twilio_webhook_shared_key: str = field(default="", repr=False)
+    # Provider media (Twilio, X) fetched on receipt into the attachment store: files above
+    # media_max_bytes are refused, each fetch waits at most media_timeout_seconds.
+    media_max_bytes: int = 16 * 1024 * 1024
+    media_timeout_seconds: int = 30
 
     # Email and operators' notifications (issue 18): add its settings below this line.
 

@@ -24,6 +24,7 @@ from dispatcher import inbox
 from dispatcher import runtime as runtime_module
 from dispatcher.failures import is_transient, reason_of, retry_transient_only
 from dispatcher.intake import store_record
+from dispatcher.media import enqueue_media_of
 from dispatcher.metrics import count_stored
 from dispatcher.outbox import enqueue_notifications
 from dispatcher.runtime import Runtime
@@ -110,6 +111,8 @@ def drain_inbox(shard: int) -> dict[str, Any]:
                 enqueue_store_job(rt.redis, payload, _set_aside_key(payload))
             drain.done()
             enqueue_notifications(rt.redis, outcome.outbound_ids)
+            aside = {id(payload) for payload, _ in outcome.set_aside}  # their store job will
+            enqueue_media_of(rt.redis, [p for p in batch if id(p) not in aside])
             count_stored(outcome.stored, len(outcome.set_aside))
             stored += outcome.stored
             set_aside += len(outcome.set_aside)

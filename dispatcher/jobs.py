@@ -23,12 +23,14 @@ from casestore.delivery import (
 )
 from casestore.vocabulary import DeliveryStatus
 from dispatcher import runtime as runtime_module
+from dispatcher.delivery import plan_send, retry_outside_window
 from dispatcher.failures import PermanentJobError, retry_transient_only
 from dispatcher.intake import store_record
+from dispatcher.media import enqueue_media
 from dispatcher.metrics import count_outbound
 from dispatcher.outbox import enqueue_notifications
 from dispatcher.reply_policy import means_unsubscribed
-from normalizer.records import Channel, ComplaintRecord, MalformedRecord, OutboundMessage
+from normalizer.records import ComplaintRecord, MalformedRecord, OutboundMessage
 from normalizer.urns import redact_urn
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,7 @@ def store(record: dict[str, Any]) -> dict[str, Any]:
     with rt.sessions.begin() as session:
         outcome = store_record(session, parsed, rt)
     enqueue_notifications(rt.redis, outcome.outbound_ids)
+    enqueue_media(rt.redis, parsed)  # provider media are fetched by a job of their own
     return {
         "tracking_id": outcome.tracking_id,
         "created": outcome.created,
@@ -79,21 +82,27 @@ def _send_reply(message_id: int) -> dict[str, Any]:
         if sender is None:
             mark_failed(message, "channel_off")
             return {"status": DeliveryStatus.FAILED.value, "channel": message.channel}
+        # WhatsApp's window: free text, a template, SMS instead, or not at all.
+        plan = plan_send(session, message, contact, sender, rt)
+        if plan is None:
+            return {"status": DeliveryStatus.UNSENDABLE.value, "channel": message.channel}
         outbound = OutboundMessage(
             message_id=message.id,
-            channel=Channel(message.channel),
+            channel=plan.channel,
             to=contact.urn,
             text=message.body,
             reply_to=message.reply_to,
         )
         mark_sending(message)
     try:
-        result = sender.send(outbound)
+        result = plan.send(outbound)
     except TransientSendError as exc:
         log.warning("send to %s failed, will retry: %s", redact_urn(outbound.to), exc)
         count_outbound(outbound.channel.value, "retry")
         raise
     except PermanentSendError as exc:
+        if retry_outside_window(rt, message_id, exc.code):  # 63016: try template or SMS
+            return _send_reply(message_id)
         with rt.sessions.begin() as session:
             record_refused(
                 session,

@@ -49,7 +49,8 @@ def dynamic_keys() -> frozenset[str]:
     """Keys built at run time ("console.privacy." ~ code), from the values they are built of."""
     from casestore import reasons
     from casestore.refusals import FIELD_PREFIX, PREFIX, Refusal
-    from casestore.vocabulary import PRIVACY_LEVELS, Action, EventKind
+    from casestore.vocabulary import PRIVACY_LEVELS, Action, DownloadState, EventKind
+    from dispatcher.delivery import WINDOW_CLOSED
     from gateway.console.actions import COORDINATOR_EXTRAS, DANGER
     from gateway.ops.refusals import REASONS, WEBHOOK_403
 
@@ -74,6 +75,8 @@ def dynamic_keys() -> frozenset[str]:
     keys |= {FIELD_PREFIX + name for name in ("note", "message", "reason", "unit", "master")}
     keys.add(FIELD_PREFIX + "privacy")
     keys.add("federation.resolved")  # dispatcher/federation/jobs.py, outside the extraction
+    keys |= {f"console.case.media.{state.value}" for state in DownloadState}
+    keys.add(f"console.case.unsendable.{WINDOW_CLOSED}")
     return frozenset(keys)
 
 

@@ -25,7 +25,13 @@ from adapters.twilio_sms.handler import (
     status_webhook,
     verify,
 )
-from adapters.twilio_sms.send import PERMANENT_CODES, TRANSIENT_CODES, TwilioSender, sender
+from adapters.twilio_sms.send import (
+    PERMANENT_CODES,
+    TRANSIENT_CODES,
+    TwilioSender,
+    media_credentials,
+    sender,
+)
 
 __all__ = [
     "EMPTY_TWIML",
@@ -43,6 +49,7 @@ __all__ = [
     "SignatureMismatch",
     "TwilioSender",
     "called_url",
+    "media_credentials",
     "parse",
     "parse_status",
     "sender",

@@ -6,13 +6,23 @@ Outbound (``send.py``): the twilio library's ``messages.create`` with a status c
 
 Fields read (Twilio adds parameters without notice; every one is signed and kept in ``raw``):
   MessageSid          the external id (SM... for SMS, MM... for MMS)
-  From, To            E.164 numbers; ``whatsapp:+62...`` makes the message channel whatsapp
+  From, To            E.164 numbers; ``whatsapp:+62...`` makes the message channel whatsapp;
+                      ``whatsapp:US.1234...`` is a WhatsApp user known by a business-scoped
+                      user id only (no phone): contact ``whatsapp:US.1234...``
+  ExternalUserId      that business-scoped user id (it names the sender when From has none)
   Body                the text; may be empty when media or a location is sent
+  ButtonText, ButtonPayload
+                      a quick-reply button pressed: the payload (ours, set in the template:
+                      ``CEK <id>``, ``BATAL <id>``, the resolution answer) is the text read
   NumMedia, MediaUrl{N}, MediaContentType{N}
-                      attachments, kept by reference (Twilio's URL), never downloaded here
+                      attachments by Twilio's URL; a media job fetches them (never here)
   ProfileName         the WhatsApp display name
   Latitude, Longitude a shared WhatsApp location
   MessageStatus, ErrorCode (status callbacks)
+
+Signatures: X-Twilio-Signature, HMAC-SHA1 with the auth token; or, when a Twilio Webhooks
+rule signs the URL (header X-Twilio-Webhooks-Signature-Settings), HMAC-SHA256 with the rule's
+SharedKey secret (SATUPINTU_TWILIO_WEBHOOK_SHARED_KEY).
 """
 
 from __future__ import annotations
@@ -26,7 +36,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from twilio.request_validator import RequestValidator
+from twilio.request_validator import HMAC_SHA1, RequestValidator, get_signature_algorithm
 from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Request
@@ -43,7 +53,11 @@ NAME = "twilio"
 INBOUND_PATH = "/webhooks/twilio/sms"
 STATUS_PATH = "/webhooks/twilio/status"
 SIGNATURE_HEADER = "X-Twilio-Signature"
+SIGNATURE_SETTINGS_HEADER = "X-Twilio-Webhooks-Signature-Settings"
 WHATSAPP_PREFIX = "whatsapp:"
+# A WhatsApp business-scoped user id: two capital letters, a dot, letters and digits
+# (US.13491208655302741918). It is the contact's whole address when WhatsApp shows no phone.
+BSUID = re.compile(r"[A-Z]{2}\.[0-9A-Za-z]{1,64}")
 # What Twilio expects back when we have nothing to say at once: replies go out by notify jobs.
 EMPTY_TWIML = str(MessagingResponse())
 # Twilio's requests are a few kilobytes (a 1600-character body, ten media URLs); anything far
@@ -67,6 +81,9 @@ _SINGLE_FIELDS = (
     "MessageStatus",
     "SmsStatus",
     "ErrorCode",
+    "ExternalUserId",
+    "ButtonText",
+    "ButtonPayload",
 )
 
 
@@ -109,17 +126,25 @@ def _no_app(*_args: Any) -> list[bytes]:
 
 
 def verify(request: Request, settings: Settings) -> None:
-    """Check X-Twilio-Signature over every posted parameter; raises SignatureMismatch."""
-    if not settings.twilio_auth_token:
-        raise SignatureMismatch("not_configured")
+    """Check X-Twilio-Signature over every posted parameter; raises SignatureMismatch.
+
+    Without X-Twilio-Webhooks-Signature-Settings: HMAC-SHA1 keyed with the auth token. With
+    it (a Webhooks rule matched the URL): the header's algorithm, keyed with the rule's
+    SharedKey secret; a header naming no algorithm we know is refused, not downgraded.
+    """
     signature = request.headers.get(SIGNATURE_HEADER, "")
+    rule = request.headers.get(SIGNATURE_SETTINGS_HEADER, "")
+    key = settings.twilio_webhook_shared_key if rule else settings.twilio_auth_token
+    if not key:
+        raise SignatureMismatch("not_configured")
     if not signature:
         raise SignatureMismatch("missing")
+    algorithm = get_signature_algorithm(rule) if rule else HMAC_SHA1
     # A JSON body is signed through the bodySHA256 query parameter; the library checks that
     # hash only when given the raw body, so a replayed URL cannot carry another body.
     params = request.get_data(as_text=True) if "bodySHA256" in request.args else request.form
-    validator = RequestValidator(settings.twilio_auth_token)
-    if not validator.validate(called_url(request, settings), params, signature):
+    validator = RequestValidator(key)
+    if not validator.validate(called_url(request, settings), params, signature, algorithm):
         raise SignatureMismatch("invalid")
 
 
@@ -132,18 +157,7 @@ def parse(
     """One inbound SMS, MMS or WhatsApp message; raises MalformedRequest."""
     fields = _fields(form)
     external_id = _sid(fields, "MessageSid")
-    sender = fields.get("From", "")
-    if not sender:
-        raise MalformedRequest("From is missing")
-    channel, number = Channel.SMS, sender
-    if sender.startswith(WHATSAPP_PREFIX):
-        channel, number = Channel.WHATSAPP, sender[len(WHATSAPP_PREFIX) :]
-    elif ":" in sender:
-        raise MalformedRequest("From is on a channel this adapter does not handle")
-    try:
-        urn = tel_urn(number, region)
-    except InvalidContact as exc:
-        raise MalformedRequest("From is not a phone number") from exc
+    channel, urn = _sender(fields, region)
     latitude = _coordinate(fields, "Latitude", 90)
     longitude = _coordinate(fields, "Longitude", 180)
     if (latitude is None) != (longitude is None):
@@ -155,13 +169,48 @@ def parse(
         sender=urn,
         recipient=fields.get("To", ""),
         sender_name=fields.get("ProfileName", ""),
-        text=fields.get("Body", ""),
+        text=_text(fields),
         media=_media(fields),
         latitude=latitude,
         longitude=longitude,
         received_at=received_at or datetime.now(UTC),
         raw=_raw(form),
     )
+
+
+def _sender(fields: dict[str, str], region: str) -> tuple[Channel, str]:
+    """The channel and the sender's URN: ``tel:`` for a phone, ``whatsapp:<id>`` for a
+    WhatsApp user Twilio knows only by a business-scoped user id."""
+    sender = fields.get("From", "")
+    user_id = fields.get("ExternalUserId", "")
+    if user_id and not BSUID.fullmatch(user_id):
+        raise MalformedRequest("ExternalUserId is not a business-scoped user id")
+    if not sender:
+        if not user_id:
+            raise MalformedRequest("From is missing")
+        return Channel.WHATSAPP, WHATSAPP_PREFIX + user_id
+    channel, number = Channel.SMS, sender
+    if sender.startswith(WHATSAPP_PREFIX):
+        channel, number = Channel.WHATSAPP, sender[len(WHATSAPP_PREFIX) :]
+        if BSUID.fullmatch(number):
+            return channel, WHATSAPP_PREFIX + number
+    elif ":" in sender:
+        raise MalformedRequest("From is on a channel this adapter does not handle")
+    elif user_id:
+        raise MalformedRequest("ExternalUserId comes only with WhatsApp messages")
+    try:
+        return channel, tel_urn(number, region)
+    except InvalidContact as exc:
+        raise MalformedRequest("From is not a phone number") from exc
+
+
+def _text(fields: dict[str, str]) -> str:
+    """The words to read: a pressed button's payload (we wrote it into the template: a
+    command such as ``CEK <id>``), else its label, else the body."""
+    payload = fields.get("ButtonPayload", "")
+    if payload:
+        return payload[:1600]
+    return fields.get("Body", "") or fields.get("ButtonText", "")
 
 
 @dataclass(frozen=True)
@@ -189,8 +238,9 @@ def parse_status(form: Mapping[str, Any]) -> DeliveryReport:
         raise MalformedRequest("ErrorCode is not a number")
     status = STATUS_TABLE.get(provider_status)
     if status is None:
-        # A status Twilio added after this table was written: accepted and ignored, not refused.
-        log.warning("twilio status %r is not in the status table; ignored", provider_status[:20])
+        # Not a status Twilio documents: refused (400) so it shows in Twilio's debugger,
+        # never guessed at.
+        raise MalformedRequest("MessageStatus is not a status Twilio sends")
     return DeliveryReport(external_id, status, provider_status[:20], error_code)
 
 
@@ -278,6 +328,8 @@ STATUS_TABLE = {
     "sending": "sending",
     "sent": "sent",
     "delivered": "delivered",
+    # Group MMS and RCS: some recipients got it. A reply has one recipient; it arrived.
+    "partially_delivered": "delivered",
     "undelivered": "undelivered",
     "failed": "failed",
     "canceled": "failed",

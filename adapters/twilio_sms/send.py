@@ -1,13 +1,18 @@
 """Twilio, outbound: replies through the Messages API, and which of Twilio's errors retry.
 
-Each reply asks for a status callback to ``POST /webhooks/twilio/status`` (when
-SATUPINTU_PUBLIC_URL is set); ``handler.parse_status`` reads those receipts.
+Free text goes as ``Body``; outside WhatsApp's 24-hour window an approved template goes as
+``ContentSid`` + ``ContentVariables`` (``send_template``). Each reply asks for a status
+callback to ``POST /webhooks/twilio/status`` (when SATUPINTU_PUBLIC_URL is set);
+``handler.parse_status`` reads those receipts. ``media_credentials`` says which media URLs
+are this account's (fetched with its credentials, as Twilio requires).
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import logging
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -17,7 +22,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from adapters.base import PermanentSendError, SendError, TransientSendError
-from adapters.twilio_sms.handler import STATUS_PATH, WHATSAPP_PREFIX
+from adapters.twilio_sms.handler import BSUID, STATUS_PATH, WHATSAPP_PREFIX
 from config import Settings
 from normalizer.records import Channel, OutboundMessage, SendResult
 
@@ -43,6 +48,17 @@ class TwilioSender:
         _ = self.client.messages
 
     def send(self, message: OutboundMessage) -> SendResult:
+        return self._create(message, body=message.text)
+
+    def send_template(
+        self, message: OutboundMessage, content_sid: str, variables: Mapping[str, str]
+    ) -> SendResult:
+        """An approved WhatsApp template instead of free text (outside the 24-hour window)."""
+        return self._create(
+            message, content_sid=content_sid, content_variables=json.dumps(dict(variables))
+        )
+
+    def _create(self, message: OutboundMessage, **content: Any) -> SendResult:
         s = self.settings
         options: dict[str, Any] = {"to": _address(message.to, message.channel)}
         if s.twilio_messaging_service_sid:
@@ -53,7 +69,7 @@ class TwilioSender:
         if s.public_url:
             options["status_callback"] = s.public_url + STATUS_PATH
         try:
-            created = self.client.messages.create(body=message.text, **options)
+            created = self.client.messages.create(**content, **options)
         except (TwilioRestException, TwilioServiceException) as exc:
             raise _send_error(exc.status, exc.code) from exc
         except requests.RequestException as exc:
@@ -101,8 +117,25 @@ def _client(account_sid: str, auth_token: str, api_url: str) -> Client:
     return Client(account_sid, auth_token, http_client=http_client)
 
 
+def media_credentials(url: str, settings: Settings) -> tuple[str, str] | None:
+    """The account's (sid, token) for a media URL Twilio serves (api.twilio.com, or the
+    configured SATUPINTU_TWILIO_API_URL's host); None for any other host, which never sees
+    them."""
+    if not settings.twilio_enabled:
+        return None
+    host = (urlsplit(url).hostname or "").lower()
+    ours = {"api.twilio.com"}
+    if settings.twilio_api_url:
+        ours = {(urlsplit(settings.twilio_api_url).hostname or "").lower()}
+    if host in ours or (not settings.twilio_api_url and host.endswith(".twilio.com")):
+        return settings.twilio_account_sid, settings.twilio_auth_token
+    return None
+
+
 def _address(urn: str, channel: Channel) -> str:
     scheme, _, number = urn.partition(":")
+    if scheme == "whatsapp" and channel is Channel.WHATSAPP and BSUID.fullmatch(number):
+        return urn  # a business-scoped user id: Twilio's own address form
     if scheme != "tel" or not number.startswith("+"):
         raise PermanentSendError("not a phone number contact", code="no_phone")
     return _channel_address(number, channel)

@@ -7,9 +7,11 @@ hand), Redis last (it flushes its append-only file), so no acknowledged message 
 
 from __future__ import annotations
 
+import errno
 import http.client
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -76,6 +78,11 @@ def run_up(settings: Settings, *, drain_every: float = 2.0) -> int:
     from dispatcher.submit import drain_spool
     from gateway.cli.context import create_first_coordinator, prepare_database
 
+    # First, before Redis, the database or a one-time password: a port another program holds
+    # would otherwise leave the web server restarting in a loop under a banner that lies.
+    taken = port_taken(settings.host, settings.port)
+    if taken:
+        raise SystemExit(taken)
     env = dict(os.environ)
     env["SATUPINTU_DATA_DIR"] = str(settings.data_dir)
     redis_server = None
@@ -151,6 +158,33 @@ def run_up(settings: Settings, *, drain_every: float = 2.0) -> int:
             signal.signal(s, handler)
         console.print("Selesai / stopped.")
     return 0
+
+
+def port_taken(host: str, port: int) -> str | None:
+    """Why the web server could not listen on ``host:port`` (in both languages), or None.
+
+    Bound and released at once, with SO_REUSEADDR as gunicorn binds: a port in TIME_WAIT
+    after the last run is free, one another program listens on is not.
+    """
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        return f"SATUPINTU_HOST {host!r} tidak dikenal / is not a known address: {exc.strerror}"
+    for family, kind, proto, _name, address in infos:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(address)
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    return (
+                        f"Port {port} di {host} sudah dipakai program lain; hentikan program "
+                        f"itu atau pilih port lain (SATUPINTU_PORT atau --port).\n"
+                        f"Port {port} on {host} is already in use by another program; stop it "
+                        f"or choose another port (SATUPINTU_PORT or --port)."
+                    )
+                return f"Tidak dapat memakai / cannot listen on {host}:{port}: {exc.strerror}"
+    return None
 
 
 def wait_until_ready(runtime, host: str, port: int, workers: int) -> None:

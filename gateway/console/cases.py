@@ -132,6 +132,9 @@ def case_page(tracking_id: str):
         complaint = load_case(db, tracking_id)
         record = case_file(db, complaint)
         attachments = stored_attachments.attachments_of(db, complaint.id)
+        # Provider media still on their way in, or failed: the operator sees why a photo is
+        # missing (dispatcher/media.py retries).
+        downloads = stored_attachments.downloads_of(db, complaint.id)
         me = operator()
         forms = action_forms(db, complaint, me)
         suggestions = suggested_links(record.duplicates, complaint) if me.is_coordinator else []
@@ -150,6 +153,7 @@ def case_page(tracking_id: str):
         record=record,
         related=visible_related,
         attachments=attachments,
+        downloads=downloads,
         citizen=citizen,
         deadline_state=state,
         splittable=splittable,

@@ -4,6 +4,12 @@ It checks Basic auth, answers with Twilio's JSON (a message resource, or an erro
 with ``code``, ``message``, ``more_info`` and ``status``), records every request, and fails
 on demand (``fail_next(400, 21610)``, ``fail_next(500)``). ``send_status_callback`` posts a
 signed status callback to the URL a message asked for, as Twilio does.
+
+Content API sends: a create with ``ContentSid`` (HX...) and ``ContentVariables`` (a JSON
+object of strings) instead of ``Body``; a SID the account has not (``content_sids``) is
+Twilio's 21655. Media: ``add_media`` serves bytes at a Media URL that, like Twilio's, needs
+the account's Basic auth (401 without), answers 404 after ``delete_media``, and can redirect
+(``redirect_media``) to any URL, another host's included.
 """
 
 from __future__ import annotations
@@ -34,6 +40,9 @@ ERROR_MESSAGES = {
     21604: "A 'To' phone number is required.",
     21606: "The 'From' phone number provided is not a valid message-capable Twilio phone number.",
     21610: "Attempt to send to unsubscribed recipient",
+    21655: "The ContentSid is Invalid",
+    21656: "The ContentVariables Parameter is invalid",
+    63016: "Failed to send freeform message because you are outside the allowed window.",
     63018: "Rate limit exceeded for Channel",
 }
 
@@ -63,6 +72,10 @@ class FakeTwilioApi(LocalServer):
     auth_token: str
     requests: list[RecordedRequest] = field(default_factory=list)
     created: list[dict[str, Any]] = field(default_factory=list)
+    # Approved Content Templates of the account; a send naming another one is refused.
+    content_sids: set[str] = field(default_factory=set)
+    media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    redirects: dict[str, str] = field(default_factory=dict)
     _failures: list[Failure] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -74,6 +87,28 @@ class FakeTwilioApi(LocalServer):
         """Answer the next ``times`` message creations with this error."""
         with self._lock:
             self._failures.extend(Failure(status, code) for _ in range(times))
+
+    def add_media(self, data: bytes, content_type: str) -> str:
+        """Serve ``data`` at a new Media URL of a new inbound message; returns the URL."""
+        path = (
+            f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/MM{secrets.token_hex(16)}"
+            f"/Media/ME{secrets.token_hex(16)}"
+        )
+        with self._lock:
+            self.media[path] = (data, content_type)
+        return self.url + path
+
+    def delete_media(self, url: str) -> None:
+        """The account deleted the media (Twilio answers 404 from then on)."""
+        with self._lock:
+            self.media.pop(url.removeprefix(self.url), None)
+
+    def redirect_media(self, location: str) -> str:
+        """A Media URL that answers 307 to ``location``; returns the URL."""
+        path = f"/{API_VERSION}/Accounts/{self.account_sid}/Media/ME{secrets.token_hex(16)}"
+        with self._lock:
+            self.redirects[path] = location
+        return self.url + path
 
     def sent(self) -> list[dict[str, Any]]:
         """The messages created so far (Twilio's resources, in order)."""
@@ -132,6 +167,8 @@ class FakeTwilioApi(LocalServer):
         )
         with self._lock:
             self.requests.append(recorded)
+        if handler.command == "GET":
+            return self._serve_media(handler, recorded)
         messages_path = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages.json"
         if handler.command != "POST" or handler.path != messages_path:
             return _answer(handler, 404, _error(20404, 404, "The requested resource was not found"))
@@ -142,7 +179,7 @@ class FakeTwilioApi(LocalServer):
         if failure is not None:
             code = failure.code if failure.code is not None else 20500
             return _answer(handler, failure.status, _error(code, failure.status))
-        problem = _invalid(recorded)
+        problem = _invalid(recorded, self.content_sids)
         if problem is not None:
             return _answer(handler, 400, _error(problem, 400))
         resource = self._message(recorded)
@@ -150,13 +187,37 @@ class FakeTwilioApi(LocalServer):
             self.created.append(resource)
         _answer(handler, 201, resource)
 
+    def _serve_media(self, handler: BaseHTTPRequestHandler, request: RecordedRequest) -> None:
+        with self._lock:
+            found = self.media.get(handler.path)
+            location = self.redirects.get(handler.path)
+        if location is not None:
+            handler.send_response(307)
+            handler.send_header("Location", location)
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+            return None
+        if request.auth != (self.account_sid, self.auth_token):
+            return _answer(handler, 401, _error(20003, 401))
+        if found is None:
+            return _answer(handler, 404, _error(20404, 404, "The requested resource was not found"))
+        data, content_type = found
+        handler.send_response(200)
+        handler.send_header("Content-Type", content_type)
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
+        return None
+
     def _message(self, request: RecordedRequest) -> dict[str, Any]:
         sid = "SM" + secrets.token_hex(16)
         now = formatdate(usegmt=True)
         return {
             "account_sid": self.account_sid,
             "api_version": API_VERSION,
-            "body": request.value("Body"),
+            "body": request.value("Body") or "",
+            "content_sid": request.value("ContentSid"),
+            "content_variables": json.loads(request.value("ContentVariables") or "null"),
             "date_created": now,
             "date_sent": None,
             "date_updated": now,
@@ -180,12 +241,25 @@ class FakeTwilioApi(LocalServer):
         }
 
 
-def _invalid(request: RecordedRequest) -> int | None:
+def _invalid(request: RecordedRequest, content_sids: set[str]) -> int | None:
     """The error code Twilio gives a create request missing what it needs, or None."""
     if not request.value("To"):
         return 21604
     if not request.value("From") and not request.value("MessagingServiceSid"):
         return 21606
+    content_sid = request.value("ContentSid")
+    if content_sid is not None:
+        if content_sid not in content_sids:
+            return 21655
+        try:
+            variables = json.loads(request.value("ContentVariables") or "{}")
+        except ValueError:
+            return 21656
+        if not isinstance(variables, dict) or not all(
+            isinstance(v, str) for v in variables.values()
+        ):
+            return 21656
+        return None
     if not request.value("Body"):
         return 21602
     return None

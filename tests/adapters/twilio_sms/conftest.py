@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import pytest
 from fakes.twilio_api import FakeTwilioApi, twilio_settings
-from twilio.request_validator import RequestValidator
+from twilio.request_validator import HMAC_SHA256, RequestValidator
 from werkzeug.datastructures import MultiDict
 
 from config import load_settings
@@ -21,6 +21,10 @@ from gateway.app import create_app
 
 ACCOUNT_SID = "AC" + "5e3b" * 8
 AUTH_TOKEN = "twilio-test-auth-token-5e3b5e3b"
+# A Twilio Webhooks rule's SharedKey secret (HMAC-SHA256 signatures).
+SHARED_KEY = "webhooks-sharedkey-secret-5e3b5e3b5e3b"
+RULE_HEADER = "X-Twilio-Webhooks-Signature-Settings"
+RULE_SETTINGS = "key=webhooks_sharedkey_5e3b,algorithm=HMAC_SHA256"
 PUBLIC_URL = "https://lapor.acehtengahkab.go.id"
 SMS_PATH = "/webhooks/twilio/sms"
 STATUS_PATH = "/webhooks/twilio/status"
@@ -70,6 +74,21 @@ class TwilioPoster:
             sent_headers["X-Twilio-Signature"] = signature(params, url)
         elif sign == "wrong_token":
             sent_headers["X-Twilio-Signature"] = signature(params, url, "another-accounts-token")
+        elif sign.startswith("rule_"):
+            # A Webhooks rule: HMAC-SHA256 with its SharedKey, announced in a header.
+            key = AUTH_TOKEN if sign == "rule_auth_token" else SHARED_KEY
+            validator = RequestValidator(key)
+            sent_headers["X-Twilio-Signature"] = validator.compute_signature(
+                url, MultiDict(params), HMAC_SHA256
+            )
+            sent_headers[RULE_HEADER] = (
+                RULE_SETTINGS.replace("HMAC_SHA256", "HMAC_MD5")
+                if sign == "rule_unknown_algorithm"
+                else RULE_SETTINGS
+            )
+        elif sign == "sha1_under_rule":  # the SHA-1 signature, claimed as the rule's
+            sent_headers["X-Twilio-Signature"] = signature(params, url)
+            sent_headers[RULE_HEADER] = RULE_SETTINGS
         elif sign != "none":
             raise ValueError(f"unknown signing {sign!r}")
         return self.client.post(
@@ -111,6 +130,7 @@ def webhook_app(tmp_path_factory, redis_url, database_url):
         secret_key="twilio-webhook-table-secret",
         twilio_account_sid=ACCOUNT_SID,
         twilio_auth_token=AUTH_TOKEN,
+        twilio_webhook_shared_key=SHARED_KEY,
         twilio_from="1708",
         public_url=PUBLIC_URL,
     )

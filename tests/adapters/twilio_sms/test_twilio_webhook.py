@@ -172,7 +172,68 @@ CASES = [
         status=204,
         receipt={"status": "read"},
     ),
-    Case("status Twilio added later", "status_unknown_future", STATUS, status=204),
+    Case(
+        "status partially_delivered",
+        "status_unknown_future",
+        STATUS,
+        status=204,
+        receipt={"status": "delivered"},
+    ),
+    Case(
+        "status failed 63018 (rate limit)",
+        "status_failed_63018",
+        STATUS,
+        status=204,
+        receipt={"status": "failed", "error_code": "63018"},
+    ),
+    Case(
+        "status failed 63016 (WhatsApp window)",
+        "status_failed_63016_whatsapp",
+        STATUS,
+        status=204,
+        receipt={"status": "failed", "error_code": "63016"},
+    ),
+    # --- WhatsApp senders without a phone, and buttons
+    Case(
+        "WhatsApp sender known only by a business-scoped user id",
+        "whatsapp_bsuid_no_phone",
+        record={
+            "channel": "whatsapp",
+            "contact_urn": "whatsapp:ID.1349120865530274191",
+            "contact_name": "Cut Nyak",
+            "intent": "new",
+        },
+        raw={"ExternalUserId": "ID.1349120865530274191"},
+    ),
+    Case(
+        "business-scoped user id in ExternalUserId only",
+        "whatsapp_bsuid_no_phone",
+        change=drop("From"),
+        record={"channel": "whatsapp", "contact_urn": "whatsapp:ID.1349120865530274191"},
+    ),
+    Case(
+        "quick-reply button: its payload is the command",
+        "whatsapp_button_cek",
+        record={"intent": "status_query", "target_tracking_id": TRACKED},
+        raw={"ButtonText": "Cek status", "ButtonPayload": "CEK 7K3MQ-X9A2B"},
+    ),
+    Case(
+        "quick-reply button without a payload: its label is read",
+        "whatsapp_button_cek",
+        change=drop("ButtonPayload", "Body"),
+        record={"intent": "status_query"},
+        raw={"ButtonText": "Cek status"},
+    ),
+    # --- HMAC-SHA256 signatures of a Twilio Webhooks rule
+    Case("Webhooks rule signature (HMAC-SHA256)", "sms_basic", sign="rule_shared_key"),
+    Case(
+        "Webhooks rule status callback",
+        "status_sent",
+        STATUS,
+        sign="rule_shared_key",
+        status=204,
+        receipt={"status": "sent"},
+    ),
     # --- bad input: refused clearly, nothing queued
     Case("missing signature", "sms_basic", sign="none", status=403),
     Case("wrong signature", "sms_basic", sign="wrong_token", status=403),
@@ -185,6 +246,49 @@ CASES = [
         status=403,
     ),
     Case("status without signature", "status_delivered", STATUS, sign="none", status=403),
+    Case(
+        "rule header, signed with the auth token", "sms_basic", sign="rule_auth_token", status=403
+    ),
+    Case("rule header over a SHA-1 signature", "sms_basic", sign="sha1_under_rule", status=403),
+    Case(
+        "rule naming an unknown algorithm", "sms_basic", sign="rule_unknown_algorithm", status=403
+    ),
+    Case(
+        "status Twilio does not send",
+        "status_delivered",
+        STATUS,
+        change=put("MessageStatus", "teleported"),
+        status=400,
+        error="MessageStatus",
+    ),
+    Case(
+        "ExternalUserId that is not a user id",
+        "whatsapp_bsuid_no_phone",
+        change=put("ExternalUserId", "+6281234567890"),
+        status=400,
+        error="ExternalUserId",
+    ),
+    Case(
+        "ExternalUserId on an SMS",
+        "sms_basic",
+        change=put("ExternalUserId", "ID.1349120865530274191"),
+        status=400,
+        error="ExternalUserId",
+    ),
+    Case(
+        "no From and no ExternalUserId",
+        "whatsapp_bsuid_no_phone",
+        change=drop("From", "ExternalUserId"),
+        status=400,
+        error="From is missing",
+    ),
+    Case(
+        "duplicated ButtonPayload",
+        "whatsapp_button_cek",
+        change=repeat("ButtonPayload", "BATAL 7K3MQ-X9A2B"),
+        status=400,
+        error="ButtonPayload",
+    ),
     Case(
         "missing MessageSid", "sms_basic", change=drop("MessageSid"), status=400, error="MessageSid"
     ),
