@@ -96,6 +96,9 @@ CONSOLE_STRINGS: dict[str, dict[str, str]] = {
             "(400/413), isian tidak sah (422)."
         ),
         "console.monitor.provider": "Penyedia",
+        "console.monitor.provider_last": "Pesan terakhir lewat penyedia ini",
+        "console.monitor.provider_failed": "Balasan gagal 24 jam",
+        "console.monitor.dlr_failure_rate": "Laporan kirim gagal",
         "console.monitor.turn_on": "Aktifkan dengan",
         "console.monitor.reason.malformed": "permintaan rusak (400)",
         "console.monitor.reason.no_key": "tanpa kunci API (401)",
@@ -315,6 +318,9 @@ CONSOLE_STRINGS: dict[str, dict[str, str]] = {
             "(400/413), invalid fields (422)."
         ),
         "console.monitor.provider": "Provider",
+        "console.monitor.provider_last": "Last message through this provider",
+        "console.monitor.provider_failed": "Failed replies, 24 h",
+        "console.monitor.dlr_failure_rate": "Delivery reports failed",
         "console.monitor.turn_on": "Turn on with",
         "console.monitor.reason.malformed": "malformed (400)",
         "console.monitor.reason.no_key": "no API key (401)",

@@ -91,7 +91,9 @@ class KannelSender:
                 f"{self.settings.kannel_sendsms_url}?{query}", timeout=SEND_TIMEOUT_SECONDS
             )
         except requests.RequestException as exc:
-            raise TransientSendError(f"kannel unreachable: {type(exc).__name__}") from exc
+            # from None: requests' own message holds the URL, with the number, the text and
+            # the sendsms password, and rq logs a retried job's whole exception chain.
+            raise TransientSendError(f"kannel unreachable: {type(exc).__name__}") from None
         answer = response.text.strip()[:80]
         if response.status_code in (200, 202):
             # "0: Accepted for delivery", "3: Queued for later delivery" (bearerbox away).

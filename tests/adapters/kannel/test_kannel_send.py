@@ -108,3 +108,17 @@ def test_no_sender_until_sendsms_is_configured(settings):
     assert sender(settings) is not None
     for name in ("kannel_sendsms_url", "kannel_sendsms_username", "kannel_sendsms_password"):
         assert sender(settings.replace(**{name: ""})) is None
+
+
+def test_an_unreachable_kannel_leaves_no_number_text_or_password_in_the_error(settings):
+    import traceback
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    down = settings.replace(kannel_sendsms_url=f"http://127.0.0.1:{port}/cgi-bin/sendsms")
+    with pytest.raises(TransientSendError) as raised:
+        KannelSender(down).send(reply(ACK))
+    logged = "".join(traceback.format_exception(raised.value))  # what rq's log would show
+    for private in ("6281234567890", "Aduan", settings.kannel_sendsms_password):
+        assert private not in logged
