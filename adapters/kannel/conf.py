@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from adapters.kannel.handler import INBOUND_PATH
 from config import Settings
 
 DEFAULT_SENDSMS_URL = "http://127.0.0.1:13013/cgi-bin/sendsms"
 SHORTCODE = "1708"
+_URL_SAFE = re.compile(r"[A-Za-z0-9._~-]+")
 # The fields handler.py reads, by Kannel's escape codes (%b: the bytes; %a: the words).
 SMS_SERVICE_FIELDS = (
     ("id", "%I"),
@@ -92,8 +94,15 @@ def admin_password(settings: Settings) -> str:
 
 def sms_service_url(settings: Settings, gateway_url: str) -> str:
     """The get-url smsbox calls for every inbound SMS: our webhook, the secret, the fields."""
+    if not _URL_SAFE.fullmatch(settings.kannel_secret):
+        # smsbox reads every %x in its URL as one of its escape codes: a percent-escaped
+        # secret would arrive changed.
+        raise ConfError(
+            "SATUPINTU_KANNEL_SECRET may only hold letters, digits, '-', '_', '.' and '~' "
+            "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+        )
     query = "&".join(
-        [f"secret={quote(settings.kannel_secret, safe='')}"]
+        [f"secret={settings.kannel_secret}"]
         + [f"{name}={code}" for name, code in SMS_SERVICE_FIELDS]
     )
     return f"{gateway_url.rstrip('/')}{INBOUND_PATH}?{query}"

@@ -29,7 +29,6 @@ import hmac
 import logging
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -37,6 +36,7 @@ from urllib.parse import unquote_to_bytes
 from werkzeug.wrappers import Request
 
 from adapters import base
+from adapters.base import DeliveryReport
 from config import Settings
 from normalizer.records import Channel, InboundMessage
 from normalizer.urns import InvalidContact, tel_urn
@@ -277,19 +277,6 @@ def _raw(fields: Mapping[str, bytes], **known: str) -> dict[str, Any]:
 
 
 # --- delivery reports -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DeliveryReport:
-    """One DLR: which reply (our ref), and how far it got (our status, None if untracked)."""
-
-    external_id: str
-    status: str | None
-    provider_status: str
-    error_code: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def parse_dlr(fields: Mapping[str, bytes]) -> DeliveryReport:
