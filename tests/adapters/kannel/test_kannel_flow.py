@@ -147,3 +147,70 @@ def test_one_contact_and_each_reply_through_the_provider_it_came_in_on(
     assert len(fake_twilio.sent()) == 1 and len(fake_sendsms.sent) == 1
     assert count(runtime, Contact) == 1  # the same citizen on both providers
     assert [m.provider for m in outbound(runtime)] == ["twilio", "kannel"]
+
+
+# --- the same behaviour as Twilio SMS: keywords, follow-ups, floods, lifecycle -----------
+
+
+def sms(load_request, n: int, text: str):
+    """The captured get-url request with another id and text, as smsbox would send it."""
+    captured = load_request("sms_get_gsm")
+    values = {"id": f"f1ccb7f8-0000-4000-8000-{n:012d}".encode(), "text": text.encode()}
+    values["bin"] = values["text"]
+    return captured.with_query([(k, values.get(k, v)) for k, v in captured.query])
+
+
+def shown_id(text: str) -> str:
+    return "-".join(SHOWN_ID.search(text).groups())
+
+
+def test_cek_info_and_a_lifecycle_notification_reach_the_citizen_through_kannel(
+    kannel, load_request, runtime, work, fake_sendsms
+):
+    from casestore import complaints as store
+    from casestore.lifecycle import Action
+    from dispatcher.casework import act_on_case, lifecycle_action
+
+    kannel.send(sms(load_request, 1, "Jalan rusak parah di Kampung Bale, Kec. Lut Tawar"))
+    work()
+    tracking = shown_id(fake_sendsms.sent[0].text)
+
+    kannel.send(sms(load_request, 2, f"CEK {tracking}"))
+    kannel.send(sms(load_request, 3, f"INFO {tracking} lubangnya makin besar, motor jatuh"))
+    work()
+    status, info = fake_sendsms.sent[1:3]
+    assert f"Status aduan {tracking}" in status.text
+    assert tracking in info.text
+    assert count(runtime, Complaint) == 1  # INFO is a follow-up, not a new case
+
+    plain = tracking.replace("-", "")
+    act_on_case(
+        runtime,
+        lambda session: store.complaint_by_tracking_id(session, plain),
+        lifecycle_action(Action.VERIFY, runtime, actor="koordinator"),
+    )
+    work()
+    assert len(fake_sendsms.sent) == 4 and tracking in fake_sendsms.sent[3].text
+    assert {m.provider for m in outbound(runtime)} == {"kannel"}
+
+
+def test_a_flood_waits_in_quarantine_and_stop_goes_through(
+    kannel, load_request, runtime, work, fake_sendsms
+):
+    from casestore.models import Quarantine
+
+    runtime.settings = runtime.settings.replace(sms_rate_limit="2/600")
+    topics = ["Lampu jalan mati di Bebesen", "Sampah menumpuk di pasar Paya Ilang"]
+    topics += ["Jembatan gantung di Rusip Antara rusak", "Puskesmas Ketol tutup"]
+    for n, topic in enumerate(topics):
+        kannel.send(sms(load_request, 10 + n, topic))
+        work()
+    assert count(runtime, Complaint) == 2
+    with runtime.sessions() as session:
+        held = session.scalars(select(Quarantine.reason)).all()
+    assert held == ["rate_limited", "rate_limited"]
+
+    kannel.send(sms(load_request, 20, "STOP"))
+    work()
+    with runtime.sessions() as session:
+        assert session.scalars(select(Contact.opted_out)).one() is True
