@@ -22,6 +22,9 @@ from normalizer.records import OutboundMessage, SendResult
 from normalizer.segments import count_segments
 
 log = logging.getLogger("adapters.kannel")
+# urllib3 logs every request line at DEBUG, and a sendsms URL holds the citizen's number, the
+# reply and our password: those lines never reach the logs, whatever the level.
+logging.getLogger("urllib3.connectionpool").setLevel(logging.INFO)
 SEND_TIMEOUT_SECONDS = 15.0
 # Every reply fits two SMS (the renderer's budget); sendsms-user max-messages says the same.
 MAX_SEGMENTS = 2

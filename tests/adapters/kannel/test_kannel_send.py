@@ -122,3 +122,12 @@ def test_an_unreachable_kannel_leaves_no_number_text_or_password_in_the_error(se
     logged = "".join(traceback.format_exception(raised.value))  # what rq's log would show
     for private in ("6281234567890", "Aduan", settings.kannel_sendsms_password):
         assert private not in logged
+
+
+def test_no_request_line_is_logged_even_at_debug(settings, fake_sendsms, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    KannelSender(settings).send(reply(ACK))
+    for private in ("6281234567890", "kannel-test-password", "Aduan"):
+        assert private not in caplog.text
