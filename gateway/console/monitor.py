@@ -35,6 +35,7 @@ from gateway.console.auth import coordinator_only, operator
 from gateway.console.chart import build_chart
 from gateway.console.providers import (
     PROVIDERS,
+    Provider,
     channel_switches,
     failures_of,
     signature_failures_by_provider,
@@ -217,10 +218,18 @@ def channel_rows(
     switches = channel_switches()
     rows = []
     settings = runtime().settings
+
+    def is_on(provider: Provider) -> bool:
+        spec = provider_spec(provider.key) if provider.key else None
+        if spec is not None:
+            return spec.webhook_enabled(settings)
+        return switches.get(provider.channel.value, False)
+
+    # A provider that is off says what turns it on only while its channel has none on.
+    live = {provider.channel for provider in PROVIDERS if is_on(provider)}
     for provider in PROVIDERS:
         channel = provider.channel
-        spec = provider_spec(provider.key) if provider.key else None
-        on = spec.webhook_enabled(settings) if spec else switches.get(channel.value, False)
+        on = is_on(provider)
         reasons = refused.day.by_reason.get(channel.value, {})
         rows.append(
             ChannelRow(
@@ -230,7 +239,7 @@ def channel_rows(
                 signature_failures=failures_of(provider, sms_failures),
                 poll_error=twitter_error if channel is Channel.TWITTER else None,
                 provider=provider.name,
-                turn_on="" if on else provider.turn_on,
+                turn_on="" if on or channel in live else provider.turn_on,
                 refused_hour=refused.last_hour(channel.value),
                 refused_day=refused.last_day(channel.value),
                 refused_reasons=tuple(sorted(reasons.items(), key=lambda item: -item[1])),
