@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from normalizer.records import InboundMessage, OutboundMessage, SendResult
@@ -52,6 +52,21 @@ class SignatureMismatch(Exception):
 
 class MalformedRequest(ValueError):
     """A request the provider would not send; the message names the field, never its value."""
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """One delivery receipt: which reply (the external id its sender stored), how far it
+    got (our status, None when the provider's is not in the status table), the provider's
+    own status and, for a failure, the error code the reply keeps."""
+
+    external_id: str
+    status: str | None
+    provider_status: str
+    error_code: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 @dataclass(frozen=True)

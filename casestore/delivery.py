@@ -98,10 +98,37 @@ def outbound_message(session: Session, message_id: int) -> Message | None:
     return message
 
 
-def mark_sending(message: Message) -> None:
-    """A send is being tried: counted, so an operator sees how often it was."""
+def mark_sending(message: Message, provider: str = "") -> None:
+    """A send is being tried (through ``provider``): counted, so an operator sees how often."""
     message.status = DeliveryStatus.SENDING
     message.attempts += 1
+    if provider:
+        message.provider = provider[:40]
+
+
+def conversation_provider(session: Session, message: Message) -> str:
+    """The provider the citizen's latest message on this reply's channel came in on: of its
+    contact, else of its case ("" when neither has one, e.g. a case filed at the desk)."""
+    for same, value in (
+        (Message.contact_id, message.contact_id),
+        (Message.complaint_id, message.complaint_id),
+    ):
+        if value is None:
+            continue
+        provider = session.scalar(
+            select(Message.provider)
+            .where(
+                Message.direction == Direction.IN,
+                Message.channel == message.channel,
+                same == value,
+                Message.provider != "",
+            )
+            .order_by(Message.id.desc())
+            .limit(1)
+        )
+        if provider:
+            return provider
+    return ""
 
 
 def mark_suppressed(message: Message) -> None:

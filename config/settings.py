@@ -120,6 +120,18 @@ class Settings:
     # Triage (issue 15): add its settings below this line.
 
     # Kannel, SMS over the operators' SMPP (issue 16): add its settings below this line.
+    # Kannel's smsbox HTTP interface (adapters/kannel/). Inbound /webhooks/kannel/sms and
+    # /webhooks/kannel/dlr are on once kannel_secret is set (smsbox's sms-service sends it
+    # and the dlr-urls we sign carry its HMAC); replies go through sendsms once the URL,
+    # username and password are set too. kannel_from is the shortcode replies come from.
+    # sms_provider: kannel or twilio, the SMS provider for a citizen whose conversation did
+    # not come in on a provider that is on (empty: the first one configured, registry order).
+    kannel_secret: str = field(default="", repr=False)
+    kannel_sendsms_url: str = ""
+    kannel_sendsms_username: str = ""
+    kannel_sendsms_password: str = field(default="", repr=False)
+    kannel_from: str = ""
+    sms_provider: str = ""
 
     # X after the Account Activity API, WhatsApp's window, media (issue 17): below this line.
     # X part: X bills each Post read (polled or pushed) under a monthly cap; the mentions poll

@@ -11,9 +11,10 @@ import logging
 from typing import Any
 
 from adapters.base import PermanentSendError, TransientSendError
-from adapters.registry import sender_for
+from adapters.registry import reply_route
 from casestore.delivery import (
     SENDABLE,
+    conversation_provider,
     mark_failed,
     mark_sending,
     mark_suppressed,
@@ -78,10 +79,12 @@ def _send_reply(message_id: int) -> dict[str, Any]:
         if contact.opted_out and message.intent != "opted_out":
             mark_suppressed(message)
             return {"status": DeliveryStatus.SUPPRESSED.value, "channel": message.channel}
-        sender = sender_for(message.channel, rt.settings)
-        if sender is None:
+        # The provider the citizen wrote in on answers (Kannel's shortcode, Twilio's number).
+        route = reply_route(message.channel, rt.settings, conversation_provider(session, message))
+        if route is None:
             mark_failed(message, "channel_off")
             return {"status": DeliveryStatus.FAILED.value, "channel": message.channel}
+        provider, sender = route
         # WhatsApp's window: free text, a template, SMS instead, or not at all.
         plan = plan_send(session, message, contact, sender, rt)
         if plan is None:
@@ -93,7 +96,7 @@ def _send_reply(message_id: int) -> dict[str, Any]:
             text=message.body,
             reply_to=message.reply_to,
         )
-        mark_sending(message)
+        mark_sending(message, provider)
     try:
         result = plan.send(outbound)
     except TransientSendError as exc:

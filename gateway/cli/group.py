@@ -20,6 +20,7 @@ from gateway.cli import ops
 from gateway.cli.api_keys import apikey
 from gateway.cli.context import prepare_database, shell_runtime, shell_settings
 from gateway.cli.federation import federation
+from gateway.cli.kannel import kannel
 from gateway.cli.operators import operator
 from gateway.cli.simulate import simulate
 from gateway.cli.translations import translations
@@ -148,6 +149,7 @@ def db_upgrade() -> None:
 for _command in (
     operator,
     twitter,
+    kannel,
     apikey,
     federation,
     ops.status,

@@ -16,7 +16,9 @@ from typing import Any
 import redis
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 
+from adapters.registry import provider_spec
 from casestore.casework import awaiting_verification, pending_quarantine
+from casestore.provider_health import ProviderHealth, provider_health
 from casestore.quarantine import QuarantineResolved
 from casestore.stats import (
     CHART_HOURS,
@@ -26,12 +28,18 @@ from casestore.stats import (
     intake_by_step,
 )
 from dispatcher import abuse
-from dispatcher.abuse import signature_failures
 from dispatcher.backlog import backlog_snapshot
 from dispatcher.dead_letters import Replayed, discard, failed_jobs, replay
 from dispatcher.twitter_poll import channel_status as twitter_channel_status
 from gateway.console.auth import coordinator_only, operator
 from gateway.console.chart import build_chart
+from gateway.console.providers import (
+    PROVIDERS,
+    Provider,
+    channel_switches,
+    failures_of,
+    signature_failures_by_provider,
+)
 from gateway.context import runtime
 from gateway.i18n import t
 from gateway.ops.refusals import HOUR_SECONDS, STEP_SECONDS, RefusedSeries, refused_series
@@ -153,66 +161,11 @@ class ChannelRow:
     refused_hour: int = 0
     refused_day: int = 0
     refused_reasons: tuple[tuple[str, int], ...] = ()  # the last 24 hours, most first
+    health: ProviderHealth | None = None  # the provider's own (SMS has two)
 
     @property
     def flagged(self) -> bool:
         return self.on and self.activity.silent
-
-
-@dataclass(frozen=True)
-class Provider:
-    """A channel as an operator knows it: who carries it, and what turns it on."""
-
-    channel: Channel
-    name: str
-    turn_on: str
-
-
-# Every channel the gateway has, in the monitor's order; each row is shown, on or off.
-PROVIDERS = (
-    Provider(
-        Channel.SMS,
-        "Twilio SMS",
-        "SATUPINTU_TWILIO_ACCOUNT_SID, SATUPINTU_TWILIO_AUTH_TOKEN, SATUPINTU_TWILIO_FROM",
-    ),
-    Provider(
-        Channel.WHATSAPP,
-        "Twilio WhatsApp",
-        "SATUPINTU_TWILIO_ACCOUNT_SID, SATUPINTU_TWILIO_AUTH_TOKEN, SATUPINTU_TWILIO_FROM",
-    ),
-    Provider(
-        Channel.TWITTER,
-        "Twitter/X",
-        "SATUPINTU_TWITTER_USER_ID + SATUPINTU_TWITTER_BEARER_TOKEN (polling) / "
-        "SATUPINTU_TWITTER_USER_ID + SATUPINTU_TWITTER_CONSUMER_SECRET (webhook)",
-    ),
-    Provider(Channel.WEB, "Formulir web / web form", ""),
-    Provider(Channel.API, "JSON API /api/v1", ""),
-    Provider(Channel.OPEN311, "Open311 GeoReport v2", ""),
-)
-
-
-def channel_switches() -> dict[str, bool]:
-    """Which channels take messages in this deployment (each is on once configured)."""
-    app, settings = current_app, runtime().settings
-    return {
-        Channel.WEB.value: "public" in app.blueprints,
-        Channel.SMS.value: settings.twilio_enabled,
-        # The same Twilio account and webhook carry WhatsApp (adapters/twilio_sms.py).
-        Channel.WHATSAPP.value: settings.twilio_enabled,
-        Channel.TWITTER.value: settings.twitter_polling or settings.twitter_webhook,
-        Channel.API.value: "api" in app.blueprints,
-        Channel.OPEN311.value: "open311" in app.blueprints,
-    }
-
-
-def _signature_failures(connection) -> int | None:
-    """Twilio requests whose signature did not verify (refused, or let in by shadow mode)."""
-    try:
-        counts = signature_failures(connection)
-    except redis.RedisError:
-        return None
-    return sum(count for key, count in counts.items() if key.startswith("twilio:"))
 
 
 def _twitter_error(rt) -> str | None:
@@ -257,27 +210,42 @@ class Refused:
 
 
 def channel_rows(
-    db, now: datetime, sms_failures: int | None, twitter_error: str | None, refused: Refused
+    db,
+    now: datetime,
+    sms_failures: dict[str, int] | None,
+    twitter_error: str | None,
+    refused: Refused,
 ) -> list[ChannelRow]:
     """One row per channel and provider, on or off (when off, with what turns it on)."""
     switches = channel_switches()
     rows = []
+    settings = runtime().settings
+
+    def is_on(provider: Provider) -> bool:
+        spec = provider_spec(provider.key) if provider.key else None
+        if spec is not None:
+            return spec.webhook_enabled(settings)
+        return switches.get(provider.channel.value, False)
+
+    # A provider that is off says what turns it on only while its channel has none on.
+    live = {provider.channel for provider in PROVIDERS if is_on(provider)}
     for provider in PROVIDERS:
         channel = provider.channel
-        on = switches.get(channel.value, False)
+        on = is_on(provider)
         reasons = refused.day.by_reason.get(channel.value, {})
         rows.append(
             ChannelRow(
                 channel=channel.value,
                 on=on,
                 activity=channel_activity(db, channel.value, now),
-                signature_failures=sms_failures if channel is Channel.SMS else None,
+                signature_failures=failures_of(provider, sms_failures),
                 poll_error=twitter_error if channel is Channel.TWITTER else None,
                 provider=provider.name,
-                turn_on="" if on else provider.turn_on,
+                turn_on="" if on or channel in live else provider.turn_on,
                 refused_hour=refused.last_hour(channel.value),
                 refused_day=refused.last_day(channel.value),
                 refused_reasons=tuple(sorted(reasons.items(), key=lambda item: -item[1])),
+                health=provider_health(db, provider.key, now) if provider.key else None,
             )
         )
     return rows
@@ -294,7 +262,7 @@ def monitor_context() -> dict:
         except redis.RedisError:
             failed = []
     # Read before the session opens: the Twitter status reads the store in a session of its own.
-    sms_failures, twitter_error = _signature_failures(rt.redis), _twitter_error(rt)
+    sms_failures, twitter_error = signature_failures_by_provider(rt.redis), _twitter_error(rt)
     refused = Refused.read(rt.redis, now)
     with rt.sessions() as db:
         channels = channel_rows(db, now, sms_failures, twitter_error, refused)
