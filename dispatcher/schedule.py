@@ -59,6 +59,8 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("outbox-sweep", "dispatcher.outbox.sweep_outbox", every_seconds=60),
     # LAPOR! clocks: warn a day before a deadline, escalate after it, close unanswered cases.
     PeriodicJob("sla-sweep", "dispatcher.sla.sweep", every_seconds=300),
+    # A photo that waited for its text in vain becomes a case that asks what it shows.
+    PeriodicJob("media-sweep", "dispatcher.intake.media.sweep_waiting_media", every_seconds=60),
 ]
 
 

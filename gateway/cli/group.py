@@ -21,6 +21,7 @@ from gateway.cli.api_keys import apikey
 from gateway.cli.context import prepare_database, shell_runtime, shell_settings
 from gateway.cli.operators import operator
 from gateway.cli.simulate import simulate
+from gateway.cli.triage import triage
 from gateway.cli.twitter import twitter
 
 console = Console()
@@ -143,5 +144,5 @@ def db_upgrade() -> None:
     console.print(f"database at revision [bold]{current_revision(runtime.engine)}[/]")
 
 
-for _command in (operator, twitter, apikey, ops.status, ops.replay, ops.spool, simulate):
+for _command in (operator, twitter, apikey, ops.status, ops.replay, ops.spool, simulate, triage):
     main.add_command(_command)

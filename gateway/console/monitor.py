@@ -32,6 +32,7 @@ from dispatcher.dead_letters import Replayed, discard, failed_jobs, replay
 from dispatcher.twitter_poll import channel_status as twitter_channel_status
 from gateway.console.auth import coordinator_only, operator
 from gateway.console.chart import build_chart
+from gateway.console.triage import verdict_line
 from gateway.context import runtime
 from gateway.i18n import t
 from gateway.ops.refusals import HOUR_SECONDS, STEP_SECONDS, RefusedSeries, refused_series
@@ -58,6 +59,7 @@ class QuarantineRow:
     sender: str
     excerpt: str
     held_at: datetime
+    verdict: str = ""  # what triage saw (gateway/console/triage.py)
 
     @classmethod
     def of(cls, held) -> QuarantineRow:
@@ -69,6 +71,7 @@ class QuarantineRow:
             sender=redact_urn(held.contact_urn) if held.contact_urn else "—",
             excerpt=text[:QUARANTINE_EXCERPT] + ("…" if len(text) > QUARANTINE_EXCERPT else ""),
             held_at=held.created_at,
+            verdict=verdict_line(getattr(held, "triage", None)),
         )
 
 
