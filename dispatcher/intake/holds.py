@@ -67,6 +67,11 @@ def over_rate_limit(
     return inbound_message(session, record.channel.value, record.external_id) is None
 
 
+def media_only(record: ComplaintRecord) -> bool:
+    """A new message that is a photo (or video) and no words: it waits for its words."""
+    return record.intent is Intent.NEW and bool(record.media) and not record.text.strip()
+
+
 def too_thin(record: ComplaintRecord) -> str | None:
     """Why a new SMS/WhatsApp/tweet is too thin to open a case, or None.
 
@@ -74,6 +79,8 @@ def too_thin(record: ComplaintRecord) -> str | None:
     and their form was checked field by field.
     """
     if record.intent is not Intent.NEW or record.channel not in REPLY_CHANNELS:
+        return None
+    if media_only(record):
         return None
     return low_information(
         record.text,
@@ -135,12 +142,8 @@ def _hold_reason(
 
 
 def _silent(verdict: Verdict | None) -> bool:
-    """Fraud, promo and spam (or a text triage could not place but that reads like them)."""
-    return (
-        verdict is not None
-        and verdict.kind in (Kind.JUNK, Kind.UNCERTAIN)
-        and (verdict.junk_kind in SILENT_JUNK)
-    )
+    """Fraud, promo and spam, as triage saw them (an unsure verdict is still asked)."""
+    return verdict is not None and verdict.kind is Kind.JUNK and verdict.junk_kind in SILENT_JUNK
 
 
 def asked_recently(

@@ -1,5 +1,5 @@
-"""A photo and its words: MMS and WhatsApp send a photo and its text as separate messages as
-often as not, in either order.
+"""A photo and its words (``media_only`` records): MMS and WhatsApp send a photo and its
+text as separate messages as often as not, in either order.
 
 - A photo with no words, after the sender's complaint (an open case of theirs received within
   SATUPINTU_TRIAGE_ASK_WINDOW), is attached to that complaint.
@@ -27,14 +27,9 @@ from dispatcher.intake.holds import hold
 from dispatcher.intake.outcome import StoreOutcome
 from dispatcher.intake.replies import answer
 from dispatcher.runtime import Runtime
-from normalizer.records import ComplaintRecord, Intent
+from normalizer.records import ComplaintRecord
 
 log = logging.getLogger(__name__)
-
-
-def media_only(record: ComplaintRecord) -> bool:
-    """A new message that is a photo (or video) and no words."""
-    return record.intent is Intent.NEW and bool(record.media) and not record.text.strip()
 
 
 def join_waiting_media(

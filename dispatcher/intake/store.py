@@ -17,8 +17,8 @@ from casestore.contacts import Sender
 from casestore.db import Session
 from casestore.lifecycle import OPEN_STATUSES
 from dispatcher.intake.commands import COMMANDS
-from dispatcher.intake.holds import screen, triage_of
-from dispatcher.intake.media import join_waiting_media, media_only, photo_without_words
+from dispatcher.intake.holds import media_only, screen, triage_of
+from dispatcher.intake.media import join_waiting_media, photo_without_words
 from dispatcher.intake.new_complaint import new_case
 from dispatcher.intake.outcome import StoreOutcome
 from dispatcher.intake.replies import send_answers

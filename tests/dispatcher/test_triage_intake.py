@@ -12,13 +12,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from casestore.models import Attachment, Complaint, Message, Quarantine, StatusEvent
+from adapters.attachments import Upload, store_uploads
+from casestore.models import Attachment, Complaint, Message, Quarantine, StatusEvent, utcnow
 from casestore.vocabulary import EventKind
 from dispatcher.intake import store_record
 from dispatcher.intake.media import settle_waiting_media
 from normalizer import normalize
 from normalizer.records import Channel, InboundMessage, Media
-from adapters.attachments import Upload, store_uploads
 
 T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # Tuesday 09:00 WIB
 PHONE = "tel:+6281290000777"
@@ -133,11 +133,13 @@ def test_held_messages_count_towards_the_rate_limit(runtime):
 
 
 def test_chatter_is_asked_for_details_once_per_window(runtime):
-    store(runtime, sms(runtime, 1, "selamat pagi pak"))
-    store(runtime, sms(runtime, 2, "p", at=T0 + timedelta(minutes=3)))
+    # Replies are stamped with the wall clock, so this window starts now.
+    now = utcnow()
+    store(runtime, sms(runtime, 1, "selamat pagi pak", at=now))
+    store(runtime, sms(runtime, 2, "p", at=now + timedelta(minutes=3)))
     assert replies(runtime, "need_details") == 1
     window = timedelta(seconds=runtime.settings.triage_ask_window)
-    store(runtime, sms(runtime, 3, "halo?", at=T0 + window + timedelta(minutes=5)))
+    store(runtime, sms(runtime, 3, "halo?", at=now + window + timedelta(minutes=5)))
     assert replies(runtime, "need_details") == 2
 
 
@@ -176,7 +178,7 @@ def test_a_photo_with_no_text_after_the_wait_becomes_a_case_that_asks_for_detail
         asked = session.get(Message, outbound[0])
     assert case.owner_unit == runtime.coordinator
     assert count(runtime, Attachment) == 1
-    assert asked.intent == "ack_photo" and case.tracking_id in asked.body
+    assert asked.intent == "ack_photo" and case.tracking_id[:5] in asked.body
     assert settle_waiting_media(runtime, T0 + 3 * wait) == []  # once
 
 

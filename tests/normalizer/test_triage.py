@@ -96,7 +96,7 @@ def verdict(text, intent=Intent.NEW, media=False):
         ("https://bit.ly/3xYz9Qw", Intent.NEW, Kind.JUNK, "spam"),
         ("0852-3377-1855", Intent.NEW, Kind.JUNK, "spam"),
         ("SGVsbG8gd29ybGQsIHRoaXMgaXMgYSB0ZXN0IG1lc3NhZ2U=", Intent.NEW, Kind.JUNK, "spam"),
-        ("cek", Intent.STATUS, Kind.COMMAND, None),
+        ("cek", Intent.STATUS_QUERY, Kind.COMMAND, None),
         ("info tambahan", Intent.FOLLOW_UP, Kind.FOLLOW_UP, None),
     ],
 )
