@@ -112,7 +112,7 @@ def screen(
     if not check:
         return sender, None
     recent = sender.recent
-    if recent is not None and since is not None:
+    if recent is not None and since is not None and not sender.created:
         recent += held_since(session, record.contact_urn, RATE_LIMITED_CHANNEL_VALUES, since)
     reason = _hold_reason(session, record, runtime, recent, verdict)
     if reason is None:

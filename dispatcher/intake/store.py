@@ -44,12 +44,13 @@ def store_record(
     # First: "ok, makasih" in reply to our tweet is a follow-up, not a thin new message.
     record = _thread_follow_up(session, record)
     waits = check_rate_limit and media_only(record)
-    if check_rate_limit and not waits:
-        record = join_waiting_media(session, record, runtime)
     verdict = triage_of(record, runtime) if check_rate_limit and not waits else None
     sender, held = screen(session, record, runtime, verdict, check=check_rate_limit)
     if held is None and waits:
         held = photo_without_words(session, record, runtime, sender.contact)
+    elif held is None and check_rate_limit and not sender.created:
+        # A sender seen before may have photos waiting for these words (a new one has none).
+        record = join_waiting_media(session, record, runtime)
     outcome = held or _apply(session, record, runtime, sender, verdict, template)
     return send_answers(session, record, runtime, sender.contact, outcome)
 
