@@ -58,3 +58,14 @@ def test_release_makes_the_held_message_a_case(runtime, coordinator):
     )
     with runtime.sessions() as session:
         assert session.scalars(select(Complaint)).one().description.startswith("mama")
+
+
+def test_the_case_page_says_why_the_case_went_where_it_went(runtime, coordinator):
+    text = "Lampu jalan di Kampung Kenawat Kec. Lut Tawar mati semua sejak seminggu, gelap"
+    held(runtime, 4, text)
+    with runtime.sessions() as session:
+        case = session.scalars(select(Complaint)).one()
+    page = coordinator.get(f"/console/cases/{case.tracking_id}").get_data(as_text=True)
+    assert "Triase: complaint" in page  # the verdict and its confidence
+    assert "kategori yakin" in page and "lampu_jalan" in page  # the category and why
+    assert "Dinas Perumahan" in page  # the unit routing.toml named
