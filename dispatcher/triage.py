@@ -11,6 +11,7 @@ or API citizen chose is theirs and routes by the rules alone.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,12 +21,13 @@ from config.triage_model import load_model, model_path, stemmer
 from dispatcher.routing import RouteDecision, route_complaint
 from normalizer.category import CategoryIndex, CategoryMatch, build_category_index
 from normalizer.location import LocationMatch
-from normalizer.records import ComplaintRecord
+from normalizer.records import Channel, ComplaintRecord
 from normalizer.triage import CategoryCall, TriageModel, Verdict, category_call, triage_verdict
 
 # Channels whose category, when present, a citizen chose on a form (kept as chosen).
 DECLARED_CHANNELS = channels_where(lambda spec: spec.raw_is_ours)
 LOW_CONFIDENCE = "low_confidence"
+_TWITTER_LINK = re.compile(r"https?://t\.co/\S+")
 
 _category_indexes: dict[int, CategoryIndex] = {}
 
@@ -43,10 +45,18 @@ def category_index(runtime: Any) -> CategoryIndex:
     return _category_indexes[key]
 
 
+def _scored_text(record: ComplaintRecord) -> str:
+    """The words triage reads: on X every photo and quote comes as a t.co link X itself
+    adds, which says nothing about spam there."""
+    if record.channel is Channel.TWITTER:
+        return _TWITTER_LINK.sub(" ", record.text)
+    return record.text
+
+
 def verdict_for(record: ComplaintRecord, runtime: Any) -> Verdict:
     """The triage verdict on ``record`` (its intent was read by the normalizer)."""
     return triage_verdict(
-        record.text,
+        _scored_text(record),
         record.intent,
         model_for(runtime),
         stemmer(),
@@ -134,7 +144,7 @@ def route_record(
     if record.channel in DECLARED_CHANNELS and record.category:
         return record, decide_route(record, None, verdict, runtime)
     model = model_for(runtime)
-    call = category_call(record.text, model, stemmer(), category_index(runtime))
+    call = category_call(_scored_text(record), model, stemmer(), category_index(runtime))
     route = decide_route(record, call, verdict, runtime, model_version=model.version)
     candidates = tuple(c for c, _ in call.candidates[:2]) if call.code is None else ()
     record = dataclasses.replace(record, category=route.category, category_candidates=candidates)
