@@ -291,7 +291,7 @@ def open_case(
         reason=routing.reason,
         note=routing.explanation,
         public=False,
-        data={"unit": routing.unit},
+        data={"unit": routing.unit, **(getattr(routing, "data", None) or {})},
     )
     session.flush()
     return complaint

@@ -274,9 +274,11 @@ class Quarantine(Base):
     id: Mapped[intpk]
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     channel: Mapped[str] = mapped_column(String(20))
-    contact_urn: Mapped[str] = mapped_column(String(255), default="")
+    contact_urn: Mapped[str] = mapped_column(String(255), default="", index=True)
     reason: Mapped[HoldReason] = mapped_column(EnumText(HoldReason, length=40))
     record: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The triage verdict (normalizer/triage.py's Verdict.to_dict()), when triage held it.
+    triage: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[created]
     resolved_at: Mapped[when]
     resolution: Mapped[Resolution | None] = mapped_column(EnumText(Resolution, length=20))

@@ -121,6 +121,15 @@ class HoldReason(StrEnum):
 
     RATE_LIMITED = "rate_limited"
     LOW_INFORMATION = "low_information"
+    # Triage (issue 15): junk of a kind, a verdict too unsure to open a case, a photo
+    # waiting for its sender's text.
+    SPAM = "spam"
+    FRAUD = "fraud"
+    PROMO = "promo"
+    CHATTER = "chatter"
+    EMPTY = "empty"
+    UNCERTAIN = "uncertain"
+    AWAITING_TEXT = "awaiting_text"
 
 
 class Resolution(StrEnum):
@@ -128,6 +137,8 @@ class Resolution(StrEnum):
 
     RELEASED = "released"
     REJECTED = "rejected"
+    SPAM = "spam"  # rejected as spam: a labelled junk example for the next model
+    JOINED = "joined"  # a waiting photo that joined its sender's text or complaint
 
 
 class EnumText(TypeDecorator):

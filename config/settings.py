@@ -118,6 +118,14 @@ class Settings:
     twitter_poll_seconds: int = 60
     twitter_api_url: str = ""
     # Triage (issue 15): add its settings below this line.
+    # triage_model: a model file to score with instead of the newest one `satupintu triage
+    # train` wrote into <data dir>/triage/ (or, with none there, the shipped default).
+    # triage_ask_window: a sender is asked "please send details" at most once per this many
+    # seconds, however many greetings or half-messages it sends. triage_media_wait: a photo
+    # with no text waits this long for its sender's text before it becomes a case of its own.
+    triage_model: str = ""
+    triage_ask_window: int = 86_400
+    triage_media_wait: int = 300
 
     # Kannel, SMS over the operators' SMPP (issue 16): add its settings below this line.
     # Kannel's smsbox HTTP interface (adapters/kannel/). Inbound /webhooks/kannel/sms and

@@ -13,6 +13,7 @@ import logging
 import redis
 
 from casestore.db import Session
+from casestore.quarantine import mark_spam as mark_spam_quarantined
 from casestore.quarantine import reject_quarantined, release_quarantined
 from dispatcher.intake import StoreOutcome, store_record
 from dispatcher.outbox import enqueue_notifications
@@ -62,3 +63,9 @@ def reject(runtime: Runtime, quarantine_id: int, operator: str) -> None:
     """Close a held record without storing it; it stays listed for the audit trail."""
     with runtime.sessions.begin() as session:
         reject_quarantined(session, quarantine_id, operator)
+
+
+def mark_spam(runtime: Runtime, quarantine_id: int, operator: str) -> None:
+    """Close a held record as spam: like ``reject``, and a junk label for the next model."""
+    with runtime.sessions.begin() as session:
+        mark_spam_quarantined(session, quarantine_id, operator)

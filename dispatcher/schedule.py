@@ -66,6 +66,8 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         every_seconds=300,
         every_setting="federation_poll_seconds",
     ),
+    # A photo that waited for its text in vain becomes a case that asks what it shows.
+    PeriodicJob("media-sweep", "dispatcher.intake.media.sweep_waiting_media", every_seconds=60),
 ]
 
 

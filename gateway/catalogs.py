@@ -53,6 +53,7 @@ def dynamic_keys() -> frozenset[str]:
     from dispatcher.delivery import WINDOW_CLOSED
     from gateway.console.actions import COORDINATOR_EXTRAS, DANGER
     from gateway.ops.refusals import REASONS, WEBHOOK_403
+    from normalizer.triage import JunkKind, Kind
 
     keys = {f"form.privacy.{c}" for c in ("biasa", "anonim", "rahasia")}
     keys |= {f"form.privacy.{c}.help" for c in ("biasa", "anonim", "rahasia")}
@@ -77,6 +78,9 @@ def dynamic_keys() -> frozenset[str]:
     keys.add("federation.resolved")  # dispatcher/federation/jobs.py, outside the extraction
     keys |= {f"console.case.media.{state.value}" for state in DownloadState}
     keys.add(f"console.case.unsendable.{WINDOW_CLOSED}")
+    # The triage queue names what a held message was taken for (gateway/console/triage.py).
+    kinds = {k.value for k in JunkKind} | {Kind.COMPLAINT.value, Kind.UNCERTAIN.value}
+    keys |= {f"console.triage.kind.{kind}" for kind in kinds}
     return frozenset(keys)
 
 

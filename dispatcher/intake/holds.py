@@ -1,8 +1,12 @@
-"""Holds: a record intake does not store yet, but keeps in the quarantine for an operator.
+"""Holds: a record intake does not store yet, but keeps in the quarantine (the coordinator's
+triage queue) for an operator.
 
-Two reasons: the sender is over the per-sender limit (SMS and WhatsApp), or a new message is
-too thin to open a case (a greeting, a few words, promotional spam). Either way the sender
-is asked (once per window for the rate limit) and an operator releases or rejects it.
+The reasons: the sender is over the per-sender limit (SMS and WhatsApp; held messages count
+towards it), triage found junk (spam, fraud, promo, chatter, an empty text) or is unsure,
+or a new message is too thin to open a case. What the sender is told costs money, so: fraud,
+promo and spam get no answer at all; everyone else is asked at most once per
+SATUPINTU_TRIAGE_ASK_WINDOW ("please send details", or "too many messages"), however many
+messages they send. An operator releases, rejects or marks spam (nothing is dropped).
 """
 
 from __future__ import annotations
@@ -15,14 +19,16 @@ from casestore.complaints import inbound_message, replied_since
 from casestore.contacts import Sender, sender_with_count
 from casestore.db import Session
 from casestore.models import Contact
-from casestore.quarantine import quarantine_record
+from casestore.quarantine import held_since, quarantine_record
 from casestore.vocabulary import HoldReason
 from dispatcher.intake.outcome import StoreOutcome
 from dispatcher.intake.replies import answer
 from dispatcher.reply_policy import REPLY_CHANNELS
 from dispatcher.runtime import Runtime
 from dispatcher.similarity import low_information
+from dispatcher.triage import verdict_for
 from normalizer.records import ComplaintRecord, Intent
+from normalizer.triage import SILENT_JUNK, Kind, Verdict
 from normalizer.urns import redact_urn
 
 log = logging.getLogger(__name__)
@@ -30,8 +36,12 @@ log = logging.getLogger(__name__)
 # Channels whose senders are held to SATUPINTU_SMS_RATE_LIMIT.
 RATE_LIMITED_CHANNELS = channels_where(lambda spec: spec.rate_limited)
 RATE_LIMITED_CHANNEL_VALUES = tuple(sorted(channel.value for channel in RATE_LIMITED_CHANNELS))
-# What the sender is asked when a message is held.
-ASK = {HoldReason.RATE_LIMITED: "rate_limited", HoldReason.LOW_INFORMATION: "need_details"}
+# What the sender is asked when a message is held (the rest are asked for details).
+ASK = {HoldReason.RATE_LIMITED: "rate_limited"}
+ASK_TEMPLATES = ("need_details", "rate_limited")
+# Triage holds free-text channels, where anyone can send anything; a form's fields were
+# checked one by one and its citizen already holds a tracking id.
+TRIAGE_CHANNELS = REPLY_CHANNELS
 
 
 def rate_window(record: ComplaintRecord, runtime: Runtime) -> datetime | None:
@@ -50,15 +60,16 @@ def over_rate_limit(
     session: Session, record: ComplaintRecord, runtime: Runtime, recent: int
 ) -> bool:
     """Whether this sender already sent the allowed number of messages in the window
-    (``recent``, counted from ``rate_window``).
-
-    The count is the case store's own (stored inbound messages), exact and with no state of
-    its own; held messages are not stored, so at most the limit gets through per window. A
-    provider retry goes through (the claim drops it).
-    """
+    (``recent``: stored and held ones, counted from ``rate_window``). A provider retry goes
+    through (the claim, or the quarantine's key, drops it)."""
     if recent < runtime.settings.sms_rate[0]:
         return False
     return inbound_message(session, record.channel.value, record.external_id) is None
+
+
+def media_only(record: ComplaintRecord) -> bool:
+    """A new message that is a photo (or video) and no words: it waits for its words."""
+    return record.intent is Intent.NEW and bool(record.media) and not record.text.strip()
 
 
 def too_thin(record: ComplaintRecord) -> str | None:
@@ -69,6 +80,8 @@ def too_thin(record: ComplaintRecord) -> str | None:
     """
     if record.intent is not Intent.NEW or record.channel not in REPLY_CHANNELS:
         return None
+    if media_only(record):
+        return None
     return low_information(
         record.text,
         has_category=bool(record.category or record.category_candidates),
@@ -76,28 +89,69 @@ def too_thin(record: ComplaintRecord) -> str | None:
     )
 
 
+def triage_of(record: ComplaintRecord, runtime: Runtime) -> Verdict | None:
+    """The verdict on a record from a free-text channel (None elsewhere)."""
+    if record.channel not in TRIAGE_CHANNELS:
+        return None
+    return verdict_for(record, runtime)
+
+
 def screen(
-    session: Session, record: ComplaintRecord, runtime: Runtime, *, check: bool = True
+    session: Session,
+    record: ComplaintRecord,
+    runtime: Runtime,
+    verdict: Verdict | None,
+    *,
+    check: bool = True,
 ) -> tuple[Sender, StoreOutcome | None]:
     """The record's sender (created on first sight), and the outcome of holding the record
     when it must wait for an operator (None: it goes on). ``check=False`` (a record an
     operator released) holds nothing."""
     since = rate_window(record, runtime) if check else None
     sender = sender_with_count(session, record, since, RATE_LIMITED_CHANNEL_VALUES)
-    reason = _hold_reason(session, record, runtime, sender.recent) if check else None
+    if not check:
+        return sender, None
+    recent = sender.recent
+    if recent is not None and since is not None and not sender.created:
+        recent += held_since(session, record.contact_urn, RATE_LIMITED_CHANNEL_VALUES, since)
+    reason = _hold_reason(session, record, runtime, recent, verdict)
     if reason is None:
         return sender, None
-    return sender, hold(session, record, runtime, reason, sender.contact)
+    return sender, hold(session, record, runtime, reason, sender.contact, verdict)
 
 
 def _hold_reason(
-    session: Session, record: ComplaintRecord, runtime: Runtime, recent: int | None
+    session: Session,
+    record: ComplaintRecord,
+    runtime: Runtime,
+    recent: int | None,
+    verdict: Verdict | None,
 ) -> HoldReason | None:
     if recent is not None and over_rate_limit(session, record, runtime, recent):
         return HoldReason.RATE_LIMITED
-    if too_thin(record):
+    junk = verdict.junk_kind if verdict is not None and verdict.kind is Kind.JUNK else None
+    if junk in SILENT_JUNK:
+        return HoldReason(junk.value)
+    if too_thin(record):  # a greeting or a few words: the reason operators know already
         return HoldReason.LOW_INFORMATION
+    if junk is not None:
+        return HoldReason(junk.value)
+    if verdict is not None and verdict.kind is Kind.UNCERTAIN:
+        return HoldReason.UNCERTAIN
     return None
+
+
+def _silent(verdict: Verdict | None) -> bool:
+    """Fraud, promo and spam, as triage saw them (an unsure verdict is still asked)."""
+    return verdict is not None and verdict.kind is Kind.JUNK and verdict.junk_kind in SILENT_JUNK
+
+
+def asked_recently(
+    session: Session, contact: Contact, record: ComplaintRecord, runtime: Runtime
+) -> bool:
+    """Whether the sender was already asked (for details, or to slow down) in the window."""
+    since = record.received_at - timedelta(seconds=runtime.settings.triage_ask_window)
+    return any(replied_since(session, contact.id, t, since) for t in ASK_TEMPLATES)
 
 
 def hold(
@@ -106,10 +160,11 @@ def hold(
     runtime: Runtime,
     reason: HoldReason,
     contact: Contact | None,
+    verdict: Verdict | None = None,
 ) -> StoreOutcome:
-    """Quarantine the record for an operator and ask its sender (``contact``). Over the rate
-    limit the sender is told once per window, not per message."""
-    quarantine_record(session, record, reason)
+    """Quarantine the record for an operator and, where it is worth an SMS, ask its sender
+    (``contact``) once per window."""
+    quarantine_record(session, record, reason, verdict.to_dict() if verdict else None)
     log.info(
         "held a %s message from %s: %s",
         record.channel.value,
@@ -117,11 +172,9 @@ def hold(
         reason,
     )
     outcome = StoreOutcome(tracking_id=None, quarantined=True)
-    if contact is None:
+    if contact is None or reason is HoldReason.AWAITING_TEXT or _silent(verdict):
         return outcome
-    if reason is HoldReason.RATE_LIMITED:
-        since = record.received_at - timedelta(seconds=runtime.settings.sms_rate[1])
-        if replied_since(session, contact.id, ASK[reason], since):
-            return outcome
-    answer(record, contact, None, ASK[reason], outcome)
+    if contact.id is not None and asked_recently(session, contact, record, runtime):
+        return outcome
+    answer(record, contact, None, ASK.get(reason, "need_details"), outcome)
     return outcome

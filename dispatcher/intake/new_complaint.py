@@ -13,11 +13,10 @@ from dispatcher.intake.evidence import attach_files, citizen_secret_hash
 from dispatcher.intake.outcome import StoreOutcome
 from dispatcher.intake.replies import answer, send_answers
 from dispatcher.reply_policy import REPLY_CHANNELS
-from dispatcher.routing import RouteDecision, route_complaint
 from dispatcher.runtime import Runtime
-from normalizer.category import CategoryMatch
-from normalizer.location import LocationMatch
+from dispatcher.triage import route_record
 from normalizer.records import ComplaintRecord, Privacy
+from normalizer.triage import Verdict
 
 
 def new_case(
@@ -28,11 +27,14 @@ def new_case(
     *,
     join: bool = True,
     first_contact: bool = False,
+    verdict: Verdict | None = None,
+    template: str = "",
 ) -> StoreOutcome:
     """A new case, unless the record was stored before or repeats the contact's open case.
 
     ``first_contact``: the contact was created for this very message, so it has no case to
-    follow up (saves the query).
+    follow up (saves the query). ``verdict`` is triage's (kept on the routing event);
+    ``template`` replaces the acknowledgement.
     """
     existing, tracking_id = cases.stored_or_free_id(session, record, runtime.settings.secret_key)
     if existing is not None:
@@ -47,7 +49,8 @@ def new_case(
     match = follow_up_target(session, record, contact) if joinable else None
     if match is not None:
         return _join(session, record, runtime, contact, match)
-    routing, secret_hash = _route(record, runtime), citizen_secret_hash(record)
+    record, routing = route_record(record, runtime, verdict)
+    secret_hash = citizen_secret_hash(record)
     complaint = cases.open_case(
         session,
         record,
@@ -60,26 +63,10 @@ def new_case(
     suggest_master(session, complaint, now=record.received_at)
     attach_files(session, complaint, record)
     outcome = StoreOutcome(tracking_id=tracking_id, created=True, complaint=complaint)
-    template = "ack_confidential" if record.privacy is Privacy.CONFIDENTIAL else "ack"
+    if not template:
+        template = "ack_confidential" if record.privacy is Privacy.CONFIDENTIAL else "ack"
     answer(record, contact, complaint, template, outcome, key="ack")
     return outcome
-
-
-def _route(record: ComplaintRecord, runtime: Runtime) -> RouteDecision:
-    category = CategoryMatch(
-        code=record.category,
-        score=1.0 if record.category else 0.0,
-        ambiguous=bool(record.category_candidates),
-        candidates=record.category_candidates,
-    )
-    location = LocationMatch(
-        kecamatan_code=record.kecamatan_code,
-        desa_code=record.desa_code,
-        ambiguous=bool(record.location_candidates),
-        candidates=record.location_candidates,
-        matched=None,
-    )
-    return route_complaint(category, location, runtime.routing_rules, runtime.units)
 
 
 def _join(

@@ -1,9 +1,11 @@
 """store_record: one normalized record into the case store, in the caller's transaction.
 
-In order: whose thread it answers (a reply tweet), who sent it and whether it must wait for
-an operator (holds), the claim of the inbound message (a provider retry stops here), the
-use case its intent names (a new complaint, or a command about a case or the sender), and
-last the replies the use case decided.
+In order: whose thread it answers (a reply tweet), the photos its sender sent just before
+(media), the triage verdict, who sent it and whether it must wait for an operator (holds:
+rate limit, junk, an unsure verdict, too thin; a photo with no words waits for its text or
+joins the sender's complaint), the claim of the inbound message (a provider retry stops
+here), the use case its intent names (a new complaint, or a command about a case or the
+sender), and last the replies the use case decided.
 """
 
 from __future__ import annotations
@@ -15,31 +17,51 @@ from casestore.contacts import Sender
 from casestore.db import Session
 from casestore.lifecycle import OPEN_STATUSES
 from dispatcher.intake.commands import COMMANDS
-from dispatcher.intake.holds import screen
+from dispatcher.intake.holds import media_only, screen, triage_of
+from dispatcher.intake.media import join_waiting_media, photo_without_words
 from dispatcher.intake.new_complaint import new_case
 from dispatcher.intake.outcome import StoreOutcome
 from dispatcher.intake.replies import send_answers
 from dispatcher.runtime import Runtime
 from normalizer.records import ComplaintRecord, Intent
+from normalizer.triage import Verdict
 
 
 def store_record(
-    session: Session, record: ComplaintRecord, runtime: Runtime, *, check_rate_limit: bool = True
+    session: Session,
+    record: ComplaintRecord,
+    runtime: Runtime,
+    *,
+    check_rate_limit: bool = True,
+    template: str = "",
 ) -> StoreOutcome:
     """Apply one record; a second delivery of the same message changes nothing.
 
-    ``check_rate_limit=False`` is for a record an operator released from quarantine: it
-    skips the holds (the rate limit and the low-information check).
+    ``check_rate_limit=False`` is for a record an operator released from quarantine (or a
+    photo that waited for words in vain): it skips the holds (rate limit, triage, the
+    low-information check). ``template`` replaces the acknowledgement of a new case.
     """
     # First: "ok, makasih" in reply to our tweet is a follow-up, not a thin new message.
     record = _thread_follow_up(session, record)
-    sender, held = screen(session, record, runtime, check=check_rate_limit)
-    outcome = held or _apply(session, record, runtime, sender)
+    waits = check_rate_limit and media_only(record)
+    verdict = triage_of(record, runtime) if check_rate_limit and not waits else None
+    sender, held = screen(session, record, runtime, verdict, check=check_rate_limit)
+    if held is None and waits:
+        held = photo_without_words(session, record, runtime, sender.contact)
+    elif held is None and check_rate_limit and not sender.created:
+        # A sender seen before may have photos waiting for these words (a new one has none).
+        record = join_waiting_media(session, record, runtime)
+    outcome = held or _apply(session, record, runtime, sender, verdict, template)
     return send_answers(session, record, runtime, sender.contact, outcome)
 
 
 def _apply(
-    session: Session, record: ComplaintRecord, runtime: Runtime, sender: Sender
+    session: Session,
+    record: ComplaintRecord,
+    runtime: Runtime,
+    sender: Sender,
+    verdict: Verdict | None = None,
+    template: str = "",
 ) -> StoreOutcome:
     """Claim the inbound message, then run the use case its intent names."""
     inbound = cases.claim_inbound(session, record, sender.contact)
@@ -51,7 +73,15 @@ def _apply(
         )
     if record.intent is Intent.NEW:
         # A contact created just now has no cases to follow up.
-        outcome = new_case(session, record, runtime, sender.contact, first_contact=sender.created)
+        outcome = new_case(
+            session,
+            record,
+            runtime,
+            sender.contact,
+            first_contact=sender.created,
+            verdict=verdict,
+            template=template,
+        )
     else:
         outcome = COMMANDS[record.intent](session, record, runtime, sender.contact)
     if outcome.tracking_id:

@@ -24,6 +24,7 @@ from gateway.cli.kannel import kannel
 from gateway.cli.operators import operator
 from gateway.cli.simulate import simulate
 from gateway.cli.translations import translations
+from gateway.cli.triage import triage
 from gateway.cli.twitter import twitter
 
 console = Console()
@@ -157,5 +158,6 @@ for _command in (
     ops.spool,
     simulate,
     translations,
+    triage,
 ):
     main.add_command(_command)

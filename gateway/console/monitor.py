@@ -40,6 +40,7 @@ from gateway.console.providers import (
     failures_of,
     signature_failures_by_provider,
 )
+from gateway.console.triage import verdict_line
 from gateway.context import runtime
 from gateway.i18n import t
 from gateway.ops.refusals import HOUR_SECONDS, STEP_SECONDS, RefusedSeries, refused_series
@@ -66,6 +67,7 @@ class QuarantineRow:
     sender: str
     excerpt: str
     held_at: datetime
+    verdict: str = ""  # what triage saw (gateway/console/triage.py)
 
     @classmethod
     def of(cls, held) -> QuarantineRow:
@@ -77,6 +79,7 @@ class QuarantineRow:
             sender=redact_urn(held.contact_urn) if held.contact_urn else "—",
             excerpt=text[:QUARANTINE_EXCERPT] + ("…" if len(text) > QUARANTINE_EXCERPT else ""),
             held_at=held.created_at,
+            verdict=verdict_line(getattr(held, "triage", None)),
         )
 
 

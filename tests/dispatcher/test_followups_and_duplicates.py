@@ -229,8 +229,10 @@ def test_a_rejected_suggestion_is_kept_and_not_asked_again(runtime):
         "Assalamualaikum pak, sy mau lapor",
         "tolong ditindak lanjuti segera!!!",
         "LAPOR",
-        "Selamat! No Anda dapat hadiah undian Rp 100jt. Klik bit.ly/xyz",
-        "Slot gacor deposit 10rb bonus 100% daftar wa.me/6281234567890",
+        "Kec. Bintang",
+        "sy mau tanya cara daftar CPNS",
+        # Lottery and gambling spam is held as fraud / promo and never answered (issue 15:
+        # tests/dispatcher/test_triage_intake.py).
     ],
 )
 def test_low_information_is_quarantined_with_a_request_for_details(runtime, text):
@@ -239,7 +241,9 @@ def test_low_information_is_quarantined_with_a_request_for_details(runtime, text
     assert count(runtime, Complaint) == 0
     with runtime.sessions() as session:
         held = session.scalars(select(Quarantine)).one()
-        assert held.reason == "low_information" and held.resolved_at is None
+        # Too thin, or triage's reason (issue 15): a chatter verdict, or unsure.
+        assert held.reason in ("low_information", "chatter", "uncertain")
+        assert held.resolved_at is None
         assert held.record["text"] == outcome_text(text)
     (reply,) = outbox(runtime, CUT)
     assert reply.intent == "need_details" and "lebih lengkap" in reply.body
@@ -270,8 +274,8 @@ def test_a_retried_low_information_message_is_held_and_answered_once(runtime):
     "text",
     [
         "jalan rusak",  # two words, but a clear category
-        "Kec. Bintang",  # only a place: a person to ask, not spam
-        "sy mau tanya cara daftar CPNS",
+        # "Kec. Bintang" (only a place) and "sy mau tanya cara daftar CPNS" (a question) are
+        # held and their senders asked for details since triage (issue 15): no complaint yet.
         "ada judi sabung ayam di kampung Bale tiap malam, tolong ditertibkan",
     ],
 )

@@ -5,7 +5,7 @@ attachments.source_url: a provider file's provenance; media_downloads: each prov
 file's way into the attachment store, retried and shown on the case page.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-04
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,121 @@
+"""The triage model's files: the shipped default (config/data/triage/model.json), versioned
+models trained into the data dir (``<data dir>/triage/model-<version>.json``), the written
+corpus (config/data/triage/corpus.tsv and heldout.tsv) and the Sastrawi stemmer.
+
+A model file is JSON: weights scored in plain Python by normalizer/triage.py, so a default
+install needs no scikit-learn (only ``satupintu triage train`` does).
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from normalizer.triage import LinearModel, Thresholds, TriageModel
+from normalizer.triage_text import Stemmer
+
+DATA = Path(__file__).parent / "data" / "triage"
+DEFAULT_MODEL = DATA / "model.json"
+CORPUS = DATA / "corpus.tsv"
+HELDOUT = DATA / "heldout.tsv"
+FORMAT = "satupintu-triage/1"
+
+
+@dataclass(frozen=True)
+class CorpusRow:
+    """One labelled text: ``kind`` is complaint or a junk kind; a complaint has a category
+    and, where it names one, the kecamatan code."""
+
+    kind: str
+    category: str
+    kecamatan_code: str
+    text: str
+
+
+def read_corpus(path: Path) -> list[CorpusRow]:
+    """The rows of a corpus file (tab separated, a '#' comment line first)."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        lines = (line for line in handle if not line.startswith("#"))
+        reader = csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
+        return [
+            CorpusRow(r["kind"], r["category"] or "", r["kecamatan_code"] or "", r["text"])
+            for r in reader
+        ]
+
+
+@functools.lru_cache(maxsize=1)
+def stemmer() -> Stemmer:
+    """Sastrawi's Indonesian stemmer, built once per process, remembering its answers."""
+    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+    engine = StemmerFactory().create_stemmer()
+    return functools.lru_cache(maxsize=100_000)(engine.stem)
+
+
+# --- model files ------------------------------------------------------------------------
+
+
+def _linear(data: dict[str, Any]) -> LinearModel:
+    return LinearModel(
+        classes=tuple(data["classes"]),
+        idf=data["idf"],
+        weights=data["weights"],
+        intercept=tuple(data["intercept"]),
+    )
+
+
+def model_from_dict(data: dict[str, Any]) -> TriageModel:
+    if data.get("format") != FORMAT:
+        raise ValueError(f"not a triage model file (format {data.get('format')!r})")
+    return TriageModel(
+        version=str(data["version"]),
+        kind=_linear(data["kind"]),
+        category=_linear(data["category"]),
+        thresholds=Thresholds(**data.get("thresholds", {})),
+    )
+
+
+def model_dir(data_dir: Path) -> Path:
+    return Path(data_dir) / "triage"
+
+
+def trained_models(data_dir: Path) -> list[Path]:
+    """Models ``satupintu triage train`` wrote, oldest first (versions sort by time)."""
+    folder = model_dir(data_dir)
+    return sorted(folder.glob("model-*.json")) if folder.is_dir() else []
+
+
+def model_path(data_dir: Path, chosen: str = "") -> Path:
+    """The model in use: ``chosen`` (SATUPINTU_TRIAGE_MODEL), else the newest trained one in
+    the data dir, else the shipped default."""
+    if chosen:
+        return Path(chosen)
+    trained = trained_models(data_dir)
+    return trained[-1] if trained else DEFAULT_MODEL
+
+
+@functools.lru_cache(maxsize=8)
+def _load(path: str, mtime: float) -> TriageModel:
+    with open(path, encoding="utf-8") as handle:
+        return model_from_dict(json.load(handle))
+
+
+def load_model(path: Path) -> TriageModel:
+    """The model in ``path``, read once while the file is unchanged."""
+    return _load(str(path), os.stat(path).st_mtime)
+
+
+def write_model(data: dict[str, Any], path: Path) -> Path:
+    """Write a model file atomically, readable by its owner only (it holds training words)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, ensure_ascii=False, separators=(",", ":"))
+    os.replace(temporary, path)
+    return path

@@ -1,0 +1,119 @@
+"""A photo and its words (``media_only`` records): MMS and WhatsApp send a photo and its
+text as separate messages as often as not, in either order.
+
+- A photo with no words, after the sender's complaint (an open case of theirs received within
+  SATUPINTU_TRIAGE_ASK_WINDOW), is attached to that complaint.
+- Otherwise it waits in the quarantine (``awaiting_text``) for SATUPINTU_TRIAGE_MEDIA_WAIT
+  seconds; the sender's next text in that time takes it along (3 photos + a text: one case
+  with 3 attachments).
+- A photo nothing joined becomes a case of its own, and the sender is asked what it shows
+  (``settle_waiting_media``, run by the scheduler).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from datetime import datetime, timedelta
+
+from casestore import complaints as cases
+from casestore.db import Session
+from casestore.duplicates import open_cases_of_contact
+from casestore.models import Contact
+from casestore.quarantine import mark_joined, overdue_media, take_pending, waiting_media
+from casestore.vocabulary import EventKind, HoldReason
+from dispatcher.intake.evidence import attach_files
+from dispatcher.intake.holds import hold
+from dispatcher.intake.outcome import StoreOutcome
+from dispatcher.intake.replies import answer
+from dispatcher.runtime import Runtime
+from normalizer.records import ComplaintRecord
+
+log = logging.getLogger(__name__)
+
+
+def join_waiting_media(
+    session: Session, record: ComplaintRecord, runtime: Runtime
+) -> ComplaintRecord:
+    """The record with the photos its sender sent just before it and that still wait."""
+    if not record.text.strip() or not record.contact_urn:
+        return record
+    since = record.received_at - timedelta(seconds=runtime.settings.triage_media_wait)
+    waiting = waiting_media(session, record.contact_urn, record.channel.value, since)
+    if not waiting:
+        return record
+    media = []
+    for held in waiting:
+        held_record = ComplaintRecord.from_dict(held.record)
+        media.extend(held_record.media)
+        mark_joined(held)
+    return dataclasses.replace(record, media=tuple(media) + tuple(record.media))
+
+
+def photo_without_words(
+    session: Session, record: ComplaintRecord, runtime: Runtime, contact: Contact | None
+) -> StoreOutcome:
+    """Attach a wordless photo to the sender's fresh complaint, or let it wait for words."""
+    window = timedelta(seconds=runtime.settings.triage_ask_window)
+    recent = (
+        open_cases_of_contact(session, contact.id, record.received_at, window, 1)
+        if contact is not None and contact.id is not None
+        else []
+    )
+    recent = [c for c in recent if c.received_at <= record.received_at]
+    if not recent:
+        return hold(session, record, runtime, HoldReason.AWAITING_TEXT, contact)
+    complaint = recent[0]
+    inbound = cases.claim_inbound(session, record, contact)
+    if inbound is None:  # a provider retry of a photo already attached
+        return StoreOutcome(tracking_id=complaint.tracking_id, duplicate_delivery=True)
+    cases.file_under(inbound, complaint)
+    attach_files(session, complaint, record)
+    cases.add_event(
+        session,
+        complaint,
+        EventKind.FOLLOW_UP,
+        reason="media",
+        note=f"Pelapor mengirim {len(record.media)} foto/berkas tambahan tanpa teks.",
+        public=False,
+        data={"media": len(record.media)},
+    )
+    outcome = StoreOutcome(tracking_id=complaint.tracking_id, complaint=complaint)
+    answer(record, contact, complaint, "follow_up_added", outcome)
+    return outcome
+
+
+def settle_waiting_media(runtime: Runtime, now: datetime) -> list[int]:
+    """Photos that waited longer than the wait with no words: each becomes a case and its
+    sender is asked what it shows. Returns the outbound message ids to enqueue."""
+    from dispatcher.intake.store import store_record
+
+    before = now - timedelta(seconds=runtime.settings.triage_media_wait)
+    outbound: list[int] = []
+    with runtime.sessions() as reader:
+        overdue = overdue_media(reader, before)
+    for quarantine_id in overdue:
+        with runtime.sessions.begin() as session:
+            payload = take_pending(session, quarantine_id, "system")
+            if payload is None:
+                continue
+            record = ComplaintRecord.from_dict(payload)
+            outcome = store_record(
+                session, record, runtime, check_rate_limit=False, template="ack_photo"
+            )
+            outbound.extend(outcome.outbound_ids)
+    if overdue:
+        log.info("%d photo(s) waited for words in vain and became cases", len(overdue))
+    return outbound
+
+
+def sweep_waiting_media() -> int:
+    """The periodic job: settle the photos that waited in vain, then queue the questions."""
+    from casestore.models import utcnow
+    from dispatcher import runtime as runtime_module
+    from dispatcher.outbox import enqueue_notifications
+
+    rt = runtime_module.current()
+    outbound = settle_waiting_media(rt, utcnow())
+    enqueue_notifications(rt.redis, outbound)
+    return len(outbound)
