@@ -64,6 +64,15 @@ def event_label(kind: str) -> str:
     return kind
 
 
+@bp.app_template_filter("channel_label")
+def channel_label(code: str) -> str:
+    """A channel as operators say it (SMS, Formulir web), never its internal code."""
+    from gateway.i18n import STRINGS
+
+    key = f"console.channel.{code}"
+    return t(key) if key in STRINGS["id"] else code
+
+
 @bp.app_template_filter("duration")
 def duration_filter(seconds: float) -> str:
     """A wait as people say it: 45 dtk, 12 mnt, 3 jam, 2 hari."""
