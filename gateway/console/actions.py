@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from flask import abort, current_app, flash, redirect, request, url_for
 
 from casestore import duplicates
+from casestore.audit import AuditKind
 from casestore.casework import case_in_scope
 from casestore.complaints import event_of
 from casestore.db import Session
@@ -35,6 +36,7 @@ from casestore.models import Complaint, DuplicateLink, StatusEvent
 from casestore.vocabulary import EventKind, LinkState
 from dispatcher.casework import act_on_case, lifecycle_action, notify
 from dispatcher.intake import split_follow_up
+from gateway.console import trail
 from gateway.console.auth import OperatorUser, operator
 from gateway.console.scope import load_case
 from gateway.context import runtime
@@ -214,7 +216,10 @@ def perform(tracking_id: str):
         return load_case(db, tracking_id, lock=True)
 
     def change(db: Session, complaint: Complaint, now: datetime) -> StatusEvent:
-        return _apply(db, complaint, name, me, now)
+        event = _apply(db, complaint, name, me, now)
+        # In the action's own transaction: recorded if and only if it happened.
+        trail.note(db, AuditKind.CASE_ACTION, target=complaint.tracking_id, detail={"action": name})
+        return event
 
     try:
         if name == SPLIT_FOLLOW_UP:

@@ -14,7 +14,9 @@ from flask import Blueprint, abort, render_template, request, send_file
 
 from adapters import attachments as files
 from casestore import attachments as stored_attachments
+from casestore.audit import AuditKind
 from casestore.casework import PER_PAGE_CHOICES, SORTS, case_file, deadline_state, search_cases
+from gateway.console import trail
 from gateway.console.actions import action_forms, perform, splittable, suggested_links
 from gateway.console.auth import operator
 from gateway.console.case_filters import choices as _choices
@@ -64,7 +66,7 @@ def case_list():
         filters=filters,
         choices=choices,
         page_url=page_url,
-        query_string=urlencode(kept),
+        kept=kept,
         sorts=SORTS,
         per_page_choices=PER_PAGE_CHOICES,
         per_page=page.per_page,
@@ -105,6 +107,10 @@ def case_page(tracking_id: str):
         }
         citizen = citizen_view(complaint)
         state = deadline_state(complaint, moment)
+    if citizen["known"] and not citizen["hidden"]:
+        # The page shows who filed it: that look at a citizen's identity is on the record.
+        with runtime().sessions.begin() as db:
+            trail.note(db, AuditKind.IDENTITY_VIEWED, target=complaint.tracking_id)
     # Rendered after the session closed: everything the page reads is loaded above, and the
     # layout's header counts open a session of their own (SQLite allows one writer-capable
     # transaction at a time).
