@@ -75,6 +75,23 @@ def channel_label(code: str) -> str:
     return t(key) if key in STRINGS["id"] else code
 
 
+@bp.app_template_filter("reason_label")
+def reason_label(code: str | None) -> str:
+    """A reason code (routing, bounce, reject, archive) as words, never the code itself."""
+    from gateway.i18n import STRINGS
+
+    key = f"console.reason.{code}"
+    return t(key) if code and key in STRINGS["id"] else (code or "")
+
+
+@bp.app_template_filter("actor_label")
+def actor_label(actor: str) -> str:
+    """Who did it: an operator's username, or "system" in words."""
+    if actor == "system":
+        return t("console.actor.system")
+    return actor.removeprefix("operator:")
+
+
 @bp.app_template_filter("duration")
 def duration_filter(seconds: float) -> str:
     """A wait as people say it: 45 dtk, 12 mnt, 3 jam, 2 hari."""
