@@ -321,6 +321,28 @@ CONSOLE_STRINGS: dict[str, dict[str, str]] = {
         "console.action.choose": "— pilih —",
         "console.audit.since": "Sejak",
         "console.audit.until": "Sampai",
+        "console.bulk.title": "Tindakan untuk laporan yang dicentang",
+        "console.bulk.pick": "Pilih laporan ini",
+        "console.bulk.action": "Tindakan",
+        "console.bulk.verify": "Verifikasi",
+        "console.bulk.dispatch": "Disposisi ke satu unit",
+        "console.bulk.reject_spam": "Tolak sebagai pesan sampah",
+        "console.bulk.archive": "Arsipkan",
+        "console.bulk.unit": "Unit tujuan (untuk disposisi)",
+        "console.bulk.reason": "Alasan arsip",
+        "console.bulk.submit": "Jalankan untuk yang dicentang",
+        "console.bulk.confirm": (
+            "Jalankan tindakan ini untuk semua laporan yang dicentang? Setiap pelapor akan "
+            "diberi tahu."
+        ),
+        "console.bulk.help": (
+            "Setiap laporan diproses sendiri-sendiri: satu riwayat dan satu pemberitahuan ke "
+            "pelapor per laporan. Yang gagal disebutkan beserta alasannya."
+        ),
+        "console.bulk.done": "{n} laporan berhasil diproses.",
+        "console.bulk.failed": "{tracking_id} gagal: {reason}",
+        "console.bulk.not_found": "laporan tidak ditemukan",
+        "console.bulk.none_selected": "Belum ada laporan yang dicentang.",
     },
     "en": {
         "console.title": "SatuPintu Operator Console",
@@ -637,5 +659,24 @@ CONSOLE_STRINGS: dict[str, dict[str, str]] = {
         "console.action.choose": "— choose —",
         "console.audit.since": "From",
         "console.audit.until": "Until",
+        "console.bulk.title": "Action for the ticked cases",
+        "console.bulk.pick": "Select this case",
+        "console.bulk.action": "Action",
+        "console.bulk.verify": "Verify",
+        "console.bulk.dispatch": "Dispatch to one unit",
+        "console.bulk.reject_spam": "Reject as spam",
+        "console.bulk.archive": "Archive",
+        "console.bulk.unit": "Target unit (for dispatch)",
+        "console.bulk.reason": "Archive reason",
+        "console.bulk.submit": "Run for the ticked cases",
+        "console.bulk.confirm": "Run this action for every ticked case? Each citizen will be told.",
+        "console.bulk.help": (
+            "Each case is handled on its own: one timeline entry and one notification to its "
+            "citizen per case. Failures are listed with their reason."
+        ),
+        "console.bulk.done": "{n} cases done.",
+        "console.bulk.failed": "{tracking_id} failed: {reason}",
+        "console.bulk.not_found": "case not found",
+        "console.bulk.none_selected": "No case is ticked yet.",
     },
 }

@@ -16,6 +16,7 @@ from adapters import attachments as files
 from casestore import attachments as stored_attachments
 from casestore.audit import AuditKind
 from casestore.casework import PER_PAGE_CHOICES, SORTS, case_file, deadline_state, search_cases
+from casestore.lifecycle import ARCHIVE_REASONS
 from gateway.console import trail
 from gateway.console.actions import action_forms, perform, splittable, suggested_links
 from gateway.console.auth import operator
@@ -71,6 +72,8 @@ def case_list():
         per_page_choices=PER_PAGE_CHOICES,
         per_page=page.per_page,
         desa_names=desa_names(),
+        bulk_units=[(u.code, u.name) for u in runtime().units if u.kind != "coordinator"],
+        archive_reasons=ARCHIVE_REASONS,
         dates={k: request.args.get(k, "")[:10] for k in ("received_from", "received_to")},
     )
 

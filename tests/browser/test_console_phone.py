@@ -162,6 +162,25 @@ def test_the_coordinators_pages_fit_a_phone_and_a_desk(runtime, live_server, bro
         for name, path in pages.items():
             page.goto(live_server + path)
             fits(page, name)
+    # Bulk work on a phone: tick the cases, verify them all, then dispatch them to one unit.
+    page.set_viewport_size(PHONE)
+    page.on("dialog", lambda dialog: dialog.accept())  # the console's own "are you sure?"
+    for bulk_action, extra in (("verify", {}), ("dispatch", {"unit": UNIT})):
+        page.goto(live_server + "/console/cases")
+        for tracking_id in ids:
+            page.check(f"input[name=case][value='{tracking_id}']")
+        page.select_option("#bulk [name=bulk_action]", bulk_action)
+        for name, value in extra.items():
+            page.select_option(f"#bulk [name={name}]", value)
+        reachable(page, "#bulk button[type=submit]")
+        fits(page, f"bulk-{bulk_action}")
+        with page.expect_navigation():
+            page.click("#bulk button[type=submit]")
+        assert "3 laporan berhasil diproses." in page.inner_text("main")
+    fits(page, "bulk-done")
+    page.goto(live_server + "/console/cases?status=dispatched")
+    assert "3 laporan" in page.inner_text("main")
+
     # The export, as a coordinator downloads it in the browser.
     page.set_viewport_size(PHONE)
     page.goto(live_server + "/console/cases")
