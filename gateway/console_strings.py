@@ -343,6 +343,46 @@ CONSOLE_STRINGS: dict[str, dict[str, str]] = {
         "console.bulk.failed": "{tracking_id} gagal: {reason}",
         "console.bulk.not_found": "laporan tidak ditemukan",
         "console.bulk.none_selected": "Belum ada laporan yang dicentang.",
+        "console.nav.accounts": "Akun petugas",
+        "console.accounts.title": "Akun petugas",
+        "console.accounts.name": "Nama tampilan",
+        "console.accounts.role": "Peran",
+        "console.accounts.state": "Keadaan",
+        "console.accounts.last_login": "Terakhir masuk",
+        "console.accounts.active": "aktif",
+        "console.accounts.inactive": "nonaktif",
+        "console.accounts.must_change": "(belum mengganti kata sandi sekali pakai)",
+        "console.accounts.disable": "Nonaktifkan",
+        "console.accounts.enable": "Aktifkan lagi",
+        "console.accounts.reset": "Atur ulang kata sandi",
+        "console.accounts.confirm_disable": (
+            "Nonaktifkan akun ini? Semua sesinya langsung berakhir."
+        ),
+        "console.accounts.confirm_enable": "Aktifkan lagi akun ini?",
+        "console.accounts.confirm_reset": (
+            "Buat kata sandi sekali pakai baru? Kata sandi lama dan semua sesinya berakhir."
+        ),
+        "console.accounts.add": "Tambah admin unit",
+        "console.accounts.create": "Buat akun",
+        "console.accounts.username_help": (
+            "3-80 karakter: huruf kecil, angka, titik, garis bawah atau tanda hubung."
+        ),
+        "console.accounts.issued": "Kata sandi sekali pakai untuk {username}:",
+        "console.accounts.issued_help": (
+            "Berikan kepada pemilik akun sekarang. Kata sandi ini hanya ditampilkan sekali "
+            "dan harus diganti saat pertama masuk."
+        ),
+        "console.accounts.bad_username": (
+            "Nama pengguna: 3-80 karakter, huruf kecil, angka, titik, garis bawah atau tanda "
+            "hubung."
+        ),
+        "console.accounts.bad_unit": "Pilih unit yang aktif untuk admin ini.",
+        "console.accounts.exists": "Nama pengguna itu sudah dipakai.",
+        "console.accounts.not_yourself": (
+            "Akun Anda sendiri tidak dapat diubah di sini; gunakan Ganti kata sandi."
+        ),
+        "console.accounts.enabled": "Akun diaktifkan lagi.",
+        "console.accounts.disabled": "Akun dinonaktifkan; sesinya telah berakhir.",
     },
     "en": {
         "console.title": "SatuPintu Operator Console",
@@ -678,5 +718,42 @@ CONSOLE_STRINGS: dict[str, dict[str, str]] = {
         "console.bulk.failed": "{tracking_id} failed: {reason}",
         "console.bulk.not_found": "case not found",
         "console.bulk.none_selected": "No case is ticked yet.",
+        "console.nav.accounts": "Operator accounts",
+        "console.accounts.title": "Operator accounts",
+        "console.accounts.name": "Display name",
+        "console.accounts.role": "Role",
+        "console.accounts.state": "State",
+        "console.accounts.last_login": "Last login",
+        "console.accounts.active": "active",
+        "console.accounts.inactive": "disabled",
+        "console.accounts.must_change": "(one-time password not changed yet)",
+        "console.accounts.disable": "Disable",
+        "console.accounts.enable": "Enable again",
+        "console.accounts.reset": "Reset password",
+        "console.accounts.confirm_disable": "Disable this account? All its sessions end at once.",
+        "console.accounts.confirm_enable": "Enable this account again?",
+        "console.accounts.confirm_reset": (
+            "Issue a new one-time password? The old password and all sessions end."
+        ),
+        "console.accounts.add": "Add a unit admin",
+        "console.accounts.create": "Create account",
+        "console.accounts.username_help": (
+            "3-80 characters: lowercase letters, digits, '.', '_' or '-'."
+        ),
+        "console.accounts.issued": "One-time password for {username}:",
+        "console.accounts.issued_help": (
+            "Hand it to the account's owner now. It is shown only once and must be changed at "
+            "first login."
+        ),
+        "console.accounts.bad_username": (
+            "Username: 3-80 characters, lowercase letters, digits, '.', '_' or '-'."
+        ),
+        "console.accounts.bad_unit": "Choose an active unit for this admin.",
+        "console.accounts.exists": "That username is taken.",
+        "console.accounts.not_yourself": (
+            "Your own account is not changed here; use Change password."
+        ),
+        "console.accounts.enabled": "Account enabled again.",
+        "console.accounts.disabled": "Account disabled; its sessions have ended.",
     },
 }

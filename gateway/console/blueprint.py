@@ -14,7 +14,7 @@ from flask import Blueprint, abort, redirect, render_template, url_for
 from markupsafe import Markup
 
 from casestore.casework import open_counts
-from gateway.console import audit, auth, bulk, cases, export, monitor
+from gateway.console import accounts, audit, auth, bulk, cases, export, monitor
 from gateway.context import runtime
 from gateway.i18n import t
 
@@ -25,6 +25,7 @@ bp.register_blueprint(cases.bp)
 bp.register_blueprint(export.bp)
 bp.register_blueprint(audit.bp)
 bp.register_blueprint(bulk.bp)
+bp.register_blueprint(accounts.bp)
 bp.before_request(auth.require_operator)
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "panduan-operator.md"

@@ -156,6 +156,7 @@ def test_the_coordinators_pages_fit_a_phone_and_a_desk(runtime, live_server, bro
         "audit": "/console/audit",
         "help": "/console/help",
         "password": "/console/password",
+        "accounts": "/console/accounts",
     }
     for viewport in (SMALL_PHONE, PHONE, DESK):
         page.set_viewport_size(viewport)
