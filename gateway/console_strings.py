@@ -383,6 +383,8 @@ CONSOLE_STRINGS: dict[str, dict[str, str]] = {
         ),
         "console.accounts.enabled": "Akun diaktifkan lagi.",
         "console.accounts.disabled": "Akun dinonaktifkan; sesinya telah berakhir.",
+        "console.case.hops": "Perpindahan unit",
+        "console.case.bounces": "Dikembalikan {n} kali (bukan wewenang)",
     },
     "en": {
         "console.title": "SatuPintu Operator Console",
@@ -755,5 +757,7 @@ CONSOLE_STRINGS: dict[str, dict[str, str]] = {
         ),
         "console.accounts.enabled": "Account enabled again.",
         "console.accounts.disabled": "Account disabled; its sessions have ended.",
+        "console.case.hops": "Unit hops",
+        "console.case.bounces": "Bounced {n} times (not our authority)",
     },
 }

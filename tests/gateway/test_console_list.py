@@ -114,3 +114,21 @@ def test_no_channel_code_shown_as_text(client, three):
     page = client.get("/console/cases").get_data(as_text=True)
     assert "Formulir web" in page
     assert ">web<" not in page
+
+
+def test_the_case_page_shows_every_hop_with_reason_who_and_when(app, client, runtime, work, staff):
+    from console_support import act
+
+    tid = web_complaint(runtime, "key-hops-000000001")
+    work()
+    set_owner(runtime, tid, UNIT, status="dispatched")
+    unit_admin = app.test_client()
+    login(unit_admin, "camat-lt")
+    assert act(unit_admin, tid, "bounce", reason="not_authority").status_code == 303
+    login(client, "koord")
+    page = client.get(f"/console/cases/{tid}").get_data(as_text=True)
+    hops = page[page.index('class="hops"') : page.index("</section>", page.index('class="hops"'))]
+    assert "Kantor Camat Laut Tawar →" in hops
+    assert "Bukan wewenang unit ini" in hops and "camat-lt" in hops
+    assert "Dikembalikan 1 kali" in hops
+    assert "not_authority" not in page  # the reason in words, never its code
