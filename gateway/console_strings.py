@@ -385,6 +385,7 @@ CONSOLE_STRINGS: dict[str, dict[str, str]] = {
         "console.accounts.disabled": "Akun dinonaktifkan; sesinya telah berakhir.",
         "console.case.hops": "Perpindahan unit",
         "console.case.bounces": "Dikembalikan {n} kali (bukan wewenang)",
+        "console.action.suggested": "(disarankan aturan routing)",
     },
     "en": {
         "console.title": "SatuPintu Operator Console",
@@ -759,5 +760,6 @@ CONSOLE_STRINGS: dict[str, dict[str, str]] = {
         "console.accounts.disabled": "Account disabled; its sessions have ended.",
         "console.case.hops": "Unit hops",
         "console.case.bounces": "Bounced {n} times (not our authority)",
+        "console.action.suggested": "(suggested by the routing rules)",
     },
 }

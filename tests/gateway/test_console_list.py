@@ -132,3 +132,9 @@ def test_the_case_page_shows_every_hop_with_reason_who_and_when(app, client, run
     assert "Bukan wewenang unit ini" in hops and "camat-lt" in hops
     assert "Dikembalikan 1 kali" in hops
     assert "not_authority" not in page  # the reason in words, never its code
+    # The dispatch form pre-selects nothing and suggests the rules' next unit, not the bouncer.
+    form = page[page.index('data-action="dispatch"') :]
+    options = re.findall(r'<option value="([^"]*)"( disabled)?( selected)?>([^<]*)<', form)
+    assert options[0][:3] == ("", " disabled", " selected")
+    code, _, selected, label = options[1]
+    assert "(disarankan aturan routing)" in label and code != UNIT and not selected
