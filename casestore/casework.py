@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from casestore.lifecycle import OPEN_STATUSES, WATCHED_STATUSES
@@ -20,6 +20,11 @@ from casestore.vocabulary import Status
 NEAR_DEADLINE = timedelta(hours=24)
 MAX_QUERY_CHARS = 200
 MAX_PAGE = 10_000
+PER_PAGE_CHOICES = (25, 50, 100)
+# How the list may be ordered: newest received, soonest due, latest activity, or by where the
+# case is in the lifecycle (then newest first). Every order ends on the id, so pages are stable.
+SORTS = ("received", "due", "activity", "status")
+STATUS_ORDER = {status.value: rank for rank, status in enumerate(Status)}
 
 
 @dataclass(frozen=True)
@@ -31,9 +36,15 @@ class CaseFilters:
     unit: str | None = None
     category: str | None = None
     kecamatan: str | None = None
+    desa: str | None = None
     overdue: bool = False
     query: str = ""
     tracking_id: str | None = None  # the query read as a tracking id (canonical), if it is one
+    # Received at or after ``received_from`` and before ``received_until`` (UTC instants the
+    # console computed from local dates, so "until 5 Dec" includes all of 5 Dec in WIB).
+    received_from: datetime | None = None
+    received_until: datetime | None = None
+    sort: str = "received"
 
 
 @dataclass(frozen=True)
@@ -85,6 +96,12 @@ def _filtered(filters: CaseFilters, scope_unit: str | None, now: datetime) -> Se
         stmt = stmt.where(Complaint.category == filters.category)
     if filters.kecamatan:
         stmt = stmt.where(Complaint.kecamatan_code == filters.kecamatan)
+    if filters.desa:
+        stmt = stmt.where(Complaint.desa_code == filters.desa)
+    if filters.received_from is not None:
+        stmt = stmt.where(Complaint.received_at >= filters.received_from)
+    if filters.received_until is not None:
+        stmt = stmt.where(Complaint.received_at < filters.received_until)
     if filters.overdue:
         stmt = stmt.where(overdue_clause(now))
     query = filters.query.strip()[:MAX_QUERY_CHARS]
@@ -97,6 +114,24 @@ def _filtered(filters: CaseFilters, scope_unit: str | None, now: datetime) -> Se
     return stmt
 
 
+def ordered(stmt: Select, sort: str) -> Select:
+    """The list's order for one of SORTS (an unknown name orders by received)."""
+    newest = (Complaint.received_at.desc(), Complaint.id.desc())
+    if sort == "due":
+        # Cases without a deadline (finished ones) go last on both databases.
+        return stmt.order_by(Complaint.due_at.is_(None), Complaint.due_at.asc(), Complaint.id.asc())
+    if sort == "activity":
+        return stmt.order_by(Complaint.updated_at.desc(), Complaint.id.desc())
+    if sort == "status":
+        return stmt.order_by(case(STATUS_ORDER, value=Complaint.status, else_=99), *newest)
+    return stmt.order_by(*newest)
+
+
+def filtered_cases(filters: CaseFilters, scope_unit: str | None, now: datetime) -> Select:
+    """The list's query, ordered, before paging: what the export streams."""
+    return ordered(_filtered(filters, scope_unit, now), filters.sort)
+
+
 def search_cases(
     session: Session,
     filters: CaseFilters,
@@ -106,16 +141,12 @@ def search_cases(
     page: int = 1,
     per_page: int = 25,
 ) -> CasePage:
-    """One page of matching cases, newest first."""
+    """One page of matching cases, in the filters' order (newest first by default)."""
     page = min(max(1, page), MAX_PAGE)
     stmt = _filtered(filters, scope_unit, now)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = list(
-        session.scalars(
-            stmt.order_by(Complaint.received_at.desc(), Complaint.id.desc())
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
+        session.scalars(ordered(stmt, filters.sort).limit(per_page).offset((page - 1) * per_page))
     )
     return CasePage(rows=rows, total=total, page=page, per_page=per_page)
 

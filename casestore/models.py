@@ -399,3 +399,31 @@ class Forward(Base):
     created_at: Mapped[created]
     sent_at: Mapped[when]
     checked_at: Mapped[when]
+
+
+class AuditEntry(Base):
+    """Who did what to whom, when and from where (issue 19): identity views, exports, case
+    actions, logins and failed logins, account changes. Append-only: casestore/audit.py only
+    inserts and reads, the session refuses to update or delete one, and the database refuses
+    any UPDATE (a trigger from migration 0015)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_at", "at"),
+        Index("ix_audit_log_actor_at", "actor", "at"),
+        Index("ix_audit_log_kind_at", "kind", "at"),
+    )
+
+    id: Mapped[intpk]
+    at: Mapped[created]
+    # The username as typed for a failed login (no such account, perhaps), else the account's.
+    actor: Mapped[str] = mapped_column(String(100))
+    actor_unit: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(40))
+    # What it was done to: a tracking id, an account's username, or "" (a login, an export).
+    target: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    # Where from: the client address as the proxy-aware request saw it, and its browser.
+    address: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    user_agent: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # Codes and counts only (the action, the filters, the row count): never a citizen's words.
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

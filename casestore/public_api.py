@@ -114,15 +114,16 @@ def public_requests(
 
 def unit_cases(
     session: Session,
-    unit_code: str,
+    unit_code: str | None,
     *,
     statuses: Collection[str] | None = None,
     since: datetime | None = None,
     offset: int = 0,
     limit: int = 50,
 ) -> tuple[list[Complaint], int]:
-    """A unit's cases (the ones it owns now), most recently changed first, and their total."""
-    where = [Complaint.owner_unit == unit_code]
+    """A unit's cases (the ones it owns now), most recently changed first, and their total;
+    ``unit_code`` None (the coordinator's key) reaches every case, as in the console."""
+    where = [Complaint.owner_unit == unit_code] if unit_code is not None else []
     if statuses:
         where.append(Complaint.status.in_(list(statuses)))
     if since is not None:
@@ -138,10 +139,10 @@ def unit_cases(
     return list(cases), total
 
 
-def unit_case(session: Session, unit_code: str, tracking_id: str) -> Complaint | None:
-    """One case, only if ``unit_code`` owns it (another unit's case is simply not found)."""
-    return session.scalar(
-        select(Complaint).where(
-            Complaint.tracking_id == tracking_id, Complaint.owner_unit == unit_code
-        )
-    )
+def unit_case(session: Session, unit_code: str | None, tracking_id: str) -> Complaint | None:
+    """One case, only if ``unit_code`` owns it (another unit's case is simply not found);
+    None (the coordinator's key) finds any case."""
+    stmt = select(Complaint).where(Complaint.tracking_id == tracking_id)
+    if unit_code is not None:
+        stmt = stmt.where(Complaint.owner_unit == unit_code)
+    return session.scalar(stmt)

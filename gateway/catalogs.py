@@ -48,11 +48,15 @@ class CatalogBabel(Babel):
 def dynamic_keys() -> frozenset[str]:
     """Keys built at run time ("console.privacy." ~ code), from the values they are built of."""
     from casestore import reasons
+    from casestore.audit import AuditKind
     from casestore.refusals import FIELD_PREFIX, PREFIX, Refusal
     from casestore.vocabulary import PRIVACY_LEVELS, Action, DownloadState, EventKind
     from dispatcher.delivery import WINDOW_CLOSED
     from gateway.console.actions import COORDINATOR_EXTRAS, DANGER
+    from gateway.console.case_filters import SORTS
+    from gateway.console.export import COLUMNS, IDENTITY_COLUMNS
     from gateway.ops.refusals import REASONS, WEBHOOK_403
+    from normalizer.records import Channel
     from normalizer.triage import JunkKind, Kind
 
     keys = {f"form.privacy.{c}" for c in ("biasa", "anonim", "rahasia")}
@@ -81,6 +85,21 @@ def dynamic_keys() -> frozenset[str]:
     # The triage queue names what a held message was taken for (gateway/console/triage.py).
     kinds = {k.value for k in JunkKind} | {Kind.COMPLAINT.value, Kind.UNCERTAIN.value}
     keys |= {f"console.triage.kind.{kind}" for kind in kinds}
+    # The operators' day (gateway/console/: accounts, audit, bulk, export, the list's sorts).
+    keys |= {f"console.accounts.{w}" for w in ("enabled", "disabled")}
+    keys |= {f"console.accounts.confirm_{w}" for w in ("enable", "disable")}
+    keys |= {f"console.audit.kind.{kind}" for kind in AuditKind.ALL}
+    keys |= {f"console.bulk.{name}" for name in ("verify", "dispatch", "reject_spam", "archive")}
+    keys |= {f"console.cases.received_{end}" for end in ("from", "to")}
+    keys |= {f"console.export.col.{name}" for name in (*COLUMNS, *IDENTITY_COLUMNS)}
+    keys |= {f"console.sort.{name}" for name in SORTS}
+    keys.add("console.field.activity")
+    keys |= {f"console.channel.{channel.value}" for channel in Channel}
+    # Reason codes shown as words: routing's, the holds', and the actions' reasons.
+    route_reasons = ("ambiguous_category", "ambiguous_location", "category_default")
+    route_reasons += ("kecamatan_office", "no_category", "no_rule", "rule", "unknown_unit")
+    codes = {code for codes in reasons.CODES.values() for code in codes} | set(route_reasons)
+    keys |= {f"console.reason.{code}" for code in codes}
     return frozenset(keys)
 
 

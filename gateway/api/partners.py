@@ -28,8 +28,17 @@ MAX_PER_PAGE = 100
 # The JSON API answers in English (lifecycle refusals are translated here, at the edge).
 API_LANGUAGE = "en"
 # What a partner's key may do: a unit works its own cases; the coordinator also triages.
-UNIT_ACTIONS = frozenset({Action.START, Action.RESOLVE, Action.BOUNCE, Action.REPLY})
-COORDINATOR_ACTIONS = UNIT_ACTIONS | {Action.VERIFY, Action.DISPATCH, Action.REJECT, Action.ARCHIVE}
+# A unit's key may do what its admins may do in the console (issue 19): verify a case routed
+# to it and take it on (dispatch to itself), start, resolve, bounce, reply.
+UNIT_ACTIONS = frozenset(
+    {Action.VERIFY, Action.DISPATCH, Action.START, Action.RESOLVE, Action.BOUNCE, Action.REPLY}
+)
+COORDINATOR_ACTIONS = UNIT_ACTIONS | {Action.REJECT, Action.ARCHIVE}
+
+
+def case_scope(partner: api_keys.Partner) -> str | None:
+    """The unit whose cases this key reaches; None for the coordinator's (every case)."""
+    return None if partner.unit_code == runtime().coordinator else partner.unit_code
 
 
 def unit_partner() -> api_keys.Partner:
@@ -129,7 +138,7 @@ def list_cases():
     with runtime().sessions() as session:
         cases, total = unit_cases(
             session,
-            partner.unit_code or "",
+            case_scope(partner),
             statuses=statuses,
             since=since,
             offset=(page - 1) * per_page,
@@ -144,7 +153,7 @@ def get_case(tracking_id: str):
     partner = unit_partner()
     canonical = tracking_id_of(tracking_id)
     with runtime().sessions() as session:
-        complaint = unit_case(session, partner.unit_code or "", canonical)
+        complaint = unit_case(session, case_scope(partner), canonical)
         if complaint is None:
             raise Problem(404, "Not Found", "Your unit owns no case with this tracking id.")
         return partner_case(complaint, events=list(complaint.events))
@@ -178,6 +187,11 @@ def _action_request(partner: api_keys.Partner, body: Any) -> dict[str, Any]:
             errors.append(api_adapter.field_error(name, "too_long", limit))
     if errors:
         raise invalid(api_adapter.InvalidRequest(errors))
+    if action == Action.DISPATCH and not coordinator:
+        # Taking a case on, never handing it to another unit (as in the console).
+        if body.get("unit") not in (None, partner.unit_code):
+            raise Problem(403, "Forbidden", "A unit's key dispatches only to its own unit.")
+        body = {**body, "unit": partner.unit_code}
     return body
 
 
@@ -189,7 +203,7 @@ def case_action(tracking_id: str):
     rt = runtime()
 
     def find(session: Session) -> Complaint:
-        complaint = unit_case(session, partner.unit_code or "", canonical)
+        complaint = unit_case(session, case_scope(partner), canonical)
         if complaint is None:
             raise Problem(404, "Not Found", "Your unit owns no case with this tracking id.")
         return complaint

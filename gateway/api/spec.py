@@ -314,8 +314,9 @@ def _schemas() -> dict[str, Any]:
                             Action.ARCHIVE,
                         )
                     ],
-                    "description": "A unit's key: start, resolve, bounce, reply. The "
-                    "coordinator's key also: verify, dispatch, reject, archive.",
+                    "description": "A unit's key: what its admins may do in the console: "
+                    "verify, dispatch (to its own unit only), start, resolve, bounce, reply. "
+                    "The coordinator's key reaches every case and may also reject, archive.",
                 },
                 "note": {
                     "type": "string",
@@ -509,7 +510,8 @@ def _paths() -> dict[str, Any]:
         "/cases": {
             "get": {
                 "operationId": "listCases",
-                "summary": "The cases the key's unit owns, most recently changed first",
+                "summary": "The cases the key's unit owns (every case for the coordinator's key), "
+                "most recently changed first",
                 "security": partner,
                 "parameters": [
                     {

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from flask import abort, current_app, flash, redirect, request, url_for
 
 from casestore import duplicates, reasons
+from casestore.audit import AuditKind
 from casestore.casework import case_in_scope
 from casestore.complaints import event_of
 from casestore.db import Session
@@ -32,8 +33,10 @@ from casestore.models import Complaint, DuplicateLink, StatusEvent
 from casestore.vocabulary import EventKind, LinkState
 from dispatcher.casework import act_on_case, lifecycle_action, notify
 from dispatcher.intake import split_follow_up
+from gateway.console import trail
 from gateway.console.auth import OperatorUser, operator
 from gateway.console.scope import load_case
+from gateway.console.suggest import ranked_units
 from gateway.context import runtime
 from gateway.i18n import language, t
 from normalizer.tracking import normalize_tracking_id
@@ -105,27 +108,36 @@ def _message(required: bool = False) -> Field:
     )
 
 
-def _unit_choices(me: OperatorUser) -> tuple[tuple[str, str], ...]:
+def _unit_choices(me: OperatorUser, suggested: list[str]) -> tuple[tuple[str, str], ...]:
     units = runtime().units
     if not me.is_coordinator:
         return tuple((u.code, u.name) for u in units if u.code == me.unit_code)
-    return tuple((u.code, u.name) for u in units if u.kind != "coordinator")
+    # The routing rules' next choice first, marked; never pre-selected (issue 19).
+    mark = t("console.action.suggested")
+    names = {u.code: u.name for u in units if u.kind != "coordinator"}
+    first = tuple((code, f"{names[code]} {mark}") for code in suggested[:1] if code in names)
+    rest = tuple((code, name) for code, name in names.items() if code not in suggested[:1])
+    return first + rest
 
 
-def _fields(action: Action, me: OperatorUser) -> tuple[Field, ...]:
+def _fields(action: Action, me: OperatorUser, suggested: list[str]) -> tuple[Field, ...]:
     """The action's own fields, then the message to the reporter (when the citizen is told of
     it) and the internal note; a reply is only a message."""
     if action is Action.REPLY:
         return (_message(required=True),)
     message = (_message(required=action is Action.RESOLVE),) if takes_message(action) else ()
-    return (*_own_fields(action, me), *message, _note())
+    return (*_own_fields(action, me, suggested), *message, _note())
 
 
-def _own_fields(action: Action, me: OperatorUser) -> tuple[Field, ...]:
+def _own_fields(action: Action, me: OperatorUser, suggested: list[str]) -> tuple[Field, ...]:
     reason = t("console.action.reason")
     match action:
         case Action.DISPATCH:
-            return (Field("unit", "select", t("console.field.unit"), True, _unit_choices(me)),)
+            return (
+                Field(
+                    "unit", "select", t("console.field.unit"), True, _unit_choices(me, suggested)
+                ),
+            )
         case Action.BOUNCE:
             return (Field("reason", "select", reason, True, _reason_choices(Action.BOUNCE)),)
         case Action.REJECT:
@@ -143,11 +155,15 @@ def _own_fields(action: Action, me: OperatorUser) -> tuple[Field, ...]:
 def action_forms(db: Session, complaint: Complaint, me: OperatorUser) -> list[ActionForm]:
     """The forms this operator gets on this case now, most common first."""
     now = datetime.now(UTC)
+    bounced_by = [e.from_unit for e in complaint.events if e.kind == Action.BOUNCE and e.from_unit]
+    suggested = ranked_units(
+        runtime().routing_rules, complaint.category, complaint.kecamatan_code, bounced_by
+    )
     forms = [
         ActionForm(
             action=action.value,
             label=t(f"console.action.{action.value}"),
-            fields=_fields(action, me),
+            fields=_fields(action, me, suggested),
             danger=action in DANGER,
         )
         for action in allowed_actions(complaint, now)
@@ -211,7 +227,10 @@ def perform(tracking_id: str):
         return load_case(db, tracking_id, lock=True)
 
     def change(db: Session, complaint: Complaint, now: datetime) -> StatusEvent:
-        return _apply(db, complaint, name, me, now)
+        event = _apply(db, complaint, name, me, now)
+        # In the action's own transaction: recorded if and only if it happened.
+        trail.note(db, AuditKind.CASE_ACTION, target=complaint.tracking_id, detail={"action": name})
+        return event
 
     try:
         if name == SPLIT_FOLLOW_UP:

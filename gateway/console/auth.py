@@ -33,8 +33,10 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 
 from casestore import operators as accounts
+from casestore.audit import AuditKind
 from casestore.models import Operator, Unit
 from gateway import ratelimit
+from gateway.console import trail
 from gateway.context import runtime
 from gateway.extensions import login_manager
 from gateway.i18n import t
@@ -307,6 +309,8 @@ def login():
         if check.ok and check.operator is not None:
             unit = db.get(Unit, check.operator.unit_code) if check.operator.unit_code else None
             user = _user(check.operator, unit)
+        kind = AuditKind.LOGIN if user else AuditKind.LOGIN_FAILED
+        trail.note(db, kind, username=username, unit_code=user.unit_code if user else None)
     if user is None:  # the reserved attempt stays counted as a failure
         current_app.logger.info("console login refused for %r", username)
         error = t("console.login.failed")
@@ -331,6 +335,7 @@ def logout():
             account = db.get(Operator, operator().id)
             if account is not None:
                 accounts.end_sessions(account)
+                trail.note(db, AuditKind.LOGOUT)
     _end_session()
     flash(t("console.logout.done"), "info")
     return redirect(url_for("console.auth.login"))
@@ -366,6 +371,7 @@ def password():
             else:
                 attempt.give_back()
                 accounts.set_password(account, new)
+                trail.note(db, AuditKind.PASSWORD_CHANGED, target=account.username)
                 unit = db.get(Unit, account.unit_code) if account.unit_code else None
                 user = _user(account, unit)
     if error is not None:

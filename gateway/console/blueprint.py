@@ -14,7 +14,7 @@ from flask import Blueprint, abort, redirect, render_template, url_for
 from markupsafe import Markup
 
 from casestore.casework import open_counts
-from gateway.console import auth, cases, monitor, triage
+from gateway.console import accounts, audit, auth, bulk, cases, export, monitor, triage
 from gateway.context import runtime
 from gateway.i18n import known, number, t
 
@@ -23,6 +23,10 @@ bp.register_blueprint(auth.bp)
 bp.register_blueprint(monitor.bp)
 bp.register_blueprint(cases.bp)
 bp.register_blueprint(triage.bp)
+bp.register_blueprint(export.bp)
+bp.register_blueprint(audit.bp)
+bp.register_blueprint(bulk.bp)
+bp.register_blueprint(accounts.bp)
 bp.before_request(auth.require_operator)
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "panduan-operator.md"
@@ -61,6 +65,28 @@ def event_label(kind: str) -> str:
         if known(key):
             return t(key)
     return kind
+
+
+@bp.app_template_filter("channel_label")
+def channel_label(code: str) -> str:
+    """A channel as operators say it (SMS, Formulir web), never its internal code."""
+    key = f"console.channel.{code}"
+    return t(key) if known(key) else code
+
+
+@bp.app_template_filter("reason_label")
+def reason_label(code: str | None) -> str:
+    """A reason code (routing, bounce, reject, archive) as words, never the code itself."""
+    key = f"console.reason.{code}"
+    return t(key) if code and known(key) else (code or "")
+
+
+@bp.app_template_filter("actor_label")
+def actor_label(actor: str) -> str:
+    """Who did it: an operator's username, or "system" in words."""
+    if actor == "system":
+        return t("console.actor.system")
+    return actor.removeprefix("operator:")
 
 
 @bp.app_template_filter("duration")

@@ -14,61 +14,23 @@ from flask import Blueprint, abort, render_template, request, send_file
 
 from adapters import attachments as files
 from casestore import attachments as stored_attachments
-from casestore.casework import (
-    CaseFilters,
-    case_file,
-    deadline_state,
-    search_cases,
-)
-from casestore.lifecycle import Status
+from casestore.audit import AuditKind
+from casestore.casework import PER_PAGE_CHOICES, SORTS, case_file, deadline_state, search_cases
+from casestore.lifecycle import ARCHIVE_REASONS
+from gateway.console import trail
 from gateway.console.actions import action_forms, perform, splittable, suggested_links
 from gateway.console.auth import operator
+from gateway.console.case_filters import choices as _choices
+from gateway.console.case_filters import desa_names, per_page, read_filters
+from gateway.console.case_filters import kept as kept_filters
 from gateway.console.scope import load_case, scope
 from gateway.context import runtime
-from gateway.i18n import language
-from normalizer.records import Channel
-from normalizer.tracking import normalize_tracking_id
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
-
-PER_PAGE = 25
-FILTER_NAMES = ("status", "channel", "unit", "category", "kecamatan", "overdue", "q")
 
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-def _choices() -> dict[str, dict[str, str]]:
-    """Every value a filter may take, with the label an operator reads."""
-    rt = runtime()
-    english = language() == "en"
-    return {
-        "status": {s.value: s.value for s in Status},
-        "channel": {c.value: c.value for c in Channel},
-        "unit": {u.code: (u.name_en if english and u.name_en else u.name) for u in rt.units},
-        "category": {
-            c.code: (c.name_en if english and c.name_en else c.name) for c in rt.categories
-        },
-        "kecamatan": {p.code: p.name for p in rt.places if p.level == 3},
-    }
-
-
-def read_filters(args, choices: dict[str, dict[str, str]]) -> CaseFilters:
-    """Filters from the query string; a value that is not a known code is ignored."""
-    picked = {}
-    for name in ("status", "channel", "unit", "category", "kecamatan"):
-        value = args.get(name, "")
-        picked[name] = value if value in choices[name] else None
-    if not operator().is_coordinator:
-        picked["unit"] = None  # a unit sees its own cases only; the scope says so already
-    query = args.get("q", "")[:200]
-    return CaseFilters(
-        **picked,
-        overdue=args.get("overdue") in {"1", "on", "true"},
-        query=query,
-        tracking_id=normalize_tracking_id(query.strip()) if query.strip() else None,
-    )
 
 
 def _page_number(raw: str | None) -> int:
@@ -90,10 +52,10 @@ def case_list():
             scope_unit=scope(),
             now=moment,
             page=_page_number(request.args.get("page")),
-            per_page=PER_PAGE,
+            per_page=per_page(request.args),
         )
         rows = [(c, deadline_state(c, moment)) for c in page.rows]
-    kept = {k: v for k, v in request.args.items() if k in FILTER_NAMES and v}
+    kept = kept_filters(request.args)
 
     def page_url(number: int) -> str:
         return "?" + urlencode({**kept, "page": number})
@@ -105,6 +67,14 @@ def case_list():
         filters=filters,
         choices=choices,
         page_url=page_url,
+        kept=kept,
+        sorts=SORTS,
+        per_page_choices=PER_PAGE_CHOICES,
+        per_page=page.per_page,
+        desa_names=desa_names(),
+        bulk_units=[(u.code, u.name) for u in runtime().units if u.kind != "coordinator"],
+        archive_reasons=ARCHIVE_REASONS,
+        dates={k: request.args.get(k, "")[:10] for k in ("received_from", "received_to")},
     )
 
 
@@ -143,6 +113,10 @@ def case_page(tracking_id: str):
         }
         citizen = citizen_view(complaint)
         state = deadline_state(complaint, moment)
+    if citizen["known"] and not citizen["hidden"]:
+        # The page shows who filed it: that look at a citizen's identity is on the record.
+        with runtime().sessions.begin() as db:
+            trail.note(db, AuditKind.IDENTITY_VIEWED, target=complaint.tracking_id)
     # Rendered after the session closed: everything the page reads is loaded above, and the
     # layout's header counts open a session of their own (SQLite allows one writer-capable
     # transaction at a time).
@@ -161,6 +135,7 @@ def case_page(tracking_id: str):
         suggestions=suggestions,
         unit_names=names["unit"],
         kecamatan_names=names["kecamatan"],
+        desa_names=desa_names(),
         category_names=names["category"],
     )
 

@@ -287,7 +287,7 @@ def test_discarding_a_failed_job_and_rejecting_a_case_ask_first(
     page.goto(f"{live_server}/console/cases/{tracking_id}")
     form = page.locator("form[data-action=reject]")
     form.locator("xpath=..").locator("summary").click()
-    form.locator("[name=reason]").select_option(index=0)
+    form.locator("[name=reason]").select_option(index=1)  # index 0: "choose", never pre-selected
     screenshots(page, "console-case-reject")
     dialogs.accept = False
     form.locator("button[type=submit]").click()

@@ -217,3 +217,31 @@ def test_bad_actions_are_422(client, runtime, work, body, field):
     response = client.post(f"/api/v1/cases/{tracking_id}/actions", json=body, headers=bearer(key))
     assert response.status_code == 422
     assert field in {e["field"] for e in response.get_json()["errors"]}
+
+
+def test_keys_have_the_consoles_rights(client, runtime, work):
+    """Issue 19: the coordinator's key reaches every case; a unit's key verifies an
+    auto-routed case and takes it on, but never hands it to another unit."""
+    (tracking_id,) = file_cases(client, work, 1)
+    with runtime.sessions.begin() as session:
+        case = session.scalars(select(Complaint)).one()
+        case.owner_unit = "pdam"  # routed to PDAM by intake, not yet verified
+    coordinator = new_key(runtime, runtime.coordinator)
+    pdam = new_key(runtime, "pdam")
+    seen = client.get(f"/api/v1/cases/{tracking_id}", headers=bearer(coordinator))
+    assert seen.status_code == 200
+    listed = client.get("/api/v1/cases", headers=bearer(coordinator)).get_json()
+    assert tracking_id in [item["tracking_id"] for item in listed["items"]]
+
+    def act(body, key=pdam):
+        return client.post(f"/api/v1/cases/{tracking_id}/actions", json=body, headers=bearer(key))
+
+    assert act({"action": "dispatch", "unit": "diskominfo"}).status_code == 403
+    verified = act({"action": "verify"})
+    assert verified.status_code == 200, verified.get_data(as_text=True)
+    taken = act({"action": "dispatch"})
+    assert taken.status_code == 200 and taken.get_json()["status"] == "dispatched"
+    assert act({"action": "start"}).get_json()["status"] == "in_progress"
+    assert act({"action": "reject", "reason": "spam"}).status_code == 422
+    rejected = act({"action": "archive", "reason": "withdrawn"}, coordinator)
+    assert rejected.status_code == 200 and rejected.get_json()["status"] == "archived"

@@ -103,7 +103,10 @@ def test_overdue_and_near_deadline_cases_are_highlighted(client, runtime, work, 
     page = client.get("/console/cases").get_data(as_text=True)
     rows = {
         tid: re.search(
-            rf'<tr class="([^"]*)">\s*<td><a class="tid" href="/console/cases/{tid}"', page
+            # The coordinator's rows start with the bulk-selection checkbox.
+            rf'<tr class="([^"]*)">\s*(?:<td class="pick">.*?</td>\s*)?'
+            rf'<td[^>]*><a class="tid" href="/console/cases/{tid}"',
+            page,
         )
         for tid in (late, soon, calm)
     }

@@ -1,7 +1,7 @@
 """federation: external units and the cases forwarded to them (issue 21).
 
 Revision ID: 0016
-Revises: 0010
+Revises: 0015
 Create Date: 2026-12-04
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0010"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
