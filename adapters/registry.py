@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
-from adapters import api, open311, twilio_sms, twitter, webform
+from adapters import api, email, open311, twilio_sms, twitter, webform
 from adapters.base import ChannelSpec, Sender
 from normalizer.records import Channel
 
@@ -24,6 +24,7 @@ CHANNELS: Mapping[Channel, ChannelSpec] = MappingProxyType(
         Channel.WEB: webform.SPEC,
         Channel.API: api.SPEC,
         Channel.OPEN311: open311.SPEC,
+        Channel.EMAIL: email.SPEC,
     }
 )
 
