@@ -22,6 +22,33 @@ STRINGS: dict[str, dict[str, str]] = {
         "form.name": "Nama (boleh dikosongkan)",
         "form.contact": "Nomor HP atau email (boleh dikosongkan)",
         "form.contact.help": "Untuk kabar perkembangan laporan Anda.",
+        # What happens with the contact given, by the channels that are on (issue 18).
+        "form.contact.help.both": (
+            "Setiap ada perkembangan, kami kirim kabar ke email Anda (dengan tautan untuk "
+            "berhenti berlangganan), atau SMS ke nomor HP Anda berisi nomor laporan dan tautan "
+            "halaman lacak (balas STOP untuk berhenti)."
+        ),
+        "form.contact.help.email": (
+            "Setiap ada perkembangan, kami kirim kabar ke email Anda (dengan tautan untuk "
+            "berhenti berlangganan). Nomor HP tidak dikirimi SMS: kabar ada di halaman lacak."
+        ),
+        "form.contact.help.sms": (
+            "Setiap ada perkembangan, kami kirim SMS ke nomor HP Anda berisi nomor laporan dan "
+            "tautan halaman lacak (balas STOP untuk berhenti). Email tidak dikirimi kabar: "
+            "kabar ada di halaman lacak."
+        ),
+        "form.contact.help.none": (
+            "Saat ini kabar perkembangan hanya ada di halaman lacak laporan; kontak Anda hanya "
+            "dipakai petugas bila perlu menghubungi Anda."
+        ),
+        "unsubscribe.title": "Berhenti menerima kabar",
+        "unsubscribe.ask": "Berhenti menerima kabar perkembangan laporan di alamat ini?",
+        "unsubscribe.button": "Ya, berhenti",
+        "unsubscribe.done": (
+            "Alamat ini tidak akan dikirimi kabar lagi. Perkembangan laporan Anda tetap "
+            "dapat dilihat di halaman lacak laporan."
+        ),
+        "unsubscribe.invalid": "Tautan ini tidak sah atau rusak.",
         "form.kecamatan": "Kecamatan",
         "form.kecamatan.none": "— Pilih kecamatan (boleh dikosongkan) —",
         "form.privacy": "Kerahasiaan",
@@ -153,6 +180,32 @@ STRINGS: dict[str, dict[str, str]] = {
         "form.name": "Name (optional)",
         "form.contact": "Mobile number or email (optional)",
         "form.contact.help": "So we can tell you how your report progresses.",
+        "form.contact.help.both": (
+            "Whenever there is news, we email you (with a link to unsubscribe), or send an SMS "
+            "to your mobile number with the report's number and a link to its tracking page "
+            "(reply STOP to stop)."
+        ),
+        "form.contact.help.email": (
+            "Whenever there is news, we email you (with a link to unsubscribe). Mobile numbers "
+            "are not sent SMS: the news is on the tracking page."
+        ),
+        "form.contact.help.sms": (
+            "Whenever there is news, we send an SMS to your mobile number with the report's "
+            "number and a link to its tracking page (reply STOP to stop). Emails are not sent "
+            "updates: the news is on the tracking page."
+        ),
+        "form.contact.help.none": (
+            "For now, updates are on the report's tracking page only; officers use your "
+            "contact only if they need to reach you."
+        ),
+        "unsubscribe.title": "Stop receiving updates",
+        "unsubscribe.ask": "Stop receiving updates about reports at this address?",
+        "unsubscribe.button": "Yes, stop",
+        "unsubscribe.done": (
+            "This address will not be sent updates any more. Your report's progress is still "
+            "on its tracking page."
+        ),
+        "unsubscribe.invalid": "This link is not valid or is damaged.",
         "form.kecamatan": "Sub-district (kecamatan)",
         "form.kecamatan.none": "— Choose a sub-district (optional) —",
         "form.privacy": "Privacy",
