@@ -20,6 +20,7 @@ from casestore.channels import channel_state
 from casestore.claims import insert_unless_exists
 from casestore.models import Complaint, Operator, OperatorAlert, OperatorNotice, StatusEvent, Unit
 from casestore.vocabulary import Action, EventKind
+from normalizer.urns import InvalidContact, mailto_urn, tel_urn
 
 CURSOR = "operator-alerts"
 
@@ -83,8 +84,8 @@ def set_preferences(
     delivery: str | None = None,
     kinds: Iterable[str] | None = None,
 ) -> Preferences:
-    """Change what is given (None: unchanged); the values are checked by the caller
-    (``gateway`` forms and CLI), the kinds and delivery here."""
+    """Change what is given (None: unchanged; "" clears an address). ValueError names the
+    field that is not right."""
     row = session.get(OperatorNotice, operator.id)
     if row is None:
         row = OperatorNotice(
@@ -93,9 +94,9 @@ def set_preferences(
         )  # fmt: skip
         session.add(row)
     if email is not None:
-        row.email = email
+        row.email = _email(email)
     if phone is not None:
-        row.phone = phone
+        row.phone = _phone(phone)
     if delivery is not None:
         if delivery not in DELIVERIES:
             raise ValueError(f"delivery must be one of {', '.join(DELIVERIES)}")
@@ -108,6 +109,24 @@ def set_preferences(
         row.kinds = chosen
     session.flush()
     return preferences(session, operator)
+
+
+def _email(value: str) -> str:
+    if not value.strip():
+        return ""
+    try:
+        return mailto_urn(value).removeprefix("mailto:")
+    except InvalidContact as exc:
+        raise ValueError("email: not an email address") from exc
+
+
+def _phone(value: str) -> str:
+    if not value.strip():
+        return ""
+    try:
+        return tel_urn(value).removeprefix("tel:")
+    except InvalidContact as exc:
+        raise ValueError("phone: not a phone number") from exc
 
 
 # --- the scan ---------------------------------------------------------------------------------

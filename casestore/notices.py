@@ -43,6 +43,7 @@ def queue_addressed_reply(
     intent: str,
     subject: str = "",
     language: str = "id",
+    link: str = "",
 ) -> Message | None:
     """An outbound message to a typed address, waiting for a notify job; None if this reply
     was queued before (the dedupe key: one event, one recipient)."""
@@ -62,7 +63,7 @@ def queue_addressed_reply(
             "body": body,
             "intent": intent,
             "status": DeliveryStatus.QUEUED,
-            "raw": {"subject": subject, "language": language},
+            "raw": {"subject": subject, "language": language, "link": link},
         },
     )
 

@@ -61,6 +61,7 @@ def send_addressed(message_id: int) -> dict[str, Any] | None:
             text=message.body,
             subject=str(raw.get("subject", "")),
             language=str(raw.get("language", "id")),
+            link=str(raw.get("link", "")),
         )
         mark_sending(message)
     try:

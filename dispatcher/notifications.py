@@ -164,6 +164,7 @@ def _queue_typed(
         intent=template,
         subject=subject,
         language=language,
+        link=values["track_url"] if channel is Channel.EMAIL else "",
     )
     if message is None:
         return None

@@ -59,6 +59,9 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("outbox-sweep", "dispatcher.outbox.sweep_outbox", every_seconds=60),
     # LAPOR! clocks: warn a day before a deadline, escalate after it, close unanswered cases.
     PeriodicJob("sla-sweep", "dispatcher.sla.sweep", every_seconds=300),
+    # Operators' email alerts (issue 18): new events into alerts, and the morning digest.
+    PeriodicJob("operator-alerts", "dispatcher.operator_alerts.scan_alerts", every_seconds=60),
+    PeriodicJob("operator-digest", "dispatcher.operator_alerts.send_digests", every_seconds=600),
 ]
 
 

@@ -86,6 +86,7 @@ class InboundMessage:
     # Email only (issue 18): the subject line and the language of the words around the text.
     subject: str = ""
     language: str = "id"
+    link: str = ""  # the case's tracking page, shown as a button
     # Provider ids of the messages this one answers (the tweet it replies to, its thread's
     # first tweet): the store makes it a follow-up when one belongs to the sender's case.
     thread_ids: tuple[str, ...] = ()
@@ -211,6 +212,7 @@ class OutboundMessage:
     # Email only (issue 18): the subject line and the language of the words around the text.
     subject: str = ""
     language: str = "id"
+    link: str = ""  # the case's tracking page, shown as a button
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,7 @@ class EmailSender:
             subject=message.subject or "SatuPintu",
             text=message.text,
             language=message.language,
+            track_url=message.link,
             message_id=message_id_for("reply", message.message_id, s.mail_from, s.secret_key),
             unsubscribe_url=unsubscribe_url(public_url, s.secret_key, message.to),
         )

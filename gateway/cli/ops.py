@@ -158,6 +158,18 @@ def _channel_table(runtime) -> Table:
     return table
 
 
+def _email_line(settings) -> str:
+    """Whether email updates and operators' alerts can go out (issue 18)."""
+    from adapters.email import enabled
+
+    if enabled(settings):
+        return f"Email: on, from {settings.mail_from}"
+    return (
+        "[yellow]Email: off / mati[/] (SATUPINTU_SMTP_URL and SATUPINTU_MAIL_FROM not set): "
+        "web/API citizens read the tracking page, operators get no alerts"
+    )
+
+
 @click.command()
 @click.option(
     "--failed", "failed_limit", default=10, show_default=True, help="Failed jobs to list."
@@ -181,6 +193,7 @@ def status(failed_limit: int) -> None:
             jobs = failed_jobs(runtime.redis, limit=failed_limit)
             title = f"Pekerjaan gagal / Failed jobs ({snapshot.failed}; `satupintu replay`)"
             console.print(_failed_table(jobs, zone, title))
+    console.print(_email_line(runtime.settings))
     try:
         console.print(_channel_table(runtime))
     except Exception as exc:  # the queues are still worth showing without the database

@@ -51,9 +51,13 @@ class Handler:
     received: list[EmailMessage] = field(default_factory=list)
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)
+    # Take this many more messages, then answer 421 (shutting down) to every recipient.
+    down_after: int | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.down_after is not None and self.down_after <= 0:
+            return "421 4.3.2 Service shutting down, closing transmission channel"
         if address.lower() in self.refuse:
             return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
         envelope.rcpt_tos.append(address)
@@ -62,6 +66,8 @@ class Handler:
     async def handle_DATA(self, server, session, envelope):
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
+            if self.down_after is not None:
+                self.down_after -= 1
             self.received.append(parsed)
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 Message accepted for delivery"
