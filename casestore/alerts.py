@@ -69,6 +69,8 @@ class Preferences:
 
 def preferences(session: Session, operator: Operator) -> Preferences:
     """The operator's settings; every kind on and immediate until they change them."""
+    if operator.id is None:
+        session.flush()
     row = session.get(OperatorNotice, operator.id)
     if row is None:
         return Preferences("", "", "immediate", frozenset(ALERT_KINDS))
@@ -86,6 +88,8 @@ def set_preferences(
 ) -> Preferences:
     """Change what is given (None: unchanged; "" clears an address). ValueError names the
     field that is not right."""
+    if operator.id is None:
+        session.flush()
     row = session.get(OperatorNotice, operator.id)
     if row is None:
         row = OperatorNotice(

@@ -33,6 +33,7 @@ from casestore.models import Complaint, utcnow
 from dispatcher import runtime as runtime_module
 from dispatcher.queues import NOTIFY, job_id, queue
 from dispatcher.runtime import Runtime
+from normalizer.replies import render_reply
 from normalizer.tracking import format_tracking_id
 
 log = logging.getLogger(__name__)
@@ -197,13 +198,14 @@ def _headline(kind: str) -> str:
 def _facts(rt: Runtime, complaint: Complaint) -> str:
     """What a unit may read of a case outside the console: no citizen, no words, no notes."""
     zone = ZoneInfo(rt.settings.timezone)
-    category = rt.rules.categories.get(complaint.category or "")
+    category = next((c.name for c in rt.categories if c.code == complaint.category), None)
+    place = next((p.name for p in rt.places if p.code == complaint.kecamatan_code), None)
     due = complaint.due_at.astimezone(zone).strftime("%d-%m-%Y %H:%M") if complaint.due_at else "-"
     values = (
         format_tracking_id(complaint.tracking_id),
-        category.name if category is not None else (complaint.category or "-"),
-        rt.rules.kecamatan.get(complaint.kecamatan_code or "", "-"),
-        str(complaint.status),
+        category or complaint.category or "-",
+        place or "-",
+        render_reply(rt.replies, f"status.{complaint.status}", "id"),
         due,
     )
     rows = [f"{id_} / {en}: {value}" for (id_, en), value in zip(LABELS, values, strict=True)]
