@@ -21,6 +21,7 @@ from casestore.casework import (
     search_cases,
 )
 from casestore.lifecycle import Status
+from casestore.notices import mark_read, unread_for_unit, unread_ids
 from gateway.console.actions import action_forms, perform, splittable, suggested_links
 from gateway.console.auth import operator
 from gateway.console.scope import load_case, scope
@@ -92,7 +93,13 @@ def case_list():
             page=_page_number(request.args.get("page")),
             per_page=PER_PAGE,
         )
-        rows = [(c, deadline_state(c, moment)) for c in page.rows]
+        # Unread citizen activity (issue 18): marked, first on the page, or alone (unread=1).
+        cases_shown = page.rows
+        if request.args.get("unread") == "1":
+            cases_shown = unread_for_unit(db, scope() or runtime().coordinator)
+        unread = unread_ids(db, [c.id for c in cases_shown])
+        cases_shown = sorted(cases_shown, key=lambda c: c.id not in unread)
+        rows = [(c, deadline_state(c, moment)) for c in cases_shown]
     kept = {k: v for k, v in request.args.items() if k in FILTER_NAMES and v}
 
     def page_url(number: int) -> str:
@@ -105,6 +112,8 @@ def case_list():
         filters=filters,
         choices=choices,
         page_url=page_url,
+        unread=unread,
+        unread_only=request.args.get("unread") == "1",
     )
 
 
@@ -140,6 +149,10 @@ def case_page(tracking_id: str):
         }
         citizen = citizen_view(complaint)
         state = deadline_state(complaint, moment)
+        owners = complaint.owner_unit == (me.unit_code or runtime().coordinator)
+    if owners:  # the owner's admin opened it: its citizen activity so far is read
+        with runtime().sessions.begin() as db:
+            mark_read(db, complaint, complaint.owner_unit, moment)
     # Rendered after the session closed: everything the page reads is loaded above, and the
     # layout's header counts open a session of their own (SQLite allows one writer-capable
     # transaction at a time).
