@@ -39,7 +39,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "operator_notices",
-        sa.Column("operator_id", sa.Integer(), nullable=False),
+        sa.Column("operator_id", ID, nullable=False),
         sa.Column("email", sa.String(length=320), nullable=False),
         sa.Column("phone", sa.String(length=32), nullable=False),
         sa.Column("delivery", sa.String(length=10), nullable=False),
@@ -56,9 +56,9 @@ def upgrade() -> None:
         "operator_alerts",
         sa.Column("id", ID, nullable=False),
         sa.Column("dedupe_key", sa.String(length=100), nullable=False),
-        sa.Column("operator_id", sa.Integer(), nullable=False),
-        sa.Column("complaint_id", sa.Integer(), nullable=False),
-        sa.Column("event_id", sa.Integer(), nullable=True),
+        sa.Column("operator_id", ID, nullable=False),
+        sa.Column("complaint_id", ID, nullable=False),
+        sa.Column("event_id", ID, nullable=True),
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("delivery", sa.String(length=10), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
@@ -90,7 +90,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "case_reads",
-        sa.Column("complaint_id", sa.Integer(), nullable=False),
+        sa.Column("complaint_id", ID, nullable=False),
         sa.Column("unit_code", sa.String(length=64), nullable=False),
         sa.Column("read_at", WHEN, nullable=False),
         sa.ForeignKeyConstraint(
