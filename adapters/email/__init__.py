@@ -9,7 +9,15 @@ house knows of the channel.
 
 from adapters.base import ChannelSpec
 from adapters.email.compose import compose, message_id_for
-from adapters.email.smtp import NAME, EmailSender, SmtpConfig, enabled, sender, smtp_config
+from adapters.email.smtp import (
+    NAME,
+    EmailSender,
+    SmtpConfig,
+    enabled,
+    problem,
+    sender,
+    smtp_config,
+)
 from adapters.email.unsubscribe import read_token, unsubscribe_token, unsubscribe_url
 
 __all__ = [
@@ -20,6 +28,7 @@ __all__ = [
     "compose",
     "enabled",
     "message_id_for",
+    "problem",
     "read_token",
     "sender",
     "smtp_config",

@@ -63,8 +63,22 @@ def smtp_config(url: str) -> SmtpConfig:
 
 
 def enabled(settings: Any) -> bool:
-    """Whether email can go out: an SMTP URL and a From address are both set."""
-    return bool(getattr(settings, "smtp_url", "") and getattr(settings, "mail_from", ""))
+    """Whether email can go out: a readable SMTP URL and a From address are both set."""
+    return problem(settings) is None
+
+
+def problem(settings: Any) -> str | None:
+    """Why email is off, in words for `satupintu status` and the console; None when on."""
+    url, mail_from = getattr(settings, "smtp_url", ""), getattr(settings, "mail_from", "")
+    if not url or not mail_from:
+        return "SATUPINTU_SMTP_URL and SATUPINTU_MAIL_FROM not set"
+    if "@" not in mail_from:
+        return "SATUPINTU_MAIL_FROM is not an email address"
+    try:
+        smtp_config(url)
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 class EmailSender:

@@ -160,12 +160,13 @@ def _channel_table(runtime) -> Table:
 
 def _email_line(settings) -> str:
     """Whether email updates and operators' alerts can go out (issue 18)."""
-    from adapters.email import enabled
+    from adapters.email import problem
 
-    if enabled(settings):
+    why = problem(settings)
+    if why is None:
         return f"Email: on, from {settings.mail_from}"
     return (
-        "[yellow]Email: off / mati[/] (SATUPINTU_SMTP_URL and SATUPINTU_MAIL_FROM not set): "
+        f"[yellow]Email: off / mati[/] ({why}): "
         "web/API citizens read the tracking page, operators get no alerts"
     )
 

@@ -143,3 +143,13 @@ def test_quit_failing_after_the_message_was_taken_is_still_sent(mail_settings, s
     monkeypatch.setattr(smtplib.SMTP, "quit", hang_up)
     assert EmailSender(mail_settings).send(update()).status == "sent"
     assert len(smtp.received) == 1
+
+
+def test_email_is_off_and_says_why_until_both_settings_are_right(settings):
+    from adapters.email import enabled, problem, sender
+
+    assert problem(settings) == "SATUPINTU_SMTP_URL and SATUPINTU_MAIL_FROM not set"
+    wrong = settings.replace(smtp_url="http://mail.example", mail_from="lapor@contoh.id")
+    assert "smtp:// or smtps://" in problem(wrong) and sender(wrong) is None
+    right = wrong.replace(smtp_url="smtps://u:p@mail.example")
+    assert enabled(right) and problem(right) is None
