@@ -214,8 +214,7 @@ class Message(Base):
     created_at: Mapped[created]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     raw: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    # Outbound to a typed address (a web/API/Open311 citizen's mailto:/tel:, issue 18): where
-    # it goes when there is no proven contact. Sent to only, never a contact.
+    # Outbound to the mailto:/tel: a web/API/Open311 citizen typed (issue 18): sent to only.
     address: Mapped[str | None] = mapped_column(String(320))
 
     complaint: Mapped[Complaint | None] = relationship()
@@ -343,12 +342,9 @@ class ApiKey(Base):
     last_used_at: Mapped[when]
 
 
-# --- email and operators' notifications (issue 18) ------------------------------------------
-
-
 class AddressOptOut(Base):
-    """A typed address (mailto:/tel:) that asked for no more updates (a one-click unsubscribe)
-    or that its provider refused for good. Only ever checked before a send, never joined."""
+    """A typed address (mailto:/tel:) that unsubscribed or that its provider refused for good
+    (issue 18). Only ever checked before a send, never joined."""
 
     __tablename__ = "address_opt_outs"
 
@@ -373,8 +369,8 @@ class OperatorNotice(Base):
 
 
 class OperatorAlert(Base):
-    """One thing an operator is told about a case: sent alone (immediate) or in a digest.
-    ``dedupe_key`` (operator and event) makes the event scan safe to run twice."""
+    """One thing an operator is told of a case, alone or in a digest; ``dedupe_key``
+    (operator:event) makes the event scan safe to run twice."""
 
     __tablename__ = "operator_alerts"
     __table_args__ = (Index("ix_operator_alerts_status_operator", "status", "operator_id"),)
