@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from adapters import api, kannel, open311, twilio_sms, twitter, webform
+from adapters import api, email, kannel, open311, twilio_sms, twitter, webform
 from adapters.base import ChannelSpec, Sender
 from normalizer.records import Channel
 
@@ -39,6 +39,7 @@ LINES: tuple[Line, ...] = (
     Line(webform.SPEC, (Channel.WEB,)),
     Line(api.SPEC, (Channel.API,)),
     Line(open311.SPEC, (Channel.OPEN311,)),
+    Line(email.SPEC, (Channel.EMAIL,)),
 )
 
 # Each provider's spec by its name (Message.provider, InboundMessage.provider).

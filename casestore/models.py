@@ -220,6 +220,8 @@ class Message(Base):
     created_at: Mapped[created]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     raw: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Outbound to the mailto:/tel: a web/API/Open311 citizen typed (issue 18): sent to only.
+    address: Mapped[str | None] = mapped_column(String(320))
 
     complaint: Mapped[Complaint | None] = relationship()
     contact: Mapped[Contact | None] = relationship()
@@ -427,3 +429,61 @@ class AuditEntry(Base):
     user_agent: Mapped[str] = mapped_column(String(200), default="", server_default="")
     # Codes and counts only (the action, the filters, the row count): never a citizen's words.
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class AddressOptOut(Base):
+    """A typed address (mailto:/tel:) that unsubscribed or that its provider refused for good
+    (issue 18). Only ever checked before a send, never joined."""
+
+    __tablename__ = "address_opt_outs"
+
+    id: Mapped[intpk]
+    address: Mapped[str] = mapped_column(String(320), unique=True)
+    source: Mapped[str] = mapped_column(String(20))  # unsubscribe | refused
+    created_at: Mapped[created]
+
+
+class OperatorNotice(Base):
+    """Where and how one operator hears of their unit's work: email, optional phone, which
+    kinds of alert, and whether immediately or in the morning digest."""
+
+    __tablename__ = "operator_notices"
+
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"), primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), default="")
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    delivery: Mapped[str] = mapped_column(String(10), default="immediate")  # | digest
+    kinds: Mapped[list[Any]] = mapped_column(JSON, default=list)  # the kinds switched on
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class OperatorAlert(Base):
+    """One thing an operator is told of a case, alone or in a digest; ``dedupe_key``
+    (operator:event) makes the event scan safe to run twice."""
+
+    __tablename__ = "operator_alerts"
+    __table_args__ = (Index("ix_operator_alerts_status_operator", "status", "operator_id"),)
+
+    id: Mapped[intpk]
+    dedupe_key: Mapped[str] = mapped_column(String(100), unique=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("status_events.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    delivery: Mapped[str] = mapped_column(String(10))  # immediate | digest
+    status: Mapped[str] = mapped_column(String(20), default="queued")  # | sent | failed
+    error_code: Mapped[str | None] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    external_id: Mapped[str | None] = mapped_column(String(200))  # the email's Message-ID
+    created_at: Mapped[created]
+    sent_at: Mapped[when]
+
+
+class CaseRead(Base):
+    """When the owning unit's admins last opened a case: newer citizen activity is unread."""
+
+    __tablename__ = "case_reads"
+
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -160,6 +160,15 @@ class Settings:
     media_timeout_seconds: int = 30
 
     # Email and operators' notifications (issue 18): add its settings below this line.
+    # SATUPINTU_SMTP_URL: smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465
+    # (TLS from the first byte); empty: email is off, web/API citizens with an email read the
+    # tracking page. SATUPINTU_MAIL_FROM is the From address (a mailbox of the district's
+    # domain). Operators' morning digest goes out at digest_hour local time
+    # (SATUPINTU_TIMEZONE) on working days; smtp_timeout bounds one SMTP conversation.
+    smtp_url: str = field(default="", repr=False)
+    mail_from: str = ""
+    digest_hour: int = 7
+    smtp_timeout: int = 30
 
     # Federation (issue 21): how often cases forwarded to external units are followed up
     # (the remote's status read again). The units and their endpoints are in the units file;

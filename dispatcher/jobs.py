@@ -24,6 +24,7 @@ from casestore.delivery import (
 )
 from casestore.vocabulary import DeliveryStatus
 from dispatcher import runtime as runtime_module
+from dispatcher.address_replies import send_addressed
 from dispatcher.delivery import plan_send, retry_outside_window
 from dispatcher.failures import PermanentJobError, retry_transient_only
 from dispatcher.intake import store_record
@@ -59,7 +60,8 @@ def store(record: dict[str, Any]) -> dict[str, Any]:
 @retry_transient_only
 def notify(message_id: int) -> dict[str, Any]:
     """Send one queued outbound message through its channel's adapter."""
-    outcome = _send_reply(message_id)
+    # A typed address (issue 18) is sent to without a contact: dispatcher/address_replies.py.
+    outcome = send_addressed(message_id) or _send_reply(message_id)
     count_outbound(outcome.pop("channel"), outcome["status"])
     return outcome
 

@@ -1,7 +1,8 @@
 """Who is answered on which channel, and in what words: shared by intake and notifications.
 
 The channel facts come from ``adapters.registry``: the gateway answers only channels with a
-sender (web, API and Open311 citizens read the tracking page), a channel whose replies are
+sender (web, API and Open311 citizens are told at the address they typed, when a channel
+reaches it: ``typed_address_channel``), a channel whose replies are
 public (a reply tweet) tells a confidential case only that it arrived, and a reply meets the
 channel's own length limit on top of the two-SMS budget of every reply.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from adapters.registry import CHANNELS, channels_where, spec_for
+from adapters.registry import CHANNELS, channels_where, sender_for, spec_for
 from casestore.models import Complaint
 from dispatcher.runtime import Runtime
 from normalizer.records import Channel
@@ -51,3 +52,14 @@ def reply_values(runtime: Runtime, complaint: Complaint | None, language: str) -
         "unit": unit_name,
         "note": "",
     }
+
+
+def typed_address_channel(address: str, settings: object) -> Channel | None:
+    """The channel that reaches an address typed on a form (issue 18), or None: email when
+    SMTP is configured, a phone by SMS when an SMS channel is on (its sender in the
+    registry: Twilio, or Kannel)."""
+    scheme = address.partition(":")[0]
+    channel = {"mailto": Channel.EMAIL, "tel": Channel.SMS}.get(scheme)
+    if channel is None or sender_for(channel, settings) is None:
+        return None
+    return channel

@@ -48,6 +48,7 @@ class CatalogBabel(Babel):
 def dynamic_keys() -> frozenset[str]:
     """Keys built at run time ("console.privacy." ~ code), from the values they are built of."""
     from casestore import reasons
+    from casestore.alerts import ALERT_KINDS
     from casestore.audit import AuditKind
     from casestore.refusals import FIELD_PREFIX, PREFIX, Refusal
     from casestore.vocabulary import PRIVACY_LEVELS, Action, DownloadState, EventKind
@@ -100,6 +101,12 @@ def dynamic_keys() -> frozenset[str]:
     route_reasons += ("kecamatan_office", "no_category", "no_rule", "rule", "unknown_unit")
     codes = {code for codes in reasons.CODES.values() for code in codes} | set(route_reasons)
     keys |= {f"console.reason.{code}" for code in codes}
+    # Updates and alerts (issue 18): the form's promise, the alert settings, a unit's day.
+    keys |= {f"form.contact.help.{reach}" for reach in ("both", "email", "sms", "none")}
+    keys |= {f"console.notices.kind.{kind}" for kind in ALERT_KINDS}
+    keys |= {f"console.notices.delivery.{way}" for way in ("digest", "immediate")}
+    keys |= {f"console.notices.invalid.{name}" for name in ("delivery", "email", "phone")}
+    keys |= {f"console.today.{part}" for part in ("new", "overdue", "unread")}
     return frozenset(keys)
 
 

@@ -26,6 +26,8 @@ class Channel(StrEnum):
     WEB = "web"
     API = "api"
     OPEN311 = "open311"
+    # Outbound only (issue 18): updates to the email a web/API/Open311 citizen typed.
+    EMAIL = "email"
 
 
 # Channels whose provider proves who wrote (the SMS/WhatsApp sender, the X account): only
@@ -81,6 +83,10 @@ class InboundMessage:
     sender_name: str = ""
     media: tuple[Media, ...] = ()
     reply_to: str = ""  # provider id to answer in thread (a tweet id)
+    # Email only (issue 18): the subject line and the language of the words around the text.
+    subject: str = ""
+    language: str = "id"
+    link: str = ""  # the case's tracking page, shown as a button
     # Provider ids of the messages this one answers (the tweet it replies to, its thread's
     # first tweet): the store makes it a follow-up when one belongs to the sender's case.
     thread_ids: tuple[str, ...] = ()
@@ -203,6 +209,10 @@ class OutboundMessage:
     to: str  # the contact URN
     text: str
     reply_to: str = ""  # provider id to answer in thread (a tweet id)
+    # Email only (issue 18): the subject line and the language of the words around the text.
+    subject: str = ""
+    language: str = "id"
+    link: str = ""  # the case's tracking page, shown as a button
 
 
 @dataclass(frozen=True)

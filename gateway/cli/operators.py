@@ -1,4 +1,5 @@
-"""`satupintu operator add | list | disable | enable | reset-password`: console accounts.
+"""`satupintu operator add | list | disable | enable | reset-password | notify`: console
+accounts, and where each operator hears of their unit's work (issue 18).
 
 Passwords are typed at a hidden prompt (twice), or generated with ``--generate`` and printed
 once; a generated password must be changed at the first login.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import click
 from rich.console import Console
 
+from casestore import alerts
 from casestore import operators as accounts
 from gateway.cli.context import create_first_coordinator, prepared_runtime, print_first_coordinator
 
@@ -162,6 +164,58 @@ def reset_password(username: str, generate: bool) -> None:
     console.print(f"password of [bold]{account.username}[/] replaced")
     if generate:
         _print_once(account.username, password)
+
+
+@operator.command("notify")
+@click.argument("username")
+@click.option("--email", default=None, help='Where alerts go ("" clears it).')
+@click.option("--phone", default=None, help='A phone for SMS/WhatsApp ("" clears it).')
+@click.option(
+    "--delivery",
+    type=click.Choice(alerts.DELIVERIES),
+    default=None,
+    help="At once, or one morning digest on working days.",
+)
+@click.option(
+    "--kinds",
+    default=None,
+    help=f'Comma-separated kinds switched on ({",".join(alerts.ALERT_KINDS)}; "": none).',
+)
+def notify(
+    username: str,
+    email: str | None,
+    phone: str | None,
+    delivery: str | None,
+    kinds: str | None,
+) -> None:
+    """Show or change an operator's email, phone and alerts."""
+    from adapters.email import enabled
+
+    runtime = prepared_runtime()
+    chosen = None if kinds is None else [k.strip() for k in kinds.split(",") if k.strip()]
+    with runtime.sessions.begin() as session:
+        account = accounts.operator_by_username(session, username)
+        if account is None:
+            raise click.ClickException(f"no operator {username!r}")
+        try:
+            wanted = alerts.set_preferences(
+                session, account, email=email, phone=phone, delivery=delivery, kinds=chosen
+            )
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(
+        aligned(
+            [
+                ("operator", account.username),
+                ("email", wanted.email or "—"),
+                ("phone", wanted.phone or "—"),
+                ("delivery", wanted.delivery),
+                ("kinds", ",".join(k for k in alerts.ALERT_KINDS if k in wanted.kinds) or "—"),
+            ]
+        )
+    )
+    if not enabled(runtime.settings):
+        click.echo("email is off: set SATUPINTU_SMTP_URL and SATUPINTU_MAIL_FROM to send alerts")
 
 
 def announce_first_coordinator(runtime) -> None:

@@ -180,6 +180,19 @@ def _forward_table(runtime) -> Table | None:
     return table
 
 
+def _email_line(settings) -> str:
+    """Whether email updates and operators' alerts can go out (issue 18)."""
+    from adapters.email import problem
+
+    why = problem(settings)
+    if why is None:
+        return f"Email: on, from {settings.mail_from}"
+    return (
+        f"[yellow]Email: off / mati[/] ({why}): "
+        "web/API citizens read the tracking page, operators get no alerts"
+    )
+
+
 @click.command()
 @click.option(
     "--failed", "failed_limit", default=10, show_default=True, help="Failed jobs to list."
@@ -203,6 +216,7 @@ def status(failed_limit: int) -> None:
             jobs = failed_jobs(runtime.redis, limit=failed_limit)
             title = f"Pekerjaan gagal / Failed jobs ({snapshot.failed}; `satupintu replay`)"
             console.print(_failed_table(jobs, zone, title))
+    console.print(_email_line(runtime.settings))
     try:
         console.print(_channel_table(runtime))
         forwarded = _forward_table(runtime)

@@ -14,7 +14,7 @@ from flask import Blueprint, abort, redirect, render_template, url_for
 from markupsafe import Markup
 
 from casestore.casework import open_counts
-from gateway.console import accounts, audit, auth, bulk, cases, export, monitor, triage
+from gateway.console import accounts, audit, auth, bulk, cases, export, monitor, notices, triage
 from gateway.context import runtime
 from gateway.i18n import known, number, t
 
@@ -27,6 +27,8 @@ bp.register_blueprint(export.bp)
 bp.register_blueprint(audit.bp)
 bp.register_blueprint(bulk.bp)
 bp.register_blueprint(accounts.bp)
+bp.register_blueprint(notices.bp)
+bp.register_blueprint(notices.today_bp)
 bp.before_request(auth.require_operator)
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "panduan-operator.md"
@@ -114,9 +116,9 @@ def console_context():
 
 @bp.get("/")
 def home():
-    """The coordinator's home is the intake monitor; a unit's is its case list."""
+    """The coordinator's home is the intake monitor; a unit's is what needs it now."""
     if not auth.operator().is_coordinator:
-        return redirect(url_for("console.cases.case_list"))
+        return redirect(url_for("console.today.today"))
     return monitor.monitor_page()
 
 

@@ -29,6 +29,7 @@ FILTER_NAMES = (
     "received_to",
     "sort",
     "per_page",
+    "unread",
 )
 
 

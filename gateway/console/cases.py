@@ -17,6 +17,7 @@ from casestore import attachments as stored_attachments
 from casestore.audit import AuditKind
 from casestore.casework import PER_PAGE_CHOICES, SORTS, case_file, deadline_state, search_cases
 from casestore.lifecycle import ARCHIVE_REASONS
+from casestore.notices import mark_read, unread_for_unit, unread_ids
 from gateway.console import trail
 from gateway.console.actions import action_forms, perform, splittable, suggested_links
 from gateway.console.auth import operator
@@ -54,7 +55,13 @@ def case_list():
             page=_page_number(request.args.get("page")),
             per_page=per_page(request.args),
         )
-        rows = [(c, deadline_state(c, moment)) for c in page.rows]
+        # Unread citizen activity (issue 18): marked, first on the page, or alone (unread=1).
+        cases_shown = page.rows
+        if request.args.get("unread") == "1":
+            cases_shown = unread_for_unit(db, scope() or runtime().coordinator)
+        unread = unread_ids(db, [c.id for c in cases_shown])
+        cases_shown = sorted(cases_shown, key=lambda c: c.id not in unread)
+        rows = [(c, deadline_state(c, moment)) for c in cases_shown]
     kept = kept_filters(request.args)
 
     def page_url(number: int) -> str:
@@ -75,6 +82,8 @@ def case_list():
         bulk_units=[(u.code, u.name) for u in runtime().units if u.kind != "coordinator"],
         archive_reasons=ARCHIVE_REASONS,
         dates={k: request.args.get(k, "")[:10] for k in ("received_from", "received_to")},
+        unread=unread,
+        unread_only=request.args.get("unread") == "1",
     )
 
 
@@ -113,10 +122,14 @@ def case_page(tracking_id: str):
         }
         citizen = citizen_view(complaint)
         state = deadline_state(complaint, moment)
+        owners = complaint.owner_unit == (me.unit_code or runtime().coordinator)
     if citizen["known"] and not citizen["hidden"]:
         # The page shows who filed it: that look at a citizen's identity is on the record.
         with runtime().sessions.begin() as db:
             trail.note(db, AuditKind.IDENTITY_VIEWED, target=complaint.tracking_id)
+    if owners:  # the owner's admin opened it: its citizen activity so far is read
+        with runtime().sessions.begin() as db:
+            mark_read(db, complaint, complaint.owner_unit, moment)
     # Rendered after the session closed: everything the page reads is loaded above, and the
     # layout's header counts open a session of their own (SQLite allows one writer-capable
     # transaction at a time).

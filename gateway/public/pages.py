@@ -15,6 +15,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from adapters import webform
 from adapters.attachments import AttachmentError, Upload, check_uploads
+from adapters.registry import sender_for
 from casestore.lifecycle import OPEN_STATUSES, Status
 from casestore.public_api import CitizenProof, citizen_proof
 from casestore.queries import public_case, reporter_messages
@@ -31,6 +32,7 @@ from gateway.submission import (
     secret_guessing_wait,
 )
 from normalizer.citizen_secret import hash_citizen_secret, secret_hash_matches
+from normalizer.records import Channel
 from normalizer.tracking import format_tracking_id, normalize_tracking_id
 
 bp = Blueprint("public", __name__)
@@ -62,8 +64,24 @@ def _form_page(
     values = dict(values)
     values.setdefault("submission_key", secrets.token_urlsafe(24))
     browser_token()
-    page = render_template("form.html", values=values, errors=errors, limited=limited, **_choices())
+    page = render_template(
+        "form.html",
+        values=values,
+        errors=errors,
+        limited=limited,
+        contact_help=contact_help(),
+        **_choices(),
+    )
     return page, status
+
+
+def contact_help() -> str:
+    """What the form says happens with the contact given: which channels reach it now."""
+    settings = runtime().settings
+    email = sender_for(Channel.EMAIL, settings) is not None
+    sms = sender_for(Channel.SMS, settings) is not None
+    reach = {(True, True): "both", (True, False): "email", (False, True): "sms"}
+    return i18n.t(f"form.contact.help.{reach.get((email, sms), 'none')}")
 
 
 def _limited(refusal: Refusal) -> str:

@@ -36,6 +36,7 @@ def test_every_channel_has_a_spec():
         "webform",
         "api",
         "open311",
+        "email",
     ]
     assert providers_for(Channel.SMS) == (twilio_sms.SPEC, kannel.SPEC)
     assert providers_for("whatsapp") == (twilio_sms.SPEC,)
@@ -50,7 +51,8 @@ def test_a_provider_is_one_folder_and_one_line():
 
 
 def test_the_reply_policy_is_the_channels_own():
-    assert {Channel.SMS, Channel.WHATSAPP, Channel.TWITTER} == REPLY_CHANNELS
+    # Email answers the address a form citizen typed (issue 18), when SMTP is configured.
+    assert {Channel.SMS, Channel.WHATSAPP, Channel.TWITTER, Channel.EMAIL} == REPLY_CHANNELS
     assert {Channel.TWITTER} == PUBLIC_REPLY_CHANNELS
     assert {Channel.TWITTER: twitter.fits_in_tweet} == REPLY_LIMITS
 
@@ -65,7 +67,7 @@ def test_only_twilio_21610_means_unsubscribed():
 
 
 def test_channels_without_a_sender_are_never_answered(settings):
-    for channel in (Channel.WEB, Channel.API, Channel.OPEN311, "fax"):
+    for channel in (Channel.WEB, Channel.API, Channel.OPEN311, Channel.EMAIL, "fax"):
         assert sender_for(channel, settings) is None
 
 

@@ -191,9 +191,12 @@ def test_an_sms_complaint_from_monitor_to_resolution(
     page.click("button:has-text('Keluar')")
     page.wait_for_url(live_server + "/console/login")
 
-    # The kecamatan's admin finds it in their list, starts and resolves it.
+    # The kecamatan's admin finds it on their home (what needs them now), starts and
+    # resolves it.
     log_in(page, live_server, "camat-lt")
-    page.wait_for_url(live_server + "/console/cases")
+    page.wait_for_url(live_server + "/console/today")
+    assert shown in page.inner_text("[data-section=new]")
+    page.screenshot(path=str(ARTIFACTS / "console-today.png"), full_page=True)
     page.click(f"a.tid:has-text('{shown}')")
     act(page, "start")
     act(

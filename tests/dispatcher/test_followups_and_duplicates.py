@@ -392,8 +392,9 @@ def test_the_longest_typed_email_fits_its_column(runtime):
 
 
 def test_a_typed_phone_is_sent_nothing_even_as_a_duplicates_follower(runtime):
-    # Until a typed phone is confirmed (issue 18) it gets nothing: not its own case's news,
-    # nor, as a confirmed follower, the master's.
+    # Without an SMS channel a typed phone gets nothing: not its own case's news, nor, as a
+    # confirmed follower, the master's. (With one it is told only that there is news and
+    # where: tests/dispatcher/test_email_updates.py.)
     master = deliver(runtime, "Banjir di kampung Kala Segi, Kec. Bintang, rumah warga terendam")
     typed(runtime, "kala segi banjir, puluhan rumah terendam air", BUDI, at=T0 + timedelta(1))
     with runtime.sessions.begin() as session:

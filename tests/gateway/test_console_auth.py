@@ -213,10 +213,10 @@ def test_a_password_change_ends_the_operators_other_sessions(app, runtime, staff
     assert second.get("/console/cases").status_code == 302
 
 
-def test_unit_operators_land_on_their_cases_and_never_see_coordinator_pages(client, staff):
+def test_unit_operators_land_on_their_work_and_never_see_coordinator_pages(client, staff):
     login(client, "camat-lt")
-    home = client.get("/console/")
-    assert home.status_code == 302 and home.headers["Location"].endswith("/console/cases")
+    home = client.get("/console/")  # what needs the unit now (issue 18)
+    assert home.status_code == 302 and home.headers["Location"].endswith("/console/today")
     assert client.get("/console/monitor/panel").status_code == 404
 
 
