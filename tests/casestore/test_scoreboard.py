@@ -134,7 +134,7 @@ def test_groups_and_months_follow_local_time(history):
     kec = rows(history.kecamatan)
     assert kec["11.04.01"].received == 4 and kec["11.04.02"].received == 2
     months = dict(history.months)
-    assert list(months)[0] == "2025-12" and list(months)[-1] == "2026-11"
+    assert history.months[0][0] == "2025-12" and history.months[-1][0] == "2026-11"
     assert (months["2026-10"], months["2026-11"]) == (1, 6)
     assert rows(history.category)["jalan"].median_resolution == 4.5  # [4, 5]
 
