@@ -366,3 +366,13 @@ def scoreboard(session: Session, period: Period, now: datetime, tz: str) -> Scor
         setattr(board, name, _grouped(session, column, period, now, calendar))
     board.months = _months(session, period, zone, now)
     return board
+
+
+def unit_names(session: Session) -> dict[str, tuple[str, str]]:
+    """unit code -> (name, English name), for the scoreboard's labels."""
+    from casestore.models import Unit
+
+    return {
+        code: (name, name_en)
+        for code, name, name_en in session.execute(select(Unit.code, Unit.name, Unit.name_en))
+    }
