@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 WIDTH = 360
 BAR_COLOUR = "#0b6e4f"  # the site's accent
 MUTED = "#5b6573"
+LABEL_CHARS = 48  # a bar's label fits the chart; the table beside it has the full name
 
 
 def _svg(height: int, title: str, body: list[str]) -> Markup:
@@ -65,7 +66,8 @@ def share_bars(title: str, rows: Sequence[tuple[str, float | None, str]]) -> Mar
     body = []
     for n, (label, share, text) in enumerate(rows):
         y = n * line
-        body.append(f'<text x="0" y="{y + 12}" font-size="12">{escape(label)}</text>')
+        short = label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
+        body.append(f'<text x="0" y="{y + 12}" font-size="12">{escape(short)}</text>')
         width = (WIDTH - 60) * (share or 0.0)
         if share is not None:
             body.append(
