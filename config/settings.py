@@ -125,6 +125,11 @@ class Settings:
 
     # Email and operators' notifications (issue 18): add its settings below this line.
 
+    # Accountability in public (issue 20): add its settings below this line.
+    # The SLA policy: versioned deadlines with a citation and per-category/unit overrides;
+    # empty means config/data/sla_policy.toml.
+    sla_policy_file: str = ""
+
     @property
     def twilio_enabled(self) -> bool:
         return bool(self.twilio_account_sid and self.twilio_auth_token)

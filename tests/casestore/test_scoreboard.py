@@ -7,7 +7,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import select
 
+from casestore.models import Complaint
 from casestore.scoreboard import MIN_CASES, WorkingCalendar, month_starts, scoreboard
 from tests.scoreboard_history import NOVEMBER, NOW, TZ, at, seed
 
@@ -25,8 +27,8 @@ def rows(figures):
 def test_unit_figures_count_working_days_without_the_local_holiday(history):
     pupr = rows(history.units)["dinas-pupr"]
     assert pupr.received == 5 and pupr.enough
-    assert pupr.median_first_response == 1.5  # [2, 1, 3, 1]
-    assert pupr.median_resolution == 4.0  # [4, 1, 5]
+    assert pupr.median_first_response == 1.5  # [2, 1, 2, 1]
+    assert pupr.median_resolution == 4.0  # [4, 1, 4]
     assert (pupr.on_time, pupr.decided) == (2, 3)
     assert pupr.on_time_share == pytest.approx(2 / 3)
     assert (pupr.bounces_given, pupr.bounces_received) == (1, 0)
@@ -59,7 +61,7 @@ def test_groups_and_months_follow_local_time(history):
     months = dict(history.months)
     assert history.months[0][0] == "2025-12" and history.months[-1][0] == "2026-11"
     assert (months["2026-10"], months["2026-11"]) == (1, 6)
-    assert rows(history.category)["jalan"].median_resolution == 4.5  # [4, 5]
+    assert rows(history.category)["jalan"].median_resolution == 4.0  # [4, 4]
 
 
 def test_calendar_and_months_without_a_database():
@@ -72,3 +74,18 @@ def test_calendar_and_months_without_a_database():
     assert calendar.between(at(31, month=12), datetime(2027, 1, 2, 3, tzinfo=UTC)) == 0
     assert month_starts(NOVEMBER.end, zone)[-1] == date(2026, 11, 1)
     assert len(month_starts(NOVEMBER.end, zone)) == 12
+
+
+def test_each_case_keeps_the_policy_in_force_when_it_was_received(store_session):
+    seed(store_session)
+    stamped = dict(
+        store_session.execute(select(Complaint.tracking_id, Complaint.sla_policy_version)).all()
+    )
+    versions = sorted(stamped.values())
+    assert versions.count("local-sop-2026-11") == 1  # the one case received from 3 November
+    assert versions.count("permenpanrb-62-2018") == len(versions) - 1
+    late = store_session.scalar(
+        select(Complaint).where(Complaint.sla_policy_version == "local-sop-2026-11")
+    )
+    # 4 working days after 3 November, skipping the local holiday on the 4th: 10 November.
+    assert late.hard_due_at == at(10, 2)
