@@ -18,8 +18,8 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casestore.models import Complaint, LocalHoliday, Rating, StatusEvent
-from casestore.vocabulary import EventKind, Status
+from casestore.models import Complaint, LocalHoliday, Message, Rating, StatusEvent
+from casestore.vocabulary import Direction, EventKind, Status
 
 LOW_SCORES = (1, 2)
 SCORES = range(1, 6)
@@ -101,6 +101,35 @@ def record_rating(
     )
     session.flush()
     return rating
+
+
+def awaiting_rating(
+    session: Session, contact_id: int, *, asked: str, now: datetime
+) -> Complaint | None:
+    """The contact's most recently resolved case that was asked for a rating (an outbound
+    message with intent ``asked``), is still in its answer window and is not rated yet."""
+    was_asked = (
+        select(Message.id)
+        .where(
+            Message.complaint_id == Complaint.id,
+            Message.direction == Direction.OUT,
+            Message.intent == asked,
+        )
+        .exists()
+    )
+    rated = select(Rating.id).where(Rating.complaint_id == Complaint.id).exists()
+    return session.scalar(
+        select(Complaint)
+        .where(
+            Complaint.contact_id == contact_id,
+            Complaint.status == Status.RESOLVED,
+            Complaint.due_at > now,
+            was_asked,
+            ~rated,
+        )
+        .order_by(Complaint.updated_at.desc(), Complaint.id.desc())
+        .limit(1)
+    )
 
 
 def low_ratings(

@@ -22,6 +22,7 @@ from casestore.lifecycle import Action, apply_action
 from casestore.models import Complaint, StatusEvent, utcnow
 from dispatcher.notifications import queue_status_notification
 from dispatcher.outbox import enqueue_notifications
+from dispatcher.rating import ask_for_rating
 from dispatcher.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,9 @@ def apply_and_tell(
 
 def told(session: Session, complaint: Complaint, event: StatusEvent, runtime: Runtime) -> Acted:
     """An event already written (a duplicate confirmed, say), with its messages queued."""
-    return Acted(event, queue_status_notification(session, complaint, event, runtime))
+    ids = queue_status_notification(session, complaint, event, runtime)
+    ids += ask_for_rating(session, complaint, event, runtime)  # after a resolution (issue 20)
+    return Acted(event, ids)
 
 
 def lifecycle_action(

@@ -18,6 +18,7 @@ from dispatcher.intake.commands import COMMANDS
 from dispatcher.intake.holds import screen
 from dispatcher.intake.new_complaint import new_case
 from dispatcher.intake.outcome import StoreOutcome
+from dispatcher.intake.rating import rating_reply
 from dispatcher.intake.replies import send_answers
 from dispatcher.runtime import Runtime
 from normalizer.records import ComplaintRecord, Intent
@@ -33,6 +34,8 @@ def store_record(
     """
     # First: "ok, makasih" in reply to our tweet is a follow-up, not a thin new message.
     record = _thread_follow_up(session, record)
+    if (rated := rating_reply(session, record, runtime)) is not None:  # "4": a rating (issue 20)
+        return rated
     sender, held = screen(session, record, runtime, check=check_rate_limit)
     outcome = held or _apply(session, record, runtime, sender)
     return send_answers(session, record, runtime, sender.contact, outcome)
