@@ -109,3 +109,60 @@ STATISTIK_STRINGS: dict[str, dict[str, str]] = {
         "stat.bad_period": "Unknown period: use YYYY or YYYY-MM.",
     },
 }
+
+
+# The citizen's rating on the tracking page (gateway/public/statistik_rating.py).
+RATING_STRINGS: dict[str, dict[str, str]] = {
+    "id": {
+        "rating.title": "Nilai penanganan aduan Anda",
+        "rating.help": (
+            "Seberapa puas Anda dengan penanganan aduan ini? Penilaian hanya dapat diberikan "
+            "sekali. Komentar Anda hanya dibaca petugas, tidak pernah ditampilkan ke publik."
+        ),
+        "rating.score": "Penilaian",
+        "rating.1": "1 — Sangat tidak puas",
+        "rating.2": "2 — Tidak puas",
+        "rating.3": "3 — Cukup",
+        "rating.4": "4 — Puas",
+        "rating.5": "5 — Sangat puas",
+        "rating.comment": "Komentar (boleh dikosongkan)",
+        "rating.submit": "Kirim penilaian",
+        "rating.thanks": "Terima kasih atas penilaian Anda.",
+        "rating.thanks.low": "Koordinator akan meninjau penanganan aduan ini.",
+        "rating.back": "Kembali ke status laporan",
+        "rating.error.score": "Pilih penilaian dari 1 sampai 5.",
+        "rating.error.comment": "Komentar paling panjang {n} karakter.",
+        "rating.error.code": "Masukkan kode rahasia laporan Anda.",
+        "rating.error.duplicated": "Isian ini terkirim lebih dari sekali.",
+        "rating.error.closed": (
+            "Laporan ini tidak dapat dinilai: belum selesai, sudah dinilai, atau batas waktu "
+            "tanggapan sudah lewat."
+        ),
+    },
+    "en": {
+        "rating.title": "Rate how your complaint was handled",
+        "rating.help": (
+            "How satisfied are you with how this complaint was handled? You can rate it once. "
+            "Only staff read your comment; it is never shown in public."
+        ),
+        "rating.score": "Rating",
+        "rating.1": "1 — Very unsatisfied",
+        "rating.2": "2 — Unsatisfied",
+        "rating.3": "3 — Fair",
+        "rating.4": "4 — Satisfied",
+        "rating.5": "5 — Very satisfied",
+        "rating.comment": "Comment (optional)",
+        "rating.submit": "Send rating",
+        "rating.thanks": "Thank you for your rating.",
+        "rating.thanks.low": "The coordinator will review how this complaint was handled.",
+        "rating.back": "Back to the complaint's status",
+        "rating.error.score": "Choose a rating from 1 to 5.",
+        "rating.error.comment": "A comment can be at most {n} characters.",
+        "rating.error.code": "Enter your complaint's secret code.",
+        "rating.error.duplicated": "This field was sent more than once.",
+        "rating.error.closed": (
+            "This complaint cannot be rated: it is not resolved, it was rated already, or "
+            "the time to answer has passed."
+        ),
+    },
+}
