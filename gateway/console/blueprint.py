@@ -14,7 +14,7 @@ from flask import Blueprint, abort, redirect, render_template, url_for
 from markupsafe import Markup
 
 from casestore.casework import open_counts
-from gateway.console import auth, cases, monitor
+from gateway.console import accountability, auth, cases, monitor
 from gateway.context import runtime
 from gateway.i18n import t
 
@@ -22,6 +22,7 @@ bp = Blueprint("console", __name__, url_prefix="/console")
 bp.register_blueprint(auth.bp)
 bp.register_blueprint(monitor.bp)
 bp.register_blueprint(cases.bp)
+bp.register_blueprint(accountability.bp)  # /console/kinerja: figures, local holidays (issue 20)
 bp.before_request(auth.require_operator)
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "panduan-operator.md"
