@@ -33,7 +33,6 @@ class Terms:
     hard_limit_days: int = 60
     answer_days: int = 10
     warn_days_before: int = 1
-    pause_for_reporter: bool = False
 
 
 # PermenPANRB 62/2018 as SatuPintu has always used it: the terms of a case with no version.
@@ -116,12 +115,7 @@ def _changes(where: str, entry: Mapping[str, Any]) -> dict[str, Any]:
             continue
         if name not in known:
             raise ReferenceDataError(f"{where}: unknown field {name!r}")
-        if name == "pause_for_reporter":
-            if not isinstance(entry[name], bool):
-                raise ReferenceDataError(f"{where}: pause_for_reporter must be true or false")
-            changes[name] = entry[name]
-        else:
-            changes[name] = _days(where, entry, name, 0 if name == "warn_days_before" else 1)
+        changes[name] = _days(where, entry, name, 0 if name == "warn_days_before" else 1)
     return changes
 
 

@@ -33,7 +33,6 @@ follow_up_days = 4
 hard_limit_days = 30
 answer_days = 7
 warn_days_before = 2
-pause_for_reporter = true
 
 [[version.override]]
 category = "kesehatan"
@@ -74,7 +73,6 @@ def test_versions_by_day_and_overrides_by_specificity(tmp_path):
     assert sop.terms_for("jalan", "rsud").follow_up_days == 2
     both = sop.terms_for("kesehatan", "rsud")
     assert (both.follow_up_days, both.hard_limit_days, both.verify_days) == (2, 5, 2)
-    assert sop.terms.pause_for_reporter is True
 
 
 def test_the_clocks_run_on_a_versions_terms_and_skip_local_holidays(tmp_path):
@@ -104,7 +102,7 @@ def test_the_clocks_run_on_a_versions_terms_and_skip_local_holidays(tmp_path):
         ("text days", BASE.replace("answer_days = 10", 'answer_days = "10"'), "answer_days"),
         ("bool days", BASE.replace("answer_days = 10", "answer_days = true"), "answer_days"),
         ("unknown field", BASE + "grace_days = 2\n", "unknown field 'grace_days'"),
-        ("bad pause", BASE + 'pause_for_reporter = "yes"\n', "pause_for_reporter"),
+        ("a pause it cannot keep", BASE + "pause_for_reporter = true\n", "unknown field"),
         ("long id", BASE.replace('"national"', '"' + "x" * 41 + '"'), "40 characters"),
         ("same id twice", BASE + BASE.replace("2018-01-01", "2019-01-01"), "unique"),
         ("same day twice", BASE + BASE.replace('"national"', '"other"'), "same day"),
