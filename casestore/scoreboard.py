@@ -26,8 +26,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, literal, select, union
 from sqlalchemy.orm import Session, aliased
 
+from casestore.accountability import local_holiday_days
 from casestore.clock import holidays_in
-from casestore.models import Complaint, LocalHoliday, Rating, StatusEvent
+from casestore.models import Complaint, Rating, StatusEvent, Unit
 from casestore.vocabulary import WATCHED_STATUSES, Action
 
 MIN_CASES = 5  # fewer cases than this: counts only, no share, median or rank
@@ -85,6 +86,7 @@ class Scoreboard:
     category: list[Figures] = field(default_factory=list)
     channel: list[Figures] = field(default_factory=list)
     months: list[tuple[str, int]] = field(default_factory=list)  # ("2026-11", count), oldest first
+    unit_names: dict[str, tuple[str, str]] = field(default_factory=dict)  # code -> (id, en)
 
 
 class WorkingCalendar:
@@ -103,10 +105,6 @@ class WorkingCalendar:
         """Working days after ``start``'s local date up to and including ``end``'s."""
         a, b = start.astimezone(self.tz).date(), end.astimezone(self.tz).date()
         return max(0, bisect.bisect_right(self.days, b) - bisect.bisect_right(self.days, a))
-
-
-def local_holidays(session: Session) -> list[date]:
-    return list(session.scalars(select(LocalHoliday.day)))
 
 
 def _in_period(period: Period, *, breakdown: bool) -> tuple[Any, ...]:
@@ -354,7 +352,7 @@ def scoreboard(session: Session, period: Period, now: datetime, tz: str) -> Scor
     ).one()
     first = (period.start - timedelta(days=1)).astimezone(zone).date()
     last = max(now, period.end).astimezone(zone).date() + timedelta(days=1)
-    calendar = WorkingCalendar(first, last, zone, local_holidays(session))
+    calendar = WorkingCalendar(first, last, zone, local_holiday_days(session))
     columns = {
         "kecamatan": Complaint.kecamatan_code,
         "category": Complaint.category,
@@ -365,13 +363,12 @@ def scoreboard(session: Session, period: Period, now: datetime, tz: str) -> Scor
     for name, column in columns.items():
         setattr(board, name, _grouped(session, column, period, now, calendar))
     board.months = _months(session, period, zone, now)
+    board.unit_names = unit_names(session)
     return board
 
 
 def unit_names(session: Session) -> dict[str, tuple[str, str]]:
     """unit code -> (name, English name), for the scoreboard's labels."""
-    from casestore.models import Unit
-
     return {
         code: (name, name_en)
         for code, name, name_en in session.execute(select(Unit.code, Unit.name, Unit.name_en))

@@ -23,7 +23,7 @@ from casestore.accountability import (
     remove_local_holiday,
 )
 from casestore.models import utcnow
-from casestore.scoreboard import MIN_CASES, Figures, scoreboard, unit_names
+from casestore.scoreboard import MIN_CASES, Figures, scoreboard
 from gateway import i18n
 from gateway.console.auth import coordinator_only, operator
 from gateway.context import runtime
@@ -113,8 +113,11 @@ def _this_month(asked: str = ""):
         abort(400, description=i18n.t("stat.bad_period"))
     with rt.sessions() as session:
         board = scoreboard(session, period, now, rt.settings.timezone)
-        names = unit_names(session)
-    return board, {code: name for code, (name, _en) in names.items()}
+    english = i18n.language() == "en"
+    names = {
+        code: (en if english and en else name) for code, (name, en) in board.unit_names.items()
+    }
+    return board, names
 
 
 def slipping_summary() -> dict:

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from flask import Response, abort, current_app, jsonify, render_template, request
 
 from casestore.models import utcnow
-from casestore.scoreboard import MIN_CASES, Figures, Period, Scoreboard, scoreboard, unit_names
+from casestore.scoreboard import MIN_CASES, Figures, Period, Scoreboard, scoreboard
 from gateway import i18n
 from gateway.context import runtime
 from gateway.public import statistik_chart as chart
@@ -103,7 +103,6 @@ def _board(period: Period) -> Scoreboard:
     rt = runtime()
     with rt.sessions() as session:
         board = scoreboard(session, period, utcnow(), rt.settings.timezone)
-        board.names = unit_names(session)  # type: ignore[attr-defined]
     if len(cache) > 64:  # periods people asked for; old ones go first
         cache.pop(next(iter(cache)))
     cache[period.key] = (time.monotonic() + CACHE_SECONDS, board)
@@ -132,7 +131,7 @@ class Labels:
 def _labels(board: Scoreboard) -> Labels:
     english = i18n.language() == "en"
     rules = intake_rules()
-    names = getattr(board, "names", {})
+    names = board.unit_names
     return Labels(
         units={code: (en if english and en else name) for code, (name, en) in names.items()},
         kecamatan=dict(rules.kecamatan),
