@@ -87,13 +87,14 @@ def record_rating(
         rated_at=now,
     )
     session.add(rating)
-    # An internal event: the operators see it on the case, the public timeline does not.
+    # An internal event: the operators read the score and the comment on the case's timeline
+    # (a note, like theirs: never public, never sent); the public timeline does not show it.
     session.add(
         StatusEvent(
             complaint=complaint,
             kind=EventKind.RATED,
             actor="citizen",
-            note="",
+            note=rating.comment,
             public=False,
             data={"rating": score, "low": score in LOW_SCORES, "channel": channel},
             created_at=now,

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
+from casestore.clock import Clock, Deadline, deadline
 from casestore.models import Complaint, LocalHoliday, StatusEvent
 from casestore.vocabulary import WATCHED_STATUSES, EventKind, Status
 from config.sla_policy import PolicyVersion, SlaPolicy, Terms, load_sla_policy
@@ -41,11 +42,11 @@ def _received_day(complaint: Complaint, tz: str | ZoneInfo) -> date:
     return complaint.received_at.astimezone(zone).date()
 
 
-def stamp_policy(complaint: Complaint, tz: str | ZoneInfo) -> PolicyVersion:
-    """Stamp a new case with the policy version in force on its local day of receipt."""
-    version = sla_policy().version_on(_received_day(complaint, tz))
-    complaint.sla_policy_version = version.id
-    return version
+def stamp_policy(complaint: Complaint, tz: str | ZoneInfo) -> tuple[Terms, frozenset[date]]:
+    """Stamp a new case with the policy version in force on its local day of receipt; what
+    its clocks run on (as ``clock_terms``)."""
+    complaint.sla_policy_version = sla_policy().version_on(_received_day(complaint, tz)).id
+    return clock_terms(complaint, tz)
 
 
 def case_policy(complaint: Complaint, tz: str | ZoneInfo) -> PolicyVersion:
@@ -67,6 +68,27 @@ def clock_terms(complaint: Complaint, tz: str | ZoneInfo) -> tuple[Terms, frozen
     with session.no_autoflush:  # a case being opened is flushed with its events, not here
         closed = frozenset(session.scalars(select(LocalHoliday.day)))
     return terms, closed
+
+
+def restart(
+    complaint: Complaint,
+    clock: Clock,
+    now: datetime,
+    tz: str | ZoneInfo,
+    inputs: tuple[Terms, frozenset[date]] | None = None,
+) -> Deadline:
+    """The deadline ``clock`` gives the case from ``now`` under its own terms (``inputs``: the
+    case's ``clock_terms`` when the caller has them already)."""
+    terms, closed = inputs or clock_terms(complaint, tz)
+    return deadline(
+        clock,
+        now=now,
+        received_at=complaint.received_at,
+        hard_due_at=complaint.hard_due_at,
+        tz=tz,
+        terms=terms,
+        closed=closed,
+    )
 
 
 def _due(session: Session, *where: Any, limit: int) -> list[Complaint]:

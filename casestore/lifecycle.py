@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casestore import deadlines, transitions
-from casestore.clock import DEFAULT_TIMEZONE, Clock, deadline, hard_limit
+from casestore.clock import DEFAULT_TIMEZONE, Clock, hard_limit
 from casestore.models import Complaint, StatusEvent, Unit, utcnow
 from casestore.transitions import Check, Effect, Guard, Refusal, Request, TransitionError
 from casestore.vocabulary import (
@@ -325,12 +325,10 @@ def apply_action(
 
 
 def start_clocks(complaint: Complaint, tz: str = DEFAULT_TIMEZONE) -> None:
-    """Set the deadlines of a case just received, under the SLA policy version in force that
-    day (issue 20; nationally: verify within 3, resolve within 60)."""
-    deadlines.stamp_policy(complaint, tz)
-    terms = deadlines.clock_terms(complaint, tz)
-    complaint.hard_due_at = hard_limit(complaint.received_at, tz, *terms)
-    _restart_clock(complaint, Clock.VERIFY, complaint.received_at, tz, terms)
+    """Set the deadlines of a case just received, under its SLA policy version (issue 20)."""
+    inputs = deadlines.stamp_policy(complaint, tz)
+    complaint.hard_due_at = hard_limit(complaint.received_at, tz, *inputs)
+    _restart_clock(complaint, Clock.VERIFY, complaint.received_at, tz, inputs)
 
 
 def takes_message(action: Action | str) -> bool:
@@ -410,19 +408,8 @@ def _target(session: Session, complaint: Complaint, rule: Rule) -> str:
     return before or Status.RECEIVED
 
 
-def _restart_clock(
-    complaint: Complaint, clock: Clock, now: datetime, tz: str, terms: tuple | None = None
-) -> dict:
-    terms, closed = terms or deadlines.clock_terms(complaint, tz)
-    found = deadline(
-        clock,
-        now=now,
-        received_at=complaint.received_at,
-        hard_due_at=complaint.hard_due_at,
-        tz=tz,
-        terms=terms,
-        closed=closed,
-    )
+def _restart_clock(complaint: Complaint, clock: Clock, now: datetime, tz: str, *inputs) -> dict:
+    found = deadlines.restart(complaint, clock, now, tz, *inputs)
     complaint.due_at, complaint.warn_at, complaint.escalated_at = found.due_at, found.warn_at, None
     return {
         "clock": clock.value,

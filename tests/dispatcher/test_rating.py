@@ -115,7 +115,9 @@ def test_a_low_rating_with_a_comment_is_flagged_and_stays_internal(runtime):
         (flagged,) = low_ratings(session, since=T0)
         assert (flagged.tracking_id, flagged.score) == (tracking_id, 1)
         event = session.scalars(select(StatusEvent).where(StatusEvent.kind == "rated")).one()
-        assert event.public is False and "Budi" not in event.note + str(event.data)
+        # Operators read the comment on the case's timeline, as an internal note.
+        assert event.public is False and event.note == "lambat sekali, Pak Budi tidak datang"
+        assert event.data == {"rating": 1, "low": True, "channel": "sms"}
 
 
 def test_past_the_answer_window_a_digit_is_not_a_rating(runtime):
