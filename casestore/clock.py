@@ -6,12 +6,17 @@ national holidays and the government's joint leave days (cuti bersama), both fro
 deadline that counted them would expire while nobody could act. Days are counted in local
 time (``settings.timezone``, Asia/Jakarta for Aceh); times are returned in UTC.
 
+The numbers come from the SLA policy (config/sla_policy.py, issue 20): ``deadline`` and
+``hard_limit`` take a case's ``Terms`` (the national ones when none are given) and the
+district's local holidays (``closed``), which the case store keeps and passes in.
+
 Why here and not in ``dispatcher``: the lifecycle (casestore/lifecycle.py) sets ``due_at`` on
 every transition, and casestore must not import the dispatcher (data flows one way).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -20,17 +25,19 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+from config.sla_policy import NATIONAL, Terms
+
 DEFAULT_TIMEZONE = "Asia/Jakarta"
 COUNTRY = "ID"
 # "public": the national holidays; "government": cuti bersama, when government offices close.
 HOLIDAY_CATEGORIES = ("public", "government")
 
-# The LAPOR! clocks, in working days.
-VERIFY_DAYS = 3  # verify (and dispatch) within 3 working days of receipt
-FOLLOW_UP_DAYS = 5  # the unit follows up within 5 working days of dispatch
-ANSWER_DAYS = 10  # the citizen may answer within 10 working days of resolution, then it closes
-HARD_LIMIT_DAYS = 60  # resolved within 60 working days of receipt, whatever happened between
-WARN_DAYS_BEFORE = 1  # warn the owner one working day before a deadline
+# The LAPOR! clocks, in working days (the national terms; a case's own come from its policy).
+VERIFY_DAYS = NATIONAL.verify_days  # verify (and dispatch) within 3 working days of receipt
+FOLLOW_UP_DAYS = NATIONAL.follow_up_days  # the unit follows up within 5 of dispatch
+ANSWER_DAYS = NATIONAL.answer_days  # the citizen may answer within 10 of resolution, then closed
+HARD_LIMIT_DAYS = NATIONAL.hard_limit_days  # resolved within 60 of receipt, whatever happened
+WARN_DAYS_BEFORE = NATIONAL.warn_days_before  # warn the owner one working day before a deadline
 
 
 class Clock(StrEnum):
@@ -63,11 +70,18 @@ def holidays_in(year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays(COUNTRY, years=year, categories=HOLIDAY_CATEGORIES))
 
 
-def is_working_day(day: date) -> bool:
-    return day.weekday() < 5 and day not in holidays_in(day.year)
+def is_working_day(day: date, closed: Collection[date] = ()) -> bool:
+    """Monday to Friday, not a national holiday or cuti bersama, not in ``closed`` (the
+    district's local holidays)."""
+    return day.weekday() < 5 and day not in holidays_in(day.year) and day not in closed
 
 
-def add_working_days(start: datetime, n: int, tz: str | ZoneInfo = DEFAULT_TIMEZONE) -> datetime:
+def add_working_days(
+    start: datetime,
+    n: int,
+    tz: str | ZoneInfo = DEFAULT_TIMEZONE,
+    closed: Collection[date] = (),
+) -> datetime:
     """The same local time of day on the ``n``-th working day after ``start``'s local date
     (before it when ``n`` is negative), in UTC. ``n == 0`` returns ``start`` itself.
 
@@ -83,13 +97,16 @@ def add_working_days(start: datetime, n: int, tz: str | ZoneInfo = DEFAULT_TIMEZ
     day, step, remaining = local.date(), (1 if n > 0 else -1), abs(n)
     while remaining:
         day += timedelta(days=step)
-        if is_working_day(day):
+        if is_working_day(day, closed):
             remaining -= 1
     return datetime.combine(day, local.time(), tzinfo=zone).astimezone(UTC)
 
 
 def working_days_between(
-    start: datetime, end: datetime, tz: str | ZoneInfo = DEFAULT_TIMEZONE
+    start: datetime,
+    end: datetime,
+    tz: str | ZoneInfo = DEFAULT_TIMEZONE,
+    closed: Collection[date] = (),
 ) -> int:
     """Working days after ``start``'s local date up to and including ``end``'s (negative when
     ``end`` is earlier): how many working days a case has been waiting, or has left."""
@@ -101,13 +118,18 @@ def working_days_between(
     count, day = 0, first
     while day < last:
         day += timedelta(days=1)
-        count += is_working_day(day)
+        count += is_working_day(day, closed)
     return sign * count
 
 
-def hard_limit(received_at: datetime, tz: str | ZoneInfo = DEFAULT_TIMEZONE) -> datetime:
+def hard_limit(
+    received_at: datetime,
+    tz: str | ZoneInfo = DEFAULT_TIMEZONE,
+    terms: Terms = NATIONAL,
+    closed: Collection[date] = (),
+) -> datetime:
     """The date by which a case must be resolved, whatever happens in between."""
-    return add_working_days(received_at, HARD_LIMIT_DAYS, tz)
+    return add_working_days(received_at, terms.hard_limit_days, tz, closed)
 
 
 def deadline(
@@ -117,6 +139,8 @@ def deadline(
     received_at: datetime,
     hard_due_at: datetime | None,
     tz: str | ZoneInfo = DEFAULT_TIMEZONE,
+    terms: Terms = NATIONAL,
+    closed: Collection[date] = (),
 ) -> Deadline:
     """The deadline a case gets when ``clock`` starts at ``now``.
 
@@ -127,16 +151,16 @@ def deadline(
     if clock is Clock.STOPPED:
         return Deadline(clock, None, None)
     if clock is Clock.ANSWER:
-        return Deadline(clock, add_working_days(now, ANSWER_DAYS, tz), None)
-    hard = hard_due_at or hard_limit(received_at, tz)
+        return Deadline(clock, add_working_days(now, terms.answer_days, tz, closed), None)
+    hard = hard_due_at or hard_limit(received_at, tz, terms, closed)
     due = {
-        Clock.VERIFY: lambda: add_working_days(received_at, VERIFY_DAYS, tz),
-        Clock.REDISPATCH: lambda: add_working_days(now, VERIFY_DAYS, tz),
-        Clock.FOLLOW_UP: lambda: add_working_days(now, FOLLOW_UP_DAYS, tz),
+        Clock.VERIFY: lambda: add_working_days(received_at, terms.verify_days, tz, closed),
+        Clock.REDISPATCH: lambda: add_working_days(now, terms.verify_days, tz, closed),
+        Clock.FOLLOW_UP: lambda: add_working_days(now, terms.follow_up_days, tz, closed),
         Clock.RESOLUTION: lambda: hard,
     }[clock]()
     due = min(due, hard)
-    warn = max(add_working_days(due, -WARN_DAYS_BEFORE, tz), now)
+    warn = max(add_working_days(due, -terms.warn_days_before, tz, closed), now)
     return Deadline(clock, due, warn)
 
 

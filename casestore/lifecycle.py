@@ -25,8 +25,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casestore import transitions
-from casestore.clock import DEFAULT_TIMEZONE, Clock, deadline, hard_limit
+from casestore import deadlines, transitions
+from casestore.clock import DEFAULT_TIMEZONE, Clock, hard_limit
 from casestore.models import Complaint, StatusEvent, Unit, utcnow
 from casestore.reasons import (
     ARCHIVE_REASONS,
@@ -298,9 +298,10 @@ def apply_action(
 
 
 def start_clocks(complaint: Complaint, tz: str = DEFAULT_TIMEZONE) -> None:
-    """Set the deadlines of a case just received: verify within 3, resolve within 60."""
-    complaint.hard_due_at = hard_limit(complaint.received_at, tz)
-    _restart_clock(complaint, Clock.VERIFY, complaint.received_at, tz)
+    """Set the deadlines of a case just received, under its SLA policy version (issue 20)."""
+    inputs = deadlines.stamp_policy(complaint, tz)
+    complaint.hard_due_at = hard_limit(complaint.received_at, tz, *inputs)
+    _restart_clock(complaint, Clock.VERIFY, complaint.received_at, tz, inputs)
 
 
 def takes_message(action: Action | str) -> bool:
@@ -362,10 +363,8 @@ def _target(session: Session, complaint: Complaint, rule: Rule) -> str:
     return before or Status.RECEIVED
 
 
-def _restart_clock(complaint: Complaint, clock: Clock, now: datetime, tz: str) -> dict:
-    found = deadline(
-        clock, now=now, received_at=complaint.received_at, hard_due_at=complaint.hard_due_at, tz=tz
-    )
+def _restart_clock(complaint: Complaint, clock: Clock, now: datetime, tz: str, *inputs) -> dict:
+    found = deadlines.restart(complaint, clock, now, tz, *inputs)
     complaint.due_at, complaint.warn_at, complaint.escalated_at = found.due_at, found.warn_at, None
     return {
         "clock": clock.value,

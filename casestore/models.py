@@ -6,13 +6,14 @@ stable across SQLite and PostgreSQL. Times are stored timezone-aware in UTC.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -177,6 +178,9 @@ class Complaint(Base):
     # case was escalated to the coordinator for missing it; both reset on every transition.
     warn_at: Mapped[when]
     escalated_at: Mapped[when]
+    # The SLA policy version in force when the case was received (config/sla_policy.py,
+    # issue 20): a new version of the rules applies to new cases only.
+    sla_policy_version: Mapped[str | None] = mapped_column(String(40))
 
     contact: Mapped[Contact | None] = relationship()
     unit: Mapped[Unit] = relationship()
@@ -487,3 +491,32 @@ class CaseRead(Base):
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), primary_key=True)
     unit_code: Mapped[str] = mapped_column(String(64), primary_key=True)
     read_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Rating(Base):
+    """The citizen's satisfaction with a resolved case (SKM-style, 1 to 5), once per case
+    (issue 20). The comment is the citizen's words: operators only, never public."""
+
+    __tablename__ = "ratings"
+
+    id: Mapped[intpk]
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), unique=True)
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    channel: Mapped[str] = mapped_column(String(20))
+    # The unit that owned the case when it was rated: the one the rating is about.
+    unit_code: Mapped[str] = mapped_column(String(64), index=True)
+    low: Mapped[bool] = mapped_column(Boolean, default=False)  # 1-2: flagged to the coordinator
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LocalHoliday(Base):
+    """A day the district's offices are closed beyond the national calendar (a regional
+    holiday, a local cuti), added by an operator; deadlines skip it like a national one."""
+
+    __tablename__ = "local_holidays"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    added_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[created]

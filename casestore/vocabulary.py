@@ -106,6 +106,8 @@ class EventKind(StrEnum):
     # the SLA sweep
     SLA_WARNING = "sla_warning"
     ESCALATED = "escalated"
+    # the citizen's rating of a resolution (issue 20)
+    RATED = "rated"
 
 
 class LinkState(StrEnum):

@@ -175,6 +175,11 @@ class Settings:
     # each connector's key is SATUPINTU_CONNECTOR_KEY_<UNIT CODE>, read where it is used.
     federation_poll_seconds: int = 300
 
+    # Accountability in public (issue 20): add its settings below this line.
+    # The SLA policy: versioned deadlines with a citation and per-category/unit overrides;
+    # empty means config/data/sla_policy.toml.
+    sla_policy_file: str = ""
+
     @property
     def twilio_enabled(self) -> bool:
         return bool(self.twilio_account_sid and self.twilio_auth_token)

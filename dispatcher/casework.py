@@ -23,6 +23,7 @@ from casestore.models import Complaint, StatusEvent, utcnow
 from dispatcher.federation.handover import enqueue_forwards, hand_over
 from dispatcher.notifications import queue_status_notification
 from dispatcher.outbox import enqueue_notifications
+from dispatcher.rating import ask_for_rating
 from dispatcher.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -62,14 +63,13 @@ def apply_and_tell(
 
 
 def told(session: Session, complaint: Complaint, event: StatusEvent, runtime: Runtime) -> Acted:
-    """An event already written (a duplicate confirmed, say), with its messages queued, and
-    the forward queued when it dispatched the case outside the district."""
+    """An event already written (a duplicate confirmed, say), with its messages queued (and,
+    after a resolution, the citizen's rating question), and the forward queued when it
+    dispatched the case outside the district."""
     forward_id = hand_over(session, complaint, event, runtime)
-    return Acted(
-        event,
-        queue_status_notification(session, complaint, event, runtime),
-        forward_ids=[] if forward_id is None else [forward_id],
-    )
+    ids = queue_status_notification(session, complaint, event, runtime)
+    ids += ask_for_rating(session, complaint, event, runtime)  # after a resolution (issue 20)
+    return Acted(event, ids, forward_ids=[] if forward_id is None else [forward_id])
 
 
 def lifecycle_action(

@@ -16,6 +16,7 @@ from functools import cached_property
 import redis
 
 from casestore.db import Engine, SessionFactory, make_engine, make_sessionmaker
+from casestore.deadlines import install_policy
 from config import Settings, load_settings
 from config.reference import (
     Category,
@@ -27,6 +28,7 @@ from config.reference import (
     load_routing_rules,
     load_units,
 )
+from config.sla_policy import load_sla_policy
 from config.texts import read_keywords, read_replies
 from dispatcher.queues import redis_connection
 from dispatcher.spool import Spool
@@ -73,6 +75,8 @@ class Runtime:
             places=self.places if overridden else None,
         )
         self.replies = build_replies(*read_replies(_path(s.replies_file)))
+        # The SLA policy the case store's clocks run on in this process (issue 20).
+        install_policy(load_sla_policy(_path(s.sla_policy_file)))
         self.rules = Rules(
             secret=s.secret_key,
             keywords=build_keywords(*read_keywords(_path(s.keywords_file))),

@@ -107,6 +107,10 @@ def dynamic_keys() -> frozenset[str]:
     keys |= {f"console.notices.delivery.{way}" for way in ("digest", "immediate")}
     keys |= {f"console.notices.invalid.{name}" for name in ("delivery", "email", "phone")}
     keys |= {f"console.today.{part}" for part in ("new", "overdue", "unread")}
+    # Accountability (issue 20): the scoreboard's groups and the 1-5 rating's words.
+    groups = ("kecamatan", "category", "channel")
+    keys |= {f"stat.{group}" for group in groups} | {f"stat.col.{group}" for group in groups}
+    keys |= {f"rating.{score}" for score in range(1, 6)}
     return frozenset(keys)
 
 

@@ -21,6 +21,7 @@ from dispatcher.intake.holds import media_only, screen, triage_of
 from dispatcher.intake.media import join_waiting_media, photo_without_words
 from dispatcher.intake.new_complaint import new_case
 from dispatcher.intake.outcome import StoreOutcome
+from dispatcher.intake.rating import rating_reply
 from dispatcher.intake.replies import send_answers
 from dispatcher.runtime import Runtime
 from normalizer.records import ComplaintRecord, Intent
@@ -43,6 +44,8 @@ def store_record(
     """
     # First: "ok, makasih" in reply to our tweet is a follow-up, not a thin new message.
     record = _thread_follow_up(session, record)
+    if (rated := rating_reply(session, record, runtime)) is not None:  # "4": a rating (issue 20)
+        return rated
     waits = check_rate_limit and media_only(record)
     verdict = triage_of(record, runtime) if check_rate_limit and not waits else None
     sender, held = screen(session, record, runtime, verdict, check=check_rate_limit)

@@ -14,7 +14,18 @@ from flask import Blueprint, abort, redirect, render_template, url_for
 from markupsafe import Markup
 
 from casestore.casework import open_counts
-from gateway.console import accounts, audit, auth, bulk, cases, export, monitor, notices, triage
+from gateway.console import (
+    accountability,
+    accounts,
+    audit,
+    auth,
+    bulk,
+    cases,
+    export,
+    monitor,
+    notices,
+    triage,
+)
 from gateway.context import runtime
 from gateway.i18n import known, number, t
 
@@ -29,6 +40,7 @@ bp.register_blueprint(bulk.bp)
 bp.register_blueprint(accounts.bp)
 bp.register_blueprint(notices.bp)
 bp.register_blueprint(notices.today_bp)
+bp.register_blueprint(accountability.bp)  # /console/kinerja: figures, local holidays (issue 20)
 bp.before_request(auth.require_operator)
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "panduan-operator.md"

@@ -76,8 +76,9 @@ def test_verify_dispatch_start_resolve_tell_the_citizen_each_time(app, runtime, 
             )
         ]
     assert any("Jalan sudah ditambal" in body for body in bodies)
-    assert len(bodies) == 5  # the acknowledgement and one per action
-    assert queue(NOTIFY, runtime.redis).count == 4  # enqueued after each commit
+    # The acknowledgement, one per action, and after the resolution the rating question.
+    assert len(bodies) == 6 and "Balas satu angka" in bodies[-1]
+    assert queue(NOTIFY, runtime.redis).count == 5  # enqueued after each commit (+ the question)
 
 
 def test_refused_transitions_change_nothing_and_say_why(client, runtime, work, staff):
