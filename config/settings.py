@@ -117,7 +117,6 @@ class Settings:
     twitter_access_token_secret: str = field(default="", repr=False)
     twitter_poll_seconds: int = 60
     twitter_api_url: str = ""
-    # Triage (issue 15): add its settings below this line.
     # triage_model: a model file to score with instead of the newest one `satupintu triage
     # train` wrote into <data dir>/triage/ (or, with none there, the shipped default).
     # triage_ask_window: a sender is asked "please send details" at most once per this many
@@ -127,7 +126,6 @@ class Settings:
     triage_ask_window: int = 86_400
     triage_media_wait: int = 300
 
-    # Kannel, SMS over the operators' SMPP (issue 16): add its settings below this line.
     # Kannel's smsbox HTTP interface (adapters/kannel/). Inbound /webhooks/kannel/sms and
     # /webhooks/kannel/dlr are on once kannel_secret is set (smsbox's sms-service sends it
     # and the dlr-urls we sign carry its HMAC); replies go through sendsms once the URL,
@@ -141,7 +139,6 @@ class Settings:
     kannel_from: str = ""
     sms_provider: str = ""
 
-    # X after the Account Activity API, WhatsApp's window, media (issue 17): below this line.
     # X part: X bills each Post read (polled or pushed) under a monthly cap; the mentions poll
     # spreads its reads over the month to stay under this many (0: no cap, poll every interval).
     twitter_monthly_read_cap: int = 0
@@ -159,7 +156,6 @@ class Settings:
     media_max_bytes: int = 16 * 1024 * 1024
     media_timeout_seconds: int = 30
 
-    # Email and operators' notifications (issue 18): add its settings below this line.
     # SATUPINTU_SMTP_URL: smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465
     # (TLS from the first byte); empty: email is off, web/API citizens with an email read the
     # tracking page. SATUPINTU_MAIL_FROM is the From address (a mailbox of the district's
@@ -175,7 +171,6 @@ class Settings:
     # each connector's key is SATUPINTU_CONNECTOR_KEY_<UNIT CODE>, read where it is used.
     federation_poll_seconds: int = 300
 
-    # Accountability in public (issue 20): add its settings below this line.
     # The SLA policy: versioned deadlines with a citation and per-category/unit overrides;
     # empty means config/data/sla_policy.toml.
     sla_policy_file: str = ""

@@ -3,7 +3,8 @@ models trained into the data dir (``<data dir>/triage/model-<version>.json``), t
 corpus (config/data/triage/corpus.tsv and heldout.tsv) and the Sastrawi stemmer.
 
 A model file is JSON: weights scored in plain Python by normalizer/triage.py, so a default
-install needs no scikit-learn (only ``satupintu triage train`` does).
+install needs no scikit-learn (only ``satupintu triage train`` does). This module reads and
+writes the files; the normalizer builds the model from what they hold.
 """
 
 from __future__ import annotations
@@ -12,12 +13,10 @@ import csv
 import functools
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-from normalizer.triage import LinearModel, Thresholds, TriageModel
-from normalizer.triage_text import Stemmer
 
 DATA = Path(__file__).parent / "data" / "triage"
 DEFAULT_MODEL = DATA / "model.json"
@@ -49,7 +48,7 @@ def read_corpus(path: Path) -> list[CorpusRow]:
 
 
 @functools.lru_cache(maxsize=1)
-def stemmer() -> Stemmer:
+def stemmer() -> Callable[[str], str]:
     """Sastrawi's Indonesian stemmer, built once per process, remembering its answers."""
     from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
@@ -58,26 +57,6 @@ def stemmer() -> Stemmer:
 
 
 # --- model files ------------------------------------------------------------------------
-
-
-def _linear(data: dict[str, Any]) -> LinearModel:
-    return LinearModel(
-        classes=tuple(data["classes"]),
-        idf=data["idf"],
-        weights=data["weights"],
-        intercept=tuple(data["intercept"]),
-    )
-
-
-def model_from_dict(data: dict[str, Any]) -> TriageModel:
-    if data.get("format") != FORMAT:
-        raise ValueError(f"not a triage model file (format {data.get('format')!r})")
-    return TriageModel(
-        version=str(data["version"]),
-        kind=_linear(data["kind"]),
-        category=_linear(data["category"]),
-        thresholds=Thresholds(**data.get("thresholds", {})),
-    )
 
 
 def model_dir(data_dir: Path) -> Path:
@@ -99,15 +78,14 @@ def model_path(data_dir: Path, chosen: str = "") -> Path:
     return trained[-1] if trained else DEFAULT_MODEL
 
 
-@functools.lru_cache(maxsize=8)
-def _load(path: str, mtime: float) -> TriageModel:
+def read_model(path: Path | str) -> dict[str, Any]:
+    """A model file's data (normalizer.triage.model_from_dict builds the model from it)."""
     with open(path, encoding="utf-8") as handle:
-        return model_from_dict(json.load(handle))
-
-
-def load_model(path: Path) -> TriageModel:
-    """The model in ``path``, read once while the file is unchanged."""
-    return _load(str(path), os.stat(path).st_mtime)
+        data = json.load(handle)
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        found = data.get("format") if isinstance(data, dict) else None
+        raise ValueError(f"{path}: not a triage model file (format {found!r})")
+    return data
 
 
 def write_model(data: dict[str, Any], path: Path) -> Path:

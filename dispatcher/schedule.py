@@ -67,7 +67,9 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         every_setting="federation_poll_seconds",
     ),
     # A photo that waited for its text in vain becomes a case that asks what it shows.
-    PeriodicJob("media-sweep", "dispatcher.intake.media.sweep_waiting_media", every_seconds=60),
+    PeriodicJob(
+        "media-sweep", "dispatcher.intake.media_sweep.sweep_waiting_media", every_seconds=60
+    ),
     # Operators' email alerts (issue 18): new events into alerts, and the morning digest.
     PeriodicJob("operator-alerts", "dispatcher.operator_alerts.scan_alerts", every_seconds=60),
     PeriodicJob("operator-digest", "dispatcher.operator_alerts.send_digests", every_seconds=600),

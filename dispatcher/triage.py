@@ -11,18 +11,27 @@ or API citizen chose is theirs and routes by the rules alone.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from adapters.registry import channels_where
 from config.reference import Unit, coordinator_of
-from config.triage_model import load_model, model_path, stemmer
+from config.triage_model import model_path, read_model, stemmer
 from dispatcher.routing import RouteDecision, route_complaint
 from normalizer.category import CategoryIndex, CategoryMatch, build_category_index
 from normalizer.location import LocationMatch
 from normalizer.records import Channel, ComplaintRecord
-from normalizer.triage import CategoryCall, TriageModel, Verdict, category_call, triage_verdict
+from normalizer.triage import (
+    CategoryCall,
+    TriageModel,
+    Verdict,
+    category_call,
+    model_from_dict,
+    triage_verdict,
+)
 
 # Channels whose category, when present, a citizen chose on a form (kept as chosen).
 DECLARED_CHANNELS = channels_where(lambda spec: spec.raw_is_ours)
@@ -35,7 +44,14 @@ _category_indexes: dict[int, CategoryIndex] = {}
 def model_for(runtime: Any) -> TriageModel:
     """The model this runtime scores with (re-read when the file changes)."""
     settings = runtime.settings
-    return load_model(model_path(settings.data_dir, getattr(settings, "triage_model", "")))
+    path = model_path(settings.data_dir, getattr(settings, "triage_model", ""))
+    return _model(str(path), os.stat(path).st_mtime)
+
+
+@functools.lru_cache(maxsize=8)
+def _model(path: str, mtime: float) -> TriageModel:
+    """Built once per file version: a retrained model is used from the next message on."""
+    return model_from_dict(read_model(path))
 
 
 def category_index(runtime: Any) -> CategoryIndex:

@@ -17,6 +17,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from normalizer.category import CategoryIndex, keyword_points
 from normalizer.records import Intent
@@ -91,6 +92,25 @@ class TriageModel:
     kind: LinearModel
     category: LinearModel
     thresholds: Thresholds = field(default_factory=Thresholds)
+
+
+def model_from_dict(data: dict[str, Any]) -> TriageModel:
+    """The model a model file holds (config/triage_model.read_model reads and checks it)."""
+
+    def linear(part: dict[str, Any]) -> LinearModel:
+        return LinearModel(
+            classes=tuple(part["classes"]),
+            idf=part["idf"],
+            weights=part["weights"],
+            intercept=tuple(part["intercept"]),
+        )
+
+    return TriageModel(
+        version=str(data["version"]),
+        kind=linear(data["kind"]),
+        category=linear(data["category"]),
+        thresholds=Thresholds(**data.get("thresholds", {})),
+    )
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from casestore import complaints as cases
 from casestore.db import Session
 from casestore.duplicates import open_cases_of_contact
 from casestore.models import Contact
-from casestore.quarantine import mark_joined, overdue_media, take_pending, waiting_media
+from casestore.quarantine import mark_joined, waiting_media
 from casestore.vocabulary import EventKind, HoldReason
 from dispatcher.intake.evidence import attach_files
 from dispatcher.intake.holds import hold
@@ -81,39 +81,3 @@ def photo_without_words(
     outcome = StoreOutcome(tracking_id=complaint.tracking_id, complaint=complaint)
     answer(record, contact, complaint, "follow_up_added", outcome)
     return outcome
-
-
-def settle_waiting_media(runtime: Runtime, now: datetime) -> list[int]:
-    """Photos that waited longer than the wait with no words: each becomes a case and its
-    sender is asked what it shows. Returns the outbound message ids to enqueue."""
-    from dispatcher.intake.store import store_record
-
-    before = now - timedelta(seconds=runtime.settings.triage_media_wait)
-    outbound: list[int] = []
-    with runtime.sessions() as reader:
-        overdue = overdue_media(reader, before)
-    for quarantine_id in overdue:
-        with runtime.sessions.begin() as session:
-            payload = take_pending(session, quarantine_id, "system")
-            if payload is None:
-                continue
-            record = ComplaintRecord.from_dict(payload)
-            outcome = store_record(
-                session, record, runtime, check_rate_limit=False, template="ack_photo"
-            )
-            outbound.extend(outcome.outbound_ids)
-    if overdue:
-        log.info("%d photo(s) waited for words in vain and became cases", len(overdue))
-    return outbound
-
-
-def sweep_waiting_media() -> int:
-    """The periodic job: settle the photos that waited in vain, then queue the questions."""
-    from casestore.models import utcnow
-    from dispatcher import runtime as runtime_module
-    from dispatcher.outbox import enqueue_notifications
-
-    rt = runtime_module.current()
-    outbound = settle_waiting_media(rt, utcnow())
-    enqueue_notifications(rt.redis, outbound)
-    return len(outbound)

@@ -17,7 +17,7 @@ def translations() -> None:
 def check() -> None:
     """Every key used is in id and en, none empty or fuzzy, same placeholders, none unused."""
     from config import catalogs
-    from gateway.catalogs import problems
+    from gateway.catalog_check import problems
 
     found = problems()
     for line in found:

@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from casestore.models import Complaint, Quarantine, StatusEvent
 from casestore.training import labelled_examples
 from casestore.vocabulary import Action, Resolution
-from config.triage_model import model_from_dict, stemmer
+from config.triage_model import stemmer
 from dispatcher.triage_train import Example, category_for_unit, train
+from normalizer.triage import model_from_dict
 from normalizer.triage_text import features, read_text
 
 T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)

@@ -16,7 +16,7 @@ from adapters.attachments import Upload, store_uploads
 from casestore.models import Attachment, Complaint, Message, Quarantine, StatusEvent, utcnow
 from casestore.vocabulary import EventKind
 from dispatcher.intake import store_record
-from dispatcher.intake.media import settle_waiting_media
+from dispatcher.intake.media_sweep import settle_waiting_media
 from normalizer import normalize
 from normalizer.records import Channel, InboundMessage, Media
 

@@ -1,6 +1,6 @@
 """The gettext catalogs: complete in both languages, used by pages, dates, the API and the console.
 
-The check itself (gateway/catalogs.py, `satupintu translations check`) is run against the
+The check itself (gateway/catalog_check.py, `satupintu translations check`) is run against the
 shipped .po files, and against broken copies so it is seen to fail for each kind of fault.
 """
 
@@ -20,7 +20,7 @@ from sqlalchemy import select
 from casestore.lifecycle import Action, Refusal, apply_action
 from casestore.models import Complaint
 from config import catalogs
-from gateway import catalogs as gateway_catalogs
+from gateway import catalog_check as gateway_catalogs
 from gateway import i18n
 from gateway.cli import main
 

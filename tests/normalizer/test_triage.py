@@ -7,13 +7,19 @@ from __future__ import annotations
 import pytest
 
 from config.reference import load_categories
-from config.triage_model import DEFAULT_MODEL, load_model, stemmer
+from config.triage_model import DEFAULT_MODEL, read_model, stemmer
 from normalizer.category import build_category_index
 from normalizer.records import Intent
-from normalizer.triage import Kind, category_call, keyword_shares, triage_verdict
+from normalizer.triage import (
+    Kind,
+    category_call,
+    keyword_shares,
+    model_from_dict,
+    triage_verdict,
+)
 from normalizer.triage_text import features, find_signals, read_text
 
-MODEL = load_model(DEFAULT_MODEL)
+MODEL = model_from_dict(read_model(DEFAULT_MODEL))
 INDEX = build_category_index(load_categories(None))
 
 

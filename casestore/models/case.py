@@ -1,32 +1,25 @@
-"""The case store's tables: units, contacts, complaints, messages, events and their kin.
-
-Only this package knows table names. A naming convention keeps Alembic's constraint names
-stable across SQLite and PostgreSQL. Times are stored timezone-aware in UTC.
-"""
+"""The case itself and who touches it: units, contacts, complaints, messages, events,
+duplicates, quarantine, channel state, attachments and media, operators, API keys."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from typing import Annotated, Any, ClassVar
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
-    Date,
-    DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from casestore.models.base import Base, UTCDateTime, created, intpk, utcnow, when
 from casestore.vocabulary import (
     Action,
     DeliveryStatus,
@@ -39,57 +32,6 @@ from casestore.vocabulary import (
     Resolution,
     Status,
 )
-
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class UTCDateTime(TypeDecorator):
-    """SQLite forgets time zones; give every datetime back as aware UTC.
-
-    A TypeDecorator, not a DateTime subclass: SQLite's dialect adapts DateTime subclasses to
-    its own DATETIME type, which silently dropped overridden bind/result processors.
-    """
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> Any:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the case store")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: Any, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
-
-
-intpk = Annotated[
-    int, mapped_column(Integer().with_variant(BigInteger, "postgresql"), primary_key=True)
-]
-created = Annotated[datetime, mapped_column(UTCDateTime(), default=utcnow, nullable=False)]
-when = Annotated[datetime | None, mapped_column(UTCDateTime(), nullable=True)]
-code = Annotated[str, mapped_column(String(64))]
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
 class Unit(Base):
@@ -378,145 +320,3 @@ class ApiKey(Base):
     created_at: Mapped[created]
     revoked_at: Mapped[when]
     last_used_at: Mapped[when]
-
-
-class Forward(Base):
-    """A case handed to an external unit: what was sent, what the remote answered.
-
-    One row per case and unit: the tracking id and the unit make the idempotency key, so a
-    second forward of the same case to the same unit finds the remote's first answer.
-    """
-
-    __tablename__ = "forwards"
-    __table_args__ = (UniqueConstraint("complaint_id", "unit_code"),)
-
-    id: Mapped[intpk]
-    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
-    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"))
-    state: Mapped[str] = mapped_column(String(20), index=True)  # queued | sent | refused | done
-    remote_id: Mapped[str | None] = mapped_column(String(100))
-    remote_token: Mapped[str | None] = mapped_column(String(100))
-    remote_status: Mapped[str | None] = mapped_column(String(40))
-    # A SatuPintu peer's citizen secret for the case: what lets us read its answer to the
-    # reporter (we are the reporter there). Never shown.
-    remote_secret: Mapped[str | None] = mapped_column(String(64))
-    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    last_error: Mapped[str | None] = mapped_column(String(500))
-    created_at: Mapped[created]
-    sent_at: Mapped[when]
-    checked_at: Mapped[when]
-
-
-class AuditEntry(Base):
-    """Who did what to whom, when and from where (issue 19): identity views, exports, case
-    actions, logins and failed logins, account changes. Append-only: casestore/audit.py only
-    inserts and reads, the session refuses to update or delete one, and the database refuses
-    any UPDATE (a trigger from migration 0015)."""
-
-    __tablename__ = "audit_log"
-    __table_args__ = (
-        Index("ix_audit_log_at", "at"),
-        Index("ix_audit_log_actor_at", "actor", "at"),
-        Index("ix_audit_log_kind_at", "kind", "at"),
-    )
-
-    id: Mapped[intpk]
-    at: Mapped[created]
-    # The username as typed for a failed login (no such account, perhaps), else the account's.
-    actor: Mapped[str] = mapped_column(String(100))
-    actor_unit: Mapped[str | None] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(40))
-    # What it was done to: a tracking id, an account's username, or "" (a login, an export).
-    target: Mapped[str] = mapped_column(String(100), default="", server_default="")
-    # Where from: the client address as the proxy-aware request saw it, and its browser.
-    address: Mapped[str] = mapped_column(String(64), default="", server_default="")
-    user_agent: Mapped[str] = mapped_column(String(200), default="", server_default="")
-    # Codes and counts only (the action, the filters, the row count): never a citizen's words.
-    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-
-
-class AddressOptOut(Base):
-    """A typed address (mailto:/tel:) that unsubscribed or that its provider refused for good
-    (issue 18). Only ever checked before a send, never joined."""
-
-    __tablename__ = "address_opt_outs"
-
-    id: Mapped[intpk]
-    address: Mapped[str] = mapped_column(String(320), unique=True)
-    source: Mapped[str] = mapped_column(String(20))  # unsubscribe | refused
-    created_at: Mapped[created]
-
-
-class OperatorNotice(Base):
-    """Where and how one operator hears of their unit's work: email, optional phone, which
-    kinds of alert, and whether immediately or in the morning digest."""
-
-    __tablename__ = "operator_notices"
-
-    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"), primary_key=True)
-    email: Mapped[str] = mapped_column(String(320), default="")
-    phone: Mapped[str] = mapped_column(String(32), default="")
-    delivery: Mapped[str] = mapped_column(String(10), default="immediate")  # | digest
-    kinds: Mapped[list[Any]] = mapped_column(JSON, default=list)  # the kinds switched on
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
-
-
-class OperatorAlert(Base):
-    """One thing an operator is told of a case, alone or in a digest; ``dedupe_key``
-    (operator:event) makes the event scan safe to run twice."""
-
-    __tablename__ = "operator_alerts"
-    __table_args__ = (Index("ix_operator_alerts_status_operator", "status", "operator_id"),)
-
-    id: Mapped[intpk]
-    dedupe_key: Mapped[str] = mapped_column(String(100), unique=True)
-    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))
-    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"))
-    event_id: Mapped[int | None] = mapped_column(ForeignKey("status_events.id"))
-    kind: Mapped[str] = mapped_column(String(20))
-    delivery: Mapped[str] = mapped_column(String(10))  # immediate | digest
-    status: Mapped[str] = mapped_column(String(20), default="queued")  # | sent | failed
-    error_code: Mapped[str | None] = mapped_column(String(20))
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    external_id: Mapped[str | None] = mapped_column(String(200))  # the email's Message-ID
-    created_at: Mapped[created]
-    sent_at: Mapped[when]
-
-
-class CaseRead(Base):
-    """When the owning unit's admins last opened a case: newer citizen activity is unread."""
-
-    __tablename__ = "case_reads"
-
-    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), primary_key=True)
-    unit_code: Mapped[str] = mapped_column(String(64), primary_key=True)
-    read_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class Rating(Base):
-    """The citizen's satisfaction with a resolved case (SKM-style, 1 to 5), once per case
-    (issue 20). The comment is the citizen's words: operators only, never public."""
-
-    __tablename__ = "ratings"
-
-    id: Mapped[intpk]
-    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), unique=True)
-    score: Mapped[int] = mapped_column(Integer)
-    comment: Mapped[str] = mapped_column(Text, default="")
-    channel: Mapped[str] = mapped_column(String(20))
-    # The unit that owned the case when it was rated: the one the rating is about.
-    unit_code: Mapped[str] = mapped_column(String(64), index=True)
-    low: Mapped[bool] = mapped_column(Boolean, default=False)  # 1-2: flagged to the coordinator
-    rated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class LocalHoliday(Base):
-    """A day the district's offices are closed beyond the national calendar (a regional
-    holiday, a local cuti), added by an operator; deadlines skip it like a national one."""
-
-    __tablename__ = "local_holidays"
-
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    added_by: Mapped[str] = mapped_column(String(100), default="")
-    created_at: Mapped[created]

@@ -1,0 +1,57 @@
+"""The case store's tables. Only this package knows table names; times are stored
+timezone-aware in UTC. ``base`` holds the declarative base and column types, ``case`` the
+case and those who touch it, ``work`` the work around it; everything is importable from
+``casestore.models`` as before.
+"""
+
+from casestore.models.base import Base, UTCDateTime, utcnow
+from casestore.models.case import (
+    ApiKey,
+    Attachment,
+    ChannelState,
+    Complaint,
+    Contact,
+    DuplicateLink,
+    MediaDownload,
+    Message,
+    Operator,
+    Quarantine,
+    StatusEvent,
+    Unit,
+)
+from casestore.models.work import (
+    AddressOptOut,
+    AuditEntry,
+    CaseRead,
+    Forward,
+    LocalHoliday,
+    OperatorAlert,
+    OperatorNotice,
+    Rating,
+)
+
+__all__ = [
+    "AddressOptOut",
+    "ApiKey",
+    "Attachment",
+    "AuditEntry",
+    "Base",
+    "CaseRead",
+    "ChannelState",
+    "Complaint",
+    "Contact",
+    "DuplicateLink",
+    "Forward",
+    "LocalHoliday",
+    "MediaDownload",
+    "Message",
+    "Operator",
+    "OperatorAlert",
+    "OperatorNotice",
+    "Quarantine",
+    "Rating",
+    "StatusEvent",
+    "UTCDateTime",
+    "Unit",
+    "utcnow",
+]
