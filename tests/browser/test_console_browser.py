@@ -210,10 +210,12 @@ def test_an_sms_complaint_from_monitor_to_resolution(
 
     # The citizen hears every step through the fake Twilio API, the answer last.
     work()
-    sent = fake_twilio.wait_for_messages(5)
+    sent = fake_twilio.wait_for_messages(6)
     to_citizen = [m for m in sent if m["to"] == CITIZEN]
-    assert len(to_citizen) == 5, [m["body"] for m in sent]  # ack, verify, dispatch, start, resolve
-    assert "Lampu jalan sudah diganti" in to_citizen[-1]["body"]
+    # ack, verify, dispatch, start, resolve, then the rating question (issue 20)
+    assert len(to_citizen) == 6, [m["body"] for m in sent]
+    assert "Lampu jalan sudah diganti" in to_citizen[-2]["body"]
+    assert "Balas satu angka" in to_citizen[-1]["body"]
     assert (ARTIFACTS / "console-monitor.png").stat().st_size > 10_000
 
 

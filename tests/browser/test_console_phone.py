@@ -119,7 +119,10 @@ def test_a_unit_admins_day_on_a_phone(runtime, live_server, browser, work):
     page = context.new_page()
     page.set_default_timeout(WAIT_MS)
     log_in(page, live_server, "camat-lt")
-    page.wait_for_url(live_server + "/console/cases")
+    # A unit's admin lands on what needs them today (issue 18), then opens the list.
+    page.wait_for_url(live_server + "/console/today")
+    fits(page, "unit-today")
+    page.goto(live_server + "/console/cases")
     fits(page, "unit-cases")
     # What is new: the case is there, with its status, place and deadline readable.
     card = page.locator("table.cases tbody tr").first
