@@ -3,8 +3,9 @@
     python -m benchmarks.triage_report             # the shipped model (or --model FILE)
     python -m benchmarks.triage_report --results benchmarks/TRIAGE_RESULTS.md
 
-Not a timed test: it scores config/data/triage/heldout.tsv (never used for training or for
-choosing a threshold) the way intake takes an SMS, prints the summary, per category and the
+Not a timed test: it scores both held-out sets, config/data/triage/heldout.tsv (split off the
+corpus) and heldout_style.tsv (written later in other styles), neither used for training or
+for choosing a threshold, the way intake takes an SMS, prints the summary, per category and the
 confusion tables (the same as `satupintu triage evaluate`), and says which target is missed.
 """
 
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from config import load_settings
-    from config.triage_model import DEFAULT_MODEL, HELDOUT, read_corpus
+    from config.triage_model import DEFAULT_MODEL, HELDOUT_SETS, read_corpus
     from dispatcher.runtime import Runtime
     from dispatcher.triage_eval import evaluate
     from gateway.cli.triage import print_evaluation
@@ -55,19 +56,21 @@ def main(argv: list[str] | None = None) -> int:
             environ={}, env="test", data_dir=Path(data_dir), secret_key="triage-report",
             triage_model=args.model or str(DEFAULT_MODEL),
         )  # fmt: skip
-        result = evaluate(read_corpus(HELDOUT), Runtime(settings))
-    buffer = io.StringIO()
-    print_evaluation(result, Console(file=buffer, width=100, force_terminal=False))
-    report = buffer.getvalue()
-    sys.stdout.write(report)
-    misses = missed(result.figures())
-    verdict = "all targets met" if not misses else "missed: " + "; ".join(misses)
-    print(verdict)
+        runtime = Runtime(settings)
+        results = {name: evaluate(read_corpus(p), runtime) for name, p in HELDOUT_SETS.items()}
+    sections = []
+    for name, result in results.items():
+        buffer = io.StringIO()
+        print_evaluation(result, Console(file=buffer, width=100, force_terminal=False))
+        misses = missed(result.figures())
+        verdict = "all targets met" if not misses else "missed: " + "; ".join(misses)
+        sections.append(f"### {name}.tsv\n\n```\n{buffer.getvalue()}{verdict}\n```\n")
+        sys.stdout.write(f"== {name}.tsv\n{buffer.getvalue()}{verdict}\n")
     if args.results:
         stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         with args.results.open("a", encoding="utf-8") as handle:
             handle.write(f"\n## {stamp}, model {args.model or DEFAULT_MODEL.name}\n\n")
-            handle.write("```\n" + report + verdict + "\n```\n")
+            handle.write("\n".join(sections))
     return 0
 
 

@@ -1,6 +1,6 @@
 """The triage model's files: the shipped default (config/data/triage/model.json), versioned
 models trained into the data dir (``<data dir>/triage/model-<version>.json``), the written
-corpus (config/data/triage/corpus.tsv and heldout.tsv) and the Sastrawi stemmer.
+corpus (config/data/triage/corpus.tsv, heldout.tsv and heldout_style.tsv) and the Sastrawi stemmer.
 
 A model file is JSON: weights scored in plain Python by normalizer/triage.py, so a default
 install needs no scikit-learn (only ``satupintu triage train`` does). This module reads and
@@ -22,6 +22,10 @@ DATA = Path(__file__).parent / "data" / "triage"
 DEFAULT_MODEL = DATA / "model.json"
 CORPUS = DATA / "corpus.tsv"
 HELDOUT = DATA / "heldout.tsv"
+# A second held-out set written later in other styles (letters, X posts, regional words,
+# English, typos, landmarks only): never trained or tuned on either.
+HELDOUT_STYLE = DATA / "heldout_style.tsv"
+HELDOUT_SETS = {"heldout": HELDOUT, "heldout_style": HELDOUT_STYLE}
 FORMAT = "satupintu-triage/1"
 
 

@@ -3,9 +3,12 @@ its confidence. Pure apart from reading the model file once (config/triage_model
 scoring is normalizer/triage.py, the rules dispatcher/routing.py.
 
 How a complaint is routed: the category is the mean of the model's and the keyword rules'
-opinions (``normalizer.triage.category_call``); below the model's route threshold, or when
-the rules of routing.toml cannot name one unit, the coordinator decides. A category a web
-or API citizen chose is theirs and routes by the rules alone.
+opinions (``normalizer.triage.category_call``). A case goes to the unit routing.toml names
+only when both calls are sure (``normalizer.triage.auto_route``): a confident complaint
+verdict with no link, code or blob in it, and a category the keywords and the model agree
+on (or the model alone by a wide lead). Otherwise, or when the rules of routing.toml cannot
+name one unit, the coordinator decides, with the likeliest categories shown. A category a
+web or API citizen chose is theirs and routes by the rules alone.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from normalizer.triage import (
     CategoryCall,
     TriageModel,
     Verdict,
+    auto_route,
     category_call,
     model_from_dict,
     triage_verdict,
@@ -39,6 +43,15 @@ LOW_CONFIDENCE = "low_confidence"
 _TWITTER_LINK = re.compile(r"https?://t\.co/\S+")
 
 _category_indexes: dict[int, CategoryIndex] = {}
+# Why the coordinator got a complaint instead of the unit (``auto_route``), for operators.
+_HELD_BACK = {
+    "low_confidence": "Kategori kurang yakin",
+    "no_category": "Kategori tidak dikenali",
+    "unsure_complaint": "Belum yakin ini aduan",
+    "junk_signals": "Ada tautan/kode mencurigakan",
+    "rules_and_model_differ": "Kata kunci dan model tidak sepakat soal kategori",
+    "model_only_unsure": "Kategori hanya dari model, kurang yakin",
+}
 
 
 def model_for(runtime: Any) -> TriageModel:
@@ -129,14 +142,16 @@ def decide_route(
     if model_version:
         data["model"] = model_version
     triage_words = f"Triase: {verdict.kind.value} ({verdict.confidence:.2f}). " if verdict else ""
-    if call is not None and call.code is None:
+    held_back = None if call is None else auto_route(verdict, call, model_for(runtime).thresholds)
+    if call is not None and held_back is not None:
         coordinator = coordinator_of(units)
         options = ", ".join(f"{c} {p:.2f}" for c, p in call.candidates) or "tidak ada"
+        data["held_back"] = held_back
         return TriagedRoute(
             coordinator.code,
             LOW_CONFIDENCE,
-            f"{triage_words}Kategori kurang yakin ({options}; ambang "
-            f"{model_for(runtime).thresholds.route:.2f}) → {coordinator.name}.",
+            f"{triage_words}{_HELD_BACK.get(held_back, _HELD_BACK['low_confidence'])} "
+            f"({options}) → {coordinator.name}.",
             None,
             data,
         )
@@ -162,6 +177,6 @@ def route_record(
     model = model_for(runtime)
     call = category_call(_scored_text(record), model, stemmer(), category_index(runtime))
     route = decide_route(record, call, verdict, runtime, model_version=model.version)
-    candidates = tuple(c for c, _ in call.candidates[:2]) if call.code is None else ()
+    candidates = tuple(c for c, _ in call.candidates[:2]) if route.category is None else ()
     record = dataclasses.replace(record, category=route.category, category_candidates=candidates)
     return record, route

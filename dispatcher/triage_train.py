@@ -80,9 +80,20 @@ def keyword_examples(categories: Iterable[Any]) -> list[Example]:
     ]
 
 
-def train(examples: Iterable[Example], stem: Stemmer, *, version: str = "") -> dict[str, Any]:
-    """A model file's contents trained on ``examples``."""
+def train(
+    examples: Iterable[Example],
+    stem: Stemmer,
+    *,
+    version: str = "",
+    categories: Iterable[Any] | None = None,
+) -> dict[str, Any]:
+    """A model file's contents trained on ``examples``; with ``categories`` (and enough
+    examples) the thresholds are chosen on out-of-fold predictions (``choose_thresholds``),
+    else the defaults are kept."""
     examples = list(examples)
+    thresholds = Thresholds()
+    if categories is not None:
+        thresholds = choose_thresholds(examples, stem, list(categories)) or thresholds
     readings = [features(read_text(e.text, stem)) for e in examples]
     # The keywords teach the category model words; in the kind model a thousand one-word
     # "complaints" would teach that any short text is one (chatter is short).
@@ -98,10 +109,137 @@ def train(examples: Iterable[Example], stem: Stemmer, *, version: str = "") -> d
         "version": version,
         "trained_on": dict(Counter(e.source for e in examples)),
         "kinds": dict(Counter(e.kind for e in examples)),
-        "thresholds": Thresholds().__dict__,
+        "thresholds": thresholds.__dict__,
         "kind": _export(kind),
         "category": _export(category),
     }
+
+
+# What the thresholds must hold on out-of-fold predictions of the training examples: well
+# inside the issue's targets (junk to an agency <= 2%, wrong unit <= 5%), since text from
+# outside the corpus scores worse than the corpus scores on itself.
+OOF_JUNK_TO_AGENCY = 0.01
+OOF_WRONG_CATEGORY = 0.03
+OOF_COMPLAINT_RECALL = 0.97  # complaints that must become cases (the target is 95%)
+MIN_PER_KIND = 20  # fewer examples of complaints or of junk: keep the default thresholds
+
+
+@dataclass(frozen=True)
+class _Scored:
+    example: Example
+    complaint: float  # P(complaint), out of fold
+    junk: float  # the likeliest junk kind's P
+    keyword: bool  # a category keyword in the text
+    signals: frozenset[str]
+    code: str | None  # the category call at no threshold, its lead and reason
+    lead: float
+    reason: str
+
+
+def out_of_fold(
+    examples: Sequence[Example], stem: Stemmer, categories: Sequence[Any], folds: int = 5
+) -> list[_Scored]:
+    """Each corpus example scored by a model trained on the other folds (the keyword
+    examples are in every fold's training), through the same scoring code intake uses."""
+    from sklearn.model_selection import StratifiedKFold
+
+    from normalizer.category import build_category_index, keyword_points
+    from normalizer.triage import category_call, model_from_dict
+
+    index = build_category_index(categories)
+    texts = [e for e in examples if e.source != "keywords"]
+    keywords = [e for e in examples if e.source == "keywords"]
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
+    scored: list[_Scored] = []
+    for train_at, test_at in splitter.split(texts, [e.kind for e in texts]):
+        data = train([texts[i] for i in train_at] + keywords, stem, version="oof")
+        data["thresholds"] = {**Thresholds().__dict__, "route": 0.0}
+        model = model_from_dict(data)
+        for i in test_at:
+            example = texts[i]
+            reading = read_text(example.text, stem)
+            probs = model.kind.probabilities(features(reading))
+            call = category_call(example.text, model, stem, index)
+            scored.append(
+                _Scored(
+                    example,
+                    probs.get("complaint", 0.0),
+                    max((p for c, p in probs.items() if c != "complaint"), default=0.0),
+                    bool(keyword_points(example.text, index)),
+                    frozenset(reading.signals),
+                    call.code,
+                    call.confidence,
+                    call.reason,
+                )
+            )
+    return scored
+
+
+def _is_complaint(s: _Scored, t: Thresholds) -> bool:
+    """Whether triage_verdict calls this text a complaint under ``t``."""
+    return s.complaint >= t.complaint or (
+        s.keyword and s.complaint >= t.complaint_with_keyword and not s.signals
+    )
+
+
+def _auto_routed(s: _Scored, t: Thresholds) -> bool:
+    """Whether intake would send this text straight to an agency under ``t`` (the decision
+    of normalizer.triage: triage_verdict, then category_call, then auto_route)."""
+    from normalizer.triage import CategoryCall, Kind, Verdict, auto_route
+
+    if not _is_complaint(s, t):
+        return False
+    verdict = Verdict(Kind.COMPLAINT, s.complaint, "model", signals=tuple(s.signals))
+    code = s.code if s.lead >= t.route else None
+    return auto_route(verdict, CategoryCall(code, s.lead, s.reason), t) is None
+
+
+def choose_thresholds(
+    examples: Sequence[Example], stem: Stemmer, categories: Sequence[Any]
+) -> Thresholds | None:
+    """The thresholds chosen on out-of-fold predictions of the training examples (never a
+    held-out set; ``pick_thresholds``). None: too few examples to choose from."""
+    kinds = Counter("complaint" if e.kind == "complaint" else "junk"
+                    for e in examples if e.source != "keywords")  # fmt: skip
+    if min(kinds.get("complaint", 0), kinds.get("junk", 0)) < MIN_PER_KIND:
+        return None
+    return pick_thresholds(out_of_fold(examples, stem, categories))
+
+
+def pick_thresholds(scored: Sequence[_Scored]) -> Thresholds:
+    """First the complaint verdict: the highest P(complaint) threshold that still makes
+    OOF_COMPLAINT_RECALL of the complaints cases. Then the auto-routing gate: the thresholds
+    that send the most complaints to the right category's unit while junk reaching an
+    agency and wrong categories stay under OOF_JUNK_TO_AGENCY and OOF_WRONG_CATEGORY (a
+    tie: the higher, safer thresholds)."""
+    junk = [s for s in scored if s.example.kind != "complaint"]
+    complaints = [s for s in scored if s.example.kind == "complaint" and s.example.category]
+    base = Thresholds()
+    complaint = base.complaint
+    for value in (0.7, 0.65, 0.6, 0.55, 0.5, 0.45, 0.4):
+        verdicts = Thresholds(**{**base.__dict__, "complaint": value, "agency": 0.0,
+                                 "route": 0.0, "route_model_only": 0.0})  # fmt: skip
+        if sum(_is_complaint(s, verdicts) for s in complaints) >= OOF_COMPLAINT_RECALL * len(
+            complaints
+        ):
+            complaint = value
+            break
+    best: tuple[float, Thresholds] | None = None
+    for agency in (0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95):
+        for route in (0.1, 0.15, 0.2, 0.25, 0.3, 0.4):
+            for model_only in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01):
+                t = Thresholds(**{**base.__dict__, "complaint": complaint,
+                                  "agency": max(agency, complaint), "route": route,
+                                  "route_model_only": model_only})  # fmt: skip
+                leaked = sum(_auto_routed(s, t) for s in junk) / len(junk)
+                routed = [s for s in complaints if _auto_routed(s, t)]
+                wrong = sum(s.code != s.example.category for s in routed) / len(complaints)
+                right = (len(routed) / len(complaints)) - wrong
+                if leaked > OOF_JUNK_TO_AGENCY or wrong > OOF_WRONG_CATEGORY:
+                    continue
+                if best is None or right >= best[0] - 1e-9:  # a tie: the safer, higher one
+                    best = (right, t)
+    return best[1] if best else Thresholds(**{**base.__dict__, "agency": 1.01})
 
 
 def cross_validate(examples: Sequence[Example], stem: Stemmer, c: float, folds: int = 5):

@@ -82,6 +82,12 @@ class Thresholds:
     complaint_with_keyword: float = 0.3  # the same when a category keyword is present
     junk: float = 0.5  # P(one junk kind) at or above: junk of that kind
     route: float = 0.2  # category confidence (lead) below this: the coordinator routes
+    # Auto-routing to an agency needs BOTH calls sure (``auto_route``): P(complaint) at or
+    # above ``agency``, and a category the keywords and the model agree on (lead >= route)
+    # or the model alone by a lead of ``route_model_only``. Chosen on out-of-fold
+    # predictions of the training corpus (dispatcher/triage_train.choose_thresholds).
+    agency: float = 0.85
+    route_model_only: float = 0.6
 
 
 @dataclass(frozen=True, eq=False)
@@ -198,6 +204,32 @@ def triage_verdict(
     return Verdict(Kind.UNCERTAIN, max(complaint, junk), "low_confidence", junk_kind, signals)
 
 
+# Junk signals a complaint has no business carrying: with one of them the coordinator looks
+# first (a phone number or an amount of money is common in a complaint: "minta 200rb").
+SUSPECT_SIGNALS = frozenset({"link", "shortlink", "base64", "apk", "reg", "ussd", "otp"})
+# Category calls sure enough to route by themselves (the rest go to the coordinator).
+AGREEING = frozenset({"model_and_keywords", "priority_keyword", "rules"})
+
+
+def auto_route(verdict: Verdict | None, call: CategoryCall, limits: Thresholds) -> str | None:
+    """Why a complaint must go to the coordinator rather than to the unit its category names,
+    or None when both calls are sure: the verdict (a sure complaint, no suspect signal) and
+    the category (keywords and model agree, or the model alone by a wide lead). ``verdict``
+    None: a person already said it is a complaint (an operator released or split it)."""
+    if call.code is None:
+        return call.reason or "low_confidence"
+    if verdict is not None:
+        if verdict.kind is not Kind.COMPLAINT or verdict.confidence < limits.agency:
+            return "unsure_complaint"
+        if SUSPECT_SIGNALS.intersection(verdict.signals):
+            return "junk_signals"
+    if call.reason in AGREEING:
+        return None
+    if call.reason == "model_only" and call.confidence >= limits.route_model_only:
+        return None
+    return "rules_and_model_differ" if call.reason != "model_only" else "model_only_unsure"
+
+
 def keyword_shares(text: str, categories: CategoryIndex) -> dict[str, float]:
     """The keyword matcher's points per category as shares of 1; a category with a higher
     priority that matched at all takes all of it (pungli is the Inspektorat's, whatever)."""
@@ -215,7 +247,10 @@ def category_call(
 ) -> CategoryCall:
     """The category of a complaint: the mean of the model's and the keywords' opinions."""
     shares = keyword_shares(text, categories)
-    probs = model.category.probabilities(features(read_text(text, stem)))
+    reading = read_text(text, stem)
+    if not reading.words and not shares:  # a photo alone, a bare link: nothing to go on
+        return CategoryCall(None, 0.0, "no_category")
+    probs = model.category.probabilities(features(reading))
     if shares and max(categories.priorities.get(c, 0) for c in shares) > 0:
         # A priority category (korupsi) found by its keywords: the rule decides outright.
         code = max(shares, key=shares.__getitem__)

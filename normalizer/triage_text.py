@@ -85,6 +85,15 @@ _MONTHS = [
     "habis",
 ]
 
+# Neighbours that make "sd" the school, or "until" (promos: "berlaku sd", "diskon sd 70%").
+_SCHOOL_AFTER = frozenset({"negeri", "n", "inpres", "swasta", "it", "islam", "muhammadiyah",
+                           "kelas", "sederajat"})  # fmt: skip
+_SCHOOL_BEFORE = frozenset({"anak", "murid", "siswa", "siswi", "guru", "kepala", "kepsek",
+                            "sekolah", "lulus", "lulusan", "tamat", "gedung"})  # fmt: skip
+_UNTIL_BEFORE = frozenset({"berlaku", "promo", "diskon", "potongan", "cashback", "hemat",
+                           "bonus", "mulai", "buka", "pukul", "tgl", "tanggal", "periode",
+                           "hari", "gratis", "harga"})  # fmt: skip
+
 # --- signals ----------------------------------------------------------------------------
 
 _SHORTENERS = "|".join(
@@ -200,9 +209,14 @@ def _shorthand(tokens: list[str]) -> list[str]:
         after = tokens[i + 1] if i + 1 < len(tokens) else ""
         before = tokens[i - 1] if i else ""
         if word == "sd":
-            # "sd 30 nov", "sd jam 5", "sd akhir bulan": until. "sd negeri 2", "anak sd": school.
-            until = after in _MONTHS or (
-                after.isdigit() and len(tokens) > i + 2 and tokens[i + 2] in _MONTHS
+            # "sd 30 nov", "sd jam 5", "sd akhir bulan", "berlaku sd 20", "10 sd 15": until.
+            # "sd negeri 2", "anak sd", "guru sd": the primary school.
+            school = after in _SCHOOL_AFTER or before in _SCHOOL_BEFORE
+            until = not school and (
+                after in _MONTHS
+                or before in _UNTIL_BEFORE
+                or before.isdigit()
+                or (after.isdigit() and len(tokens) > i + 2 and tokens[i + 2] in _MONTHS)
             )
             words.append("sampai" if until else "sd")
         elif word == "km":

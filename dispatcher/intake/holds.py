@@ -11,6 +11,7 @@ messages they send. An operator releases, rejects or marks spam (nothing is drop
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import datetime, timedelta
 
@@ -19,7 +20,7 @@ from casestore.complaints import inbound_message, replied_since
 from casestore.contacts import Sender, sender_with_count
 from casestore.db import Session
 from casestore.models import Contact
-from casestore.quarantine import held_since, quarantine_record
+from casestore.quarantine import held_since, mark_joined, quarantine_record, waiting_media
 from casestore.vocabulary import HoldReason
 from dispatcher.intake.outcome import StoreOutcome
 from dispatcher.intake.replies import answer
@@ -117,7 +118,30 @@ def screen(
     reason = _hold_reason(session, record, runtime, recent, verdict)
     if reason is None:
         return sender, None
+    if not sender.created:
+        # The photos its sender sent just before wait for these words: they are held with
+        # them, so an operator's release opens the case with its photos (a new sender has none).
+        record = join_waiting_media(session, record, runtime)
     return sender, hold(session, record, runtime, reason, sender.contact, verdict)
+
+
+def join_waiting_media(
+    session: Session, record: ComplaintRecord, runtime: Runtime
+) -> ComplaintRecord:
+    """The record with the photos its sender sent just before it and that still wait
+    (dispatcher/intake/media.py: a photo and its words); those are marked joined."""
+    if not record.text.strip() or not record.contact_urn:
+        return record
+    since = record.received_at - timedelta(seconds=runtime.settings.triage_media_wait)
+    waiting = waiting_media(session, record.contact_urn, record.channel.value, since)
+    if not waiting:
+        return record
+    media = []
+    for held in waiting:
+        held_record = ComplaintRecord.from_dict(held.record)
+        media.extend(held_record.media)
+        mark_joined(held)
+    return dataclasses.replace(record, media=tuple(media) + tuple(record.media))
 
 
 def _hold_reason(

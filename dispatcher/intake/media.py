@@ -12,7 +12,6 @@ text as separate messages as often as not, in either order.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from datetime import timedelta
 
@@ -20,34 +19,16 @@ from casestore import complaints as cases
 from casestore.db import Session
 from casestore.duplicates import open_cases_of_contact
 from casestore.models import Contact
-from casestore.quarantine import mark_joined, waiting_media
 from casestore.vocabulary import EventKind, HoldReason
 from dispatcher.intake.evidence import attach_files
 from dispatcher.intake.holds import hold
+from dispatcher.intake.holds import join_waiting_media as join_waiting_media  # store.py's
 from dispatcher.intake.outcome import StoreOutcome
 from dispatcher.intake.replies import answer
 from dispatcher.runtime import Runtime
 from normalizer.records import ComplaintRecord
 
 log = logging.getLogger(__name__)
-
-
-def join_waiting_media(
-    session: Session, record: ComplaintRecord, runtime: Runtime
-) -> ComplaintRecord:
-    """The record with the photos its sender sent just before it and that still wait."""
-    if not record.text.strip() or not record.contact_urn:
-        return record
-    since = record.received_at - timedelta(seconds=runtime.settings.triage_media_wait)
-    waiting = waiting_media(session, record.contact_urn, record.channel.value, since)
-    if not waiting:
-        return record
-    media = []
-    for held in waiting:
-        held_record = ComplaintRecord.from_dict(held.record)
-        media.extend(held_record.media)
-        mark_joined(held)
-    return dataclasses.replace(record, media=tuple(media) + tuple(record.media))
 
 
 def photo_without_words(

@@ -59,7 +59,7 @@ def train_model(output: Path | None, corpus_only: bool) -> None:
     examples = [Example(r.text, r.kind, r.category) for r in read_corpus(CORPUS)]
     examples += keyword_examples(runtime.categories)
     decided = [] if corpus_only else _operator_examples(runtime)
-    data = train(examples + decided, stemmer())
+    data = train(examples + decided, stemmer(), categories=runtime.categories)
     path = output or model_dir(runtime.settings.data_dir) / f"model-{data['version']}.json"
     write_model(data, path)
     console.print(

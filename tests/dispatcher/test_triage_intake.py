@@ -203,6 +203,33 @@ def test_a_released_junk_message_becomes_a_case_and_is_answered(runtime):
     assert outcome.created and replies(runtime, "ack") == 1
 
 
+def test_a_photo_whose_text_is_held_goes_with_it_and_reaches_the_released_case(runtime):
+    """The photo waits, its words are held (a greeting the coordinator must look at): the
+    photo is held with the words, not swept into a case of its own, and the operator's
+    release opens one case with the photo attached."""
+    from dispatcher import abuse
+
+    store(runtime, sms(runtime, 1, "", media=[stored_media(runtime, b"held-photo")]))
+    held = store(runtime, sms(runtime, 2, "halo pak, ini fotonya", at=T0 + timedelta(minutes=1)))
+    assert held.quarantined and held.tracking_id is None
+    with runtime.sessions() as session:
+        rows = session.scalars(select(Quarantine).order_by(Quarantine.id)).all()
+        photo_id, text_id = rows[0].id, rows[1].id
+        assert rows[0].resolution == "joined" and rows[1].resolution is None
+        assert len(rows[1].record["media"]) == 1
+    wait = timedelta(seconds=runtime.settings.triage_media_wait)
+    assert settle_waiting_media(runtime, T0 + 3 * wait) == []  # the photo is not its own case
+    outcome = abuse.release(runtime, text_id, "koordinator")
+    assert outcome.created
+    with runtime.sessions() as session:
+        case = session.scalars(select(Complaint)).one()
+        files = session.scalars(select(Attachment).where(Attachment.complaint_id == case.id))
+        assert len(files.all()) == 1
+    assert count(runtime, Complaint) == 1
+    with runtime.sessions() as session:
+        assert session.get(Quarantine, photo_id).resolution == "joined"
+
+
 def test_media_items_are_kept_in_the_record_order(runtime):
     media = [
         Media(url=f"https://api.twilio.com/m/{n}", content_type="image/jpeg") for n in range(3)

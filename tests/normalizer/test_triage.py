@@ -11,7 +11,11 @@ from config.triage_model import DEFAULT_MODEL, read_model, stemmer
 from normalizer.category import build_category_index
 from normalizer.records import Intent
 from normalizer.triage import (
+    CategoryCall,
     Kind,
+    Thresholds,
+    Verdict,
+    auto_route,
     category_call,
     keyword_shares,
     model_from_dict,
@@ -60,6 +64,11 @@ def test_signals_are_found_in_every_spelling(text, signals):
         ("berlaku s/d 31 Des", "sampai"),
         ("anak sd negeri 2 tdk ada guru", "sd"),
         ("atap sd bocor", "sd"),
+        ("diskon sd 70% semua produk", "sampai"),
+        ("berlaku sd tgl 20", "sampai"),
+        ("buka jam 8 sd 12", "sampai"),
+        ("guru sd 3 takengon blm digaji", "sd"),
+        ("sd inpres kebayakan rusak", "sd"),
         ("Promo sd 30 Nov", "sampai"),
         ("yg rusak jln ke sekolah", "yang"),
         ("gk ada air", "tidak"),
@@ -159,3 +168,48 @@ def test_a_text_about_nothing_known_is_left_to_the_coordinator():
 
 def test_a_photo_without_words_is_no_junk():
     assert verdict("", media=True).kind is Kind.COMPLAINT
+
+
+SURE = Thresholds(agency=0.8, route=0.2, route_model_only=0.6)
+
+
+@pytest.mark.parametrize(
+    ("verdict", "call", "held_back"),
+    [
+        # Both calls sure: the unit routing.toml names.
+        (Verdict(Kind.COMPLAINT, 0.95, "model"), CategoryCall("jalan", 0.5, "model_and_keywords"),
+         None),
+        (Verdict(Kind.COMPLAINT, 0.95, "model"), CategoryCall("korupsi", 1.0, "priority_keyword"),
+         None),
+        (Verdict(Kind.COMPLAINT, 0.95, "model"), CategoryCall("air", 0.7, "model_only"), None),
+        # A person said it is a complaint (released, split): the category decides.
+        (None, CategoryCall("jalan", 0.5, "model_and_keywords"), None),
+        # Any doubt: the coordinator.
+        (Verdict(Kind.COMPLAINT, 0.7, "model"), CategoryCall("jalan", 0.9, "model_and_keywords"),
+         "unsure_complaint"),
+        (Verdict(Kind.COMPLAINT, 0.95, "model", signals=("shortlink",)),
+         CategoryCall("jalan", 0.9, "model_and_keywords"), "junk_signals"),
+        (Verdict(Kind.COMPLAINT, 0.95, "model"), CategoryCall("air", 0.5, "model_only"),
+         "model_only_unsure"),
+        (Verdict(Kind.COMPLAINT, 0.95, "model"), CategoryCall("air", 0.5, "keywords_over_model"),
+         "rules_and_model_differ"),
+        (Verdict(Kind.UNCERTAIN, 0.5, "low_confidence"), CategoryCall("air", 0.9, "model_only"),
+         "unsure_complaint"),
+        (Verdict(Kind.COMPLAINT, 0.95, "model"), CategoryCall(None, 0.1, "low_confidence"),
+         "low_confidence"),
+    ],
+)  # fmt: skip
+def test_only_a_sure_complaint_with_a_sure_category_is_routed_to_an_agency(
+    verdict, call, held_back
+):
+    assert auto_route(verdict, call, SURE) == held_back
+
+
+def test_a_phone_number_or_an_amount_is_no_reason_to_hold_a_complaint_back():
+    verdict = Verdict(Kind.COMPLAINT, 0.95, "model", signals=("money", "phone"))
+    assert auto_route(verdict, CategoryCall("korupsi", 1.0, "priority_keyword"), SURE) is None
+
+
+def test_a_bare_link_has_no_category():
+    call = category_call("https://bit.ly/3xYz9Qw", MODEL, stemmer(), INDEX)
+    assert call.code is None
