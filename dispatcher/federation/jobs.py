@@ -11,6 +11,7 @@ coordinator), telling the citizen on their channel as for any unit.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,6 +23,7 @@ from adapters.federation import (
     connector_for,
 )
 from adapters.federation import base as remote
+from adapters.federation.push import CALLBACK_PATH
 from casestore import forwards
 from casestore.db import Session
 from casestore.models import Forward, utcnow
@@ -33,6 +35,7 @@ from config.reference import Unit
 from dispatcher import runtime as runtime_module
 from dispatcher.casework import apply_and_tell, notify
 from dispatcher.failures import retry_transient_only
+from dispatcher.federation import pushes
 from dispatcher.federation.handover import enqueue_forwards
 from dispatcher.runtime import Runtime
 
@@ -53,6 +56,18 @@ def token_for(tracking_id: str, unit_code: str) -> str:
     """The idempotency key of a case's handover to a unit (16-64 of [A-Za-z0-9_-])."""
     safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in unit_code)
     return f"sp-{tracking_id}-{safe}"[:64]
+
+
+def unit_of_token(units: Sequence[Unit], token: str) -> Unit | None:
+    """The SatuPintu-connected external unit a handover token of ours was made for."""
+    for unit in units:
+        if unit.link is None or unit.link.connector != "satupintu":
+            continue
+        suffix = token_for("", unit.code)[len("sp-") :]
+        tracking_id = token[len("sp-") : -len(suffix)] if token.endswith(suffix) else ""
+        if token.startswith("sp-") and tracking_id.isalnum():
+            return unit
+    return None
 
 
 def handover_of(session: Session, forward: Forward, unit: Unit) -> Handover:
@@ -76,7 +91,17 @@ def handover_of(session: Session, forward: Forward, unit: Unit) -> Handover:
         # A peer SatuPintu keeps no contact of ours: we tell our citizen ourselves.
         reporter_contact=_address(contact) if public and unit.link.connector == "open311" else "",
         language=facts.language,
+        callback_url=_callback_url(unit),
     )
+
+
+def _callback_url(unit: Unit) -> str:
+    """Where a SatuPintu peer pushes the case's status changes: our webhook, when we know
+    our public address (else polling alone follows the case)."""
+    base = runtime_module.current().settings.public_url
+    if unit.link is None or unit.link.connector != "satupintu" or not base:
+        return ""
+    return base.rstrip("/") + CALLBACK_PATH
 
 
 @retry_transient_only
@@ -145,14 +170,21 @@ def follow(rt: Runtime, forward_id: int, now: datetime) -> int:
     except RemoteRefused as exc:
         _note_failure(rt, forward_id, str(exc), count=False)
         return 0
+    return int(apply_remote(rt, forward_id, answer, now))
+
+
+def apply_remote(rt: Runtime, forward_id: int, answer: RemoteCase, now: datetime) -> bool:
+    """What the remote says of a sent forward, polled or pushed, moved into our case (the
+    one mapping for both, so the same change read twice tells the citizen once)."""
     with rt.sessions.begin() as session:
         row = forwards.forward_by_id(session, forward_id, lock=True)
         if row is None or row.state != forwards.SENT:
-            return 0
+            return False
+        unit = _unit(rt, row.unit_code)
         forwards.mark_checked(row, now, remote_status=answer.state, remote_id=answer.remote_id)
         moved, outbound = _move(rt, session, row, unit, answer, now)
     notify(rt, outbound)
-    return int(moved)
+    return moved
 
 
 def sweep() -> int:
@@ -164,6 +196,7 @@ def sweep() -> int:
     if queued:
         enqueue_forwards(rt.redis, queued)
     poll()
+    pushes.sweep(rt)  # pushes to our peers' cases' origins, our citizens' later information
     return len(queued)
 
 
