@@ -312,6 +312,7 @@ def to_citizen(twilio) -> list[str]:
     return [m["body"] for m in twilio.sent() if m["to"] == CITIZEN]
 
 
+@pytest.mark.timeout(900)  # four starts of an instance, and an origin down for a while
 def test_the_province_pushes_back_and_the_citizen_adds_information(tmp_path):
     """Push (no polling), bad pushes refused, the citizen's follow-up forwarded once, the
     kabupaten down while the province resolves (retried, then delivered), told once each."""

@@ -82,7 +82,7 @@ ROWS = [
     Row("message too long", body(message="x" * 4001), 422, "message"),
     Row("at not text", body(at=12), 422, "at"),
     Row("not an object", b'["in_progress"]', 422, ""),
-    Row("body over 16000 bytes", body(message="x" * 17000), 413),
+    Row("body over 64000 bytes", body(message="x" * 70000), 413),
     Row(
         "a key twice",
         b'{"origin_case_id": "%s", "status": "resolved", "status": "in_progress"}' % TOKEN.encode(),
