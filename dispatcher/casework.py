@@ -21,7 +21,7 @@ from casestore.db import Session
 from casestore.lifecycle import Action, apply_action
 from casestore.models import Complaint, StatusEvent, utcnow
 from dispatcher.federation.handover import enqueue_forwards, hand_over
-from dispatcher.federation.pushes import enqueue_pushes, queue_push
+from dispatcher.federation.origin import enqueue_pushes, queue_push
 from dispatcher.notifications import queue_status_notification
 from dispatcher.outbox import enqueue_notifications
 from dispatcher.rating import ask_for_rating

@@ -1,12 +1,10 @@
-"""Federation both ways: status pushes, and the citizen's later information.
+"""Federation both ways, as the origin: pushes received, the citizen's later information.
 
-As the peer that took a case: every status change of a case forwarded to us is a push row
-written in the change's own transaction (``queue_push``, called by ``dispatcher.casework``),
-sent by the ``push`` job signed with the origin's key, retried with back-off while the
-origin is away, and sent again by the federation sweep after that.
+(The peer's side, pushing each change back, is dispatcher/federation/origin.py; this
+module's ``sweep`` sends again what its retries did not.)
 
 As the origin: a push that passed the webhook's signature check is ``receive``d once per
-(unit, remote case, event) and moves our case exactly as polling does (``jobs.apply_remote``),
+(unit, remote case, event) and moves our case exactly as polling does (``follow.apply_remote``),
 so a push and a later poll of the same change tell the citizen once.
 
 And: a follow-up our citizen sends to a case we forwarded is passed to the remote once
@@ -17,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import time
 
 import redis
 from rq import Retry
@@ -25,98 +22,19 @@ from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 
 from adapters.federation import RemoteCase, RemoteRefused, RemoteUnavailable
-from adapters.federation.push import Push, send_push
+from adapters.federation.push import Push
 from adapters.federation.satupintu import PEER_STATES
 from casestore import forwards
-from casestore.db import Session
-from casestore.models import Complaint, StatusEvent, utcnow
+from casestore.models import utcnow
 from dispatcher import runtime as runtime_module
 from dispatcher.failures import retry_transient_only
+from dispatcher.federation.follow import apply_remote
+from dispatcher.federation.origin import enqueue, enqueue_pushes
+from dispatcher.federation.remotes import connector_of, token_for, unit_for
 from dispatcher.queues import NOTIFY, job_id, queue
 from dispatcher.runtime import Runtime
 
 log = logging.getLogger(__name__)
-
-# The origin away for a while: pushes wait, polling there is the safety net meanwhile.
-PUSH_RETRY = Retry(max=8, interval=[5, 30, 120, 600, 1800, 3600, 3600, 7200])
-
-
-def queue_push(session: Session, complaint: Complaint, event: StatusEvent) -> int | None:
-    """Inside a change's transaction: the push of ``event`` to the case's origin, if any."""
-    return forwards.queue_push(session, complaint, event)
-
-
-def enqueue(connection: redis.Redis, function: str, key: str, ids: list[int], what: str) -> bool:
-    """Enqueue ``function(id)`` per id; False when Redis did not take them (the rows stay
-    queued in the case store and the federation sweep enqueues them)."""
-    try:
-        for row_id in ids:
-            queue(NOTIFY, connection).enqueue(
-                function,
-                row_id,
-                job_id=job_id(key, str(row_id)),
-                retry=PUSH_RETRY,
-                result_ttl=3600,
-                failure_ttl=30 * 24 * 3600,
-                description=what,
-            )
-    except redis.RedisError as exc:
-        log.warning("%s jobs not enqueued, the sweep will: %s", key, type(exc).__name__)
-        return False
-    return True
-
-
-def enqueue_pushes(connection: redis.Redis, push_ids: list[int]) -> bool:
-    return enqueue(
-        connection,
-        "dispatcher.federation.pushes.push",
-        "push",
-        push_ids,
-        "push a status change to the case's origin",
-    )
-
-
-@retry_transient_only
-def push(push_id: int) -> str:
-    """Send one queued push; returns its state afterwards."""
-    rt = runtime_module.current()
-    with rt.sessions() as session:
-        row = forwards.push_by_id(session, push_id)
-        if row is None or row.state != forwards.QUEUED:
-            return row.state if row is not None else "missing"
-        facts = forwards.push_facts(session, row)
-    if facts.key_hash is None:
-        return _push_failed(rt, push_id, "the origin's partner key is gone", refused=True)
-    body = Push(
-        origin_case_id=facts.origin_case_id,
-        remote_id=facts.tracking_id,
-        event_id=str(facts.event_id),
-        status=facts.status,
-        message=facts.message,
-        at=facts.at.isoformat(),
-    )
-    try:
-        send_push(facts.callback_url, facts.key_hash, body, time.time())
-    except RemoteUnavailable as exc:
-        _push_failed(rt, push_id, str(exc))
-        raise
-    except RemoteRefused as exc:
-        return _push_failed(rt, push_id, str(exc), refused=True)
-    with rt.sessions.begin() as session:
-        row = forwards.push_by_id(session, push_id, lock=True)
-        if row is not None and row.state == forwards.QUEUED:
-            forwards.mark_push_sent(row, utcnow())
-    return forwards.SENT
-
-
-def _push_failed(rt: Runtime, push_id: int, error: str, *, refused: bool = False) -> str:
-    with rt.sessions.begin() as session:
-        row = forwards.push_by_id(session, push_id, lock=True)
-        if row is not None:
-            forwards.mark_push_failed(row, error, refused=refused)
-    log.warning("push %d %s: %s", push_id, "refused" if refused else "not delivered", error)
-    return forwards.REFUSED if refused else forwards.QUEUED
-
 
 # --- as the origin: a push received ---------------------------------------------------------
 
@@ -142,8 +60,6 @@ def enqueue_receipt(connection: redis.Redis, unit_code: str, pushed: Push) -> No
 @retry_transient_only
 def receive(unit_code: str, pushed: dict) -> bool:
     """Apply one verified push to our case, once; True when the case moved."""
-    from dispatcher.federation.jobs import apply_remote
-
     rt = runtime_module.current()
     state = PEER_STATES.get(pushed["status"], "open")
     with rt.sessions.begin() as session:
@@ -170,13 +86,11 @@ def receive(unit_code: str, pushed: dict) -> bool:
 def collect_information(rt: Runtime) -> list[int]:
     """New follow-ups on forwarded cases: a row each, queued for a remote that takes
     information, kept with us for one that cannot. Returns the queued rows' ids."""
-    from dispatcher.federation.jobs import _connector, _unit
-
     queued: list[int] = []
     with rt.sessions.begin() as session:
         for forward_id, unit_code, message_id in forwards.new_information(session):
             try:
-                takes = _connector(_unit(rt, unit_code)).takes_information
+                takes = connector_of(unit_for(rt, unit_code)).takes_information
             except RemoteRefused:
                 takes = False
             state = forwards.QUEUED if takes else forwards.KEPT
@@ -199,8 +113,6 @@ def enqueue_information(connection: redis.Redis, info_ids: list[int]) -> bool:
 @retry_transient_only
 def send_information(info_id: int) -> str:
     """Pass one follow-up to the remote, keyed so a retry is the same message."""
-    from dispatcher.federation.jobs import _connector, _unit, token_for
-
     rt = runtime_module.current()
     with rt.sessions() as session:
         info = forwards.information_by_id(session, info_id)
@@ -210,11 +122,11 @@ def send_information(info_id: int) -> str:
         assert row is not None
         complaint = forwards.complaint_of(session, row)
         text = forwards.information_text(session, info)
-        unit = _unit(rt, row.unit_code)
+        unit = unit_for(rt, row.unit_code)
         known = RemoteCase(remote_id=row.remote_id, secret=row.remote_secret)
         key = f"{token_for(complaint.tracking_id, unit.code)}-i{info.message_id}"[-64:]
     try:
-        _connector(unit).add_information(known, key, text)
+        connector_of(unit).add_information(known, key, text)
     except RemoteUnavailable as exc:
         _information_failed(rt, info_id, str(exc))
         raise

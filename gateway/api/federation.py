@@ -35,8 +35,8 @@ from adapters.federation.push import (
 )
 from casestore import api_keys, forwards
 from config.external_units import connector_key, key_variable
-from dispatcher.federation.jobs import unit_of_token
 from dispatcher.federation.pushes import enqueue_receipt
+from dispatcher.federation.remotes import unit_of_token
 from gateway.api.blueprint import bp, json_body
 from gateway.api.problems import Problem
 from gateway.context import runtime

@@ -19,7 +19,7 @@ from casestore import complaints as store
 from casestore.lifecycle import Action
 from casestore.models import OriginPush
 from dispatcher.casework import act_on_case, lifecycle_action
-from dispatcher.federation import pushes
+from dispatcher.federation import origin as origin_jobs
 
 TOKEN = "sp-7Q2MX4KA9B-pupr-aceh"
 
@@ -135,10 +135,10 @@ def test_each_change_goes_back_signed_once_and_waits_for_an_origin_that_is_down(
     assert "HTTP 503" in rows[1].last_error and rows[1].attempts == 1
 
     origin.down = False
-    pushes.push(rows[1].id)  # the retry (rq's, or the sweep's once the retries ran out)
+    origin_jobs.push(rows[1].id)  # the retry (rq's, or the sweep's once the retries ran out)
     assert [r.state for r in push_rows(runtime)] == ["sent", "sent"]
     assert [p.status for p in origin.received] == ["verified", "dispatched"]
-    pushes.push(rows[1].id)  # a job run twice sends nothing twice
+    origin_jobs.push(rows[1].id)  # a job run twice sends nothing twice
     assert len(origin.received) == 2
 
 
