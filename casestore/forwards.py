@@ -416,6 +416,18 @@ def information_by_id(
     return session.scalars(query).first()
 
 
+def mark_information_sent(info: ForwardedInfo, now: datetime) -> None:
+    info.state, info.sent_at, info.last_error = SENT, now, None
+    info.attempts += 1
+
+
+def mark_information_failed(info: ForwardedInfo, error: str, *, refused: bool = False) -> None:
+    info.attempts += 1
+    info.last_error = error[:MAX_ERROR_CHARS]
+    if refused:
+        info.state = REFUSED
+
+
 def information_text(session: Session, info: ForwardedInfo) -> str:
     message = session.get(Message, info.message_id)
     assert message is not None

@@ -135,8 +135,7 @@ def send_information(info_id: int) -> str:
     with rt.sessions.begin() as session:
         info = forwards.information_by_id(session, info_id, lock=True)
         if info is not None and info.state == forwards.QUEUED:
-            info.state, info.sent_at, info.last_error = forwards.SENT, utcnow(), None
-            info.attempts += 1
+            forwards.mark_information_sent(info, utcnow())
     return forwards.SENT
 
 
@@ -144,10 +143,7 @@ def _information_failed(rt: Runtime, info_id: int, error: str, *, refused: bool 
     with rt.sessions.begin() as session:
         info = forwards.information_by_id(session, info_id, lock=True)
         if info is not None:
-            info.attempts += 1
-            info.last_error = error[: forwards.MAX_ERROR_CHARS]
-            if refused:
-                info.state = forwards.REFUSED
+            forwards.mark_information_failed(info, error, refused=refused)
     log.warning("information %d not passed on: %s", info_id, error)
     return forwards.REFUSED if refused else forwards.QUEUED
 
