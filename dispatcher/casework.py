@@ -21,6 +21,7 @@ from casestore.db import Session
 from casestore.lifecycle import Action, apply_action
 from casestore.models import Complaint, StatusEvent, utcnow
 from dispatcher.federation.handover import enqueue_forwards, hand_over
+from dispatcher.federation.origin import enqueue_pushes, queue_push
 from dispatcher.notifications import queue_status_notification
 from dispatcher.outbox import enqueue_notifications
 from dispatcher.rating import ask_for_rating
@@ -41,6 +42,7 @@ class Acted:
     outbound_ids: list[int] = field(default_factory=list)
     notified: bool = True
     forward_ids: list[int] = field(default_factory=list)  # cases handed to external units
+    push_ids: list[int] = field(default_factory=list)  # changes pushed back to a case's origin
     shown: Any = None  # what the caller asked to read off the case before the commit
 
 
@@ -69,7 +71,13 @@ def told(session: Session, complaint: Complaint, event: StatusEvent, runtime: Ru
     forward_id = hand_over(session, complaint, event, runtime)
     ids = queue_status_notification(session, complaint, event, runtime)
     ids += ask_for_rating(session, complaint, event, runtime)  # after a resolution (issue 20)
-    return Acted(event, ids, forward_ids=[] if forward_id is None else [forward_id])
+    push_id = queue_push(session, complaint, event)  # a case a peer forwarded to us (issue 21)
+    return Acted(
+        event,
+        ids,
+        forward_ids=[] if forward_id is None else [forward_id],
+        push_ids=[] if push_id is None else [push_id],
+    )
 
 
 def lifecycle_action(
@@ -114,6 +122,8 @@ def act_on_case(
     acted.notified = notify(runtime, acted.outbound_ids)
     if acted.forward_ids:
         enqueue_forwards(runtime.redis, acted.forward_ids)
+    if acted.push_ids:
+        enqueue_pushes(runtime.redis, acted.push_ids)
     return acted
 
 

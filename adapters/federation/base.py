@@ -1,7 +1,8 @@
 """What every connector to an organization outside the district speaks in.
 
 A connector hands one case over (``send``) and later reads where it stands (``fetch``);
-``find`` looks a case up by the token we sent, for reconciling. Two exist (``open311``,
+``find`` looks a case up by the token we sent, for reconciling; ``add_information`` passes on
+what the citizen adds later, where the remote has a way to take it. Two exist (``open311``,
 ``satupintu``); a connector to the national SP4N-LAPOR! integration API would be a third
 class with the same three methods (docs/federation.md).
 """
@@ -22,6 +23,9 @@ from adapters.base import PermanentSendError, TransientSendError
 TIMEOUT_SECONDS = 15.0
 MAX_ANSWER_BYTES = 1_000_000
 USER_AGENT = "SatuPintu-federation/1"
+# What a forward tells a SatuPintu peer: which case of ours it is, where to push its changes.
+ORIGIN_CASE_HEADER = "SatuPintu-Origin-Case"
+CALLBACK_HEADER = "SatuPintu-Callback"
 
 # Where a remote case stands, in our words (dispatcher/federation maps them onto the lifecycle).
 OPEN, IN_PROGRESS, RESOLVED, CLOSED, REJECTED = (
@@ -69,6 +73,7 @@ class Handover:
     reporter_name: str = ""  # empty unless the citizen's choice allows sending it
     reporter_contact: str = ""
     language: str = "id"
+    callback_url: str = ""  # where a SatuPintu peer pushes the case's status changes
 
 
 @dataclass(frozen=True)
@@ -84,7 +89,12 @@ class RemoteCase:
 
 
 class Connector(Protocol):
+    # Whether the remote takes information the citizen adds after the handover.
+    takes_information: bool
+
     def send(self, handover: Handover) -> RemoteCase: ...
+
+    def add_information(self, remote: RemoteCase, key: str, text: str) -> None: ...
 
     def fetch(self, remote: RemoteCase) -> RemoteCase: ...
 
@@ -125,6 +135,14 @@ def call(
         if status >= 400:
             return status, None
         raise RemoteUnavailable(f"{method} {_where(url)}: HTTP {status} without JSON") from None
+
+
+def origin_headers(handover: Handover) -> dict[str, str]:
+    """What tells a SatuPintu on the other side which case of ours this is and where to push
+    its status changes (adapters/federation/push.py); other servers ignore them."""
+    if not handover.callback_url:
+        return {}
+    return {ORIGIN_CASE_HEADER: handover.token, CALLBACK_HEADER: handover.callback_url}
 
 
 def _where(url: str) -> str:

@@ -25,6 +25,7 @@ from adapters.federation.base import (
     RemoteRefused,
     RemoteUnavailable,
     call,
+    origin_headers,
 )
 
 NAME = "open311"
@@ -35,6 +36,9 @@ _LEADING_ZERO = re.compile(r"(:\s*)(0\d+)(\s*[,}\]])")
 
 class Open311Connector:
     """One GeoReport v2 server, with the api_key the remote gave us."""
+
+    # GeoReport v2 has no call to add information to a request: it stays with us.
+    takes_information = False
 
     def __init__(self, endpoint: str, api_key: str) -> None:
         self.endpoint = endpoint.rstrip("/")
@@ -65,6 +69,7 @@ class Open311Connector:
             headers={
                 "Content-Type": "application/x-www-form-urlencoded",
                 "Idempotency-Key": handover.token,
+                **origin_headers(handover),
             },
             parse=parse_answer,
         )
@@ -94,6 +99,9 @@ class Open311Connector:
             state=RESOLVED if state == CLOSED else OPEN,
             notes=notes,
         )
+
+    def add_information(self, remote: RemoteCase, key: str, text: str) -> None:
+        raise RemoteRefused("GeoReport v2 has no call to add information to a request")
 
     def find(self, handover: Handover) -> RemoteCase | None:
         """Open311 cannot search by our token; a known token is the only way back."""

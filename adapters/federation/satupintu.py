@@ -24,6 +24,7 @@ from adapters.federation.base import (
     RemoteRefused,
     RemoteUnavailable,
     call,
+    origin_headers,
 )
 
 NAME = "satupintu"
@@ -45,6 +46,8 @@ PEER_STATES = {
 
 class SatuPintuConnector:
     """One peer SatuPintu, with the partner key it issued to us."""
+
+    takes_information = True  # POST /api/v1/complaints/<id>/messages, as its citizen
 
     def __init__(self, endpoint: str, api_key: str) -> None:
         self.endpoint = endpoint.rstrip("/")
@@ -76,6 +79,7 @@ class SatuPintuConnector:
                 "Content-Type": "application/json",
                 "Authorization": f"Bearer {self.api_key}",
                 "Idempotency-Key": handover.token,
+                **origin_headers(handover),
             },
         )
         if status >= 400:
@@ -104,6 +108,21 @@ class SatuPintuConnector:
             notes=_last_words(answer) if state in (RESOLVED, REJECTED, CLOSED) else "",
             secret=remote.secret,
         )
+
+    def add_information(self, remote: RemoteCase, key: str, text: str) -> None:
+        """The citizen's later words, as the reporter the peer knows us as; ``key`` makes a
+        retry the same message."""
+        if not remote.remote_id or not remote.secret:
+            raise RemoteRefused("the peer gave no tracking id and citizen secret to write with")
+        quoted = urllib.parse.quote(remote.remote_id, safe="")
+        status, answer = call(
+            "POST",
+            f"{self.endpoint}/api/v1/complaints/{quoted}/messages",
+            body=json.dumps({"citizen_secret": remote.secret, "text": text}).encode(),
+            headers={"Content-Type": "application/json", "Idempotency-Key": key},
+        )
+        if status >= 400:
+            raise RemoteRefused(f"HTTP {status}: {_problem(answer)}")
 
     def find(self, handover: Handover) -> RemoteCase | None:
         """The peer derives its tracking id from our token: resending with the same key

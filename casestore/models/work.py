@@ -162,3 +162,67 @@ class LocalHoliday(Base):
     name: Mapped[str] = mapped_column(String(200))
     added_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[created]
+
+
+class CaseOrigin(Base):
+    """Where a case forwarded to us came from (issue 21): the peer whose key filed it, its
+    own case id, and the URL it wants status changes pushed to. Keyed on our tracking id,
+    written by the API request before the case itself is stored."""
+
+    __tablename__ = "case_origins"
+
+    id: Mapped[intpk]
+    tracking_id: Mapped[str] = mapped_column(String(32), unique=True)
+    peer: Mapped[str] = mapped_column(String(200))  # the partner key's name
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
+    origin_case_id: Mapped[str] = mapped_column(String(100))
+    callback_url: Mapped[str | None] = mapped_column(String(500))
+    via: Mapped[str] = mapped_column(String(20), default="api")  # api | open311
+    created_at: Mapped[created]
+
+
+class OriginPush(Base):
+    """One status change of a case forwarded to us, pushed back to its origin (signed)."""
+
+    __tablename__ = "origin_pushes"
+    __table_args__ = (UniqueConstraint("origin_id", "event_id"),)
+
+    id: Mapped[intpk]
+    origin_id: Mapped[int] = mapped_column(ForeignKey("case_origins.id"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("status_events.id"))
+    state: Mapped[str] = mapped_column(String(20), index=True)  # queued | sent | refused
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[created]
+    sent_at: Mapped[when]
+
+
+class PushReceipt(Base):
+    """A status push a peer sent us, once per (unit, remote id, event id): replays do nothing."""
+
+    __tablename__ = "push_receipts"
+    __table_args__ = (UniqueConstraint("unit_code", "remote_id", "event_id"),)
+
+    id: Mapped[intpk]
+    unit_code: Mapped[str] = mapped_column(String(64))
+    remote_id: Mapped[str] = mapped_column(String(100))
+    event_id: Mapped[str] = mapped_column(String(64))
+    remote_status: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[created]
+
+
+class ForwardedInfo(Base):
+    """Information the citizen added to a forwarded case, passed to the remote once
+    (``sent``), or kept with us when the connector has no way to take it (``kept``)."""
+
+    __tablename__ = "forwarded_infos"
+    __table_args__ = (UniqueConstraint("forward_id", "message_id"),)
+
+    id: Mapped[intpk]
+    forward_id: Mapped[int] = mapped_column(ForeignKey("forwards.id"), index=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"))
+    state: Mapped[str] = mapped_column(String(20), index=True)  # queued | sent | kept | refused
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[created]
+    sent_at: Mapped[when]

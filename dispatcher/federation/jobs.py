@@ -19,21 +19,22 @@ from adapters.federation import (
     RemoteCase,
     RemoteRefused,
     RemoteUnavailable,
-    connector_for,
 )
-from adapters.federation import base as remote
+from adapters.federation.push import CALLBACK_PATH
 from casestore import forwards
 from casestore.db import Session
 from casestore.models import Forward, utcnow
-from casestore.transitions import TransitionError
-from casestore.vocabulary import Action, Status
-from config import catalogs
-from config.external_units import connector_key
+from casestore.vocabulary import Action
 from config.reference import Unit
 from dispatcher import runtime as runtime_module
 from dispatcher.casework import apply_and_tell, notify
 from dispatcher.failures import retry_transient_only
+from dispatcher.federation import pushes
+from dispatcher.federation.follow import apply_remote
 from dispatcher.federation.handover import enqueue_forwards
+from dispatcher.federation.remotes import connector_of as _connector
+from dispatcher.federation.remotes import token_for, unit_of_token  # noqa: F401 (re-exported)
+from dispatcher.federation.remotes import unit_for as _unit
 from dispatcher.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -47,12 +48,6 @@ class Reconciled:
     resent: int = 0  # forwards the remote had lost, sent again
     matched: int = 0  # forwards the remote acknowledges
     failed: int = 0  # remote unreachable for these
-
-
-def token_for(tracking_id: str, unit_code: str) -> str:
-    """The idempotency key of a case's handover to a unit (16-64 of [A-Za-z0-9_-])."""
-    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in unit_code)
-    return f"sp-{tracking_id}-{safe}"[:64]
 
 
 def handover_of(session: Session, forward: Forward, unit: Unit) -> Handover:
@@ -76,7 +71,17 @@ def handover_of(session: Session, forward: Forward, unit: Unit) -> Handover:
         # A peer SatuPintu keeps no contact of ours: we tell our citizen ourselves.
         reporter_contact=_address(contact) if public and unit.link.connector == "open311" else "",
         language=facts.language,
+        callback_url=_callback_url(unit),
     )
+
+
+def _callback_url(unit: Unit) -> str:
+    """Where a SatuPintu peer pushes the case's status changes: our webhook, when we know
+    our public address (else polling alone follows the case)."""
+    base = runtime_module.current().settings.public_url
+    if unit.link is None or unit.link.connector != "satupintu" or not base:
+        return ""
+    return base.rstrip("/") + CALLBACK_PATH
 
 
 @retry_transient_only
@@ -145,14 +150,7 @@ def follow(rt: Runtime, forward_id: int, now: datetime) -> int:
     except RemoteRefused as exc:
         _note_failure(rt, forward_id, str(exc), count=False)
         return 0
-    with rt.sessions.begin() as session:
-        row = forwards.forward_by_id(session, forward_id, lock=True)
-        if row is None or row.state != forwards.SENT:
-            return 0
-        forwards.mark_checked(row, now, remote_status=answer.state, remote_id=answer.remote_id)
-        moved, outbound = _move(rt, session, row, unit, answer, now)
-    notify(rt, outbound)
-    return int(moved)
+    return int(apply_remote(rt, forward_id, answer, now))
 
 
 def sweep() -> int:
@@ -164,6 +162,7 @@ def sweep() -> int:
     if queued:
         enqueue_forwards(rt.redis, queued)
     poll()
+    pushes.sweep(rt)  # pushes to our peers' cases' origins, our citizens' later information
     return len(queued)
 
 
@@ -199,39 +198,6 @@ def reconcile(unit_code: str | None = None) -> dict[str, Reconciled]:
 
 
 # --- the case's side ------------------------------------------------------------------------
-
-
-def _move(
-    rt: Runtime, session: Session, row: Forward, unit: Unit, answer: RemoteCase, now: datetime
-) -> tuple[bool, list[int]]:
-    """Apply what the remote said to our case: whether it moved, and the replies to send."""
-    complaint = forwards.complaint_of(session, row)
-    if complaint.owner_unit != unit.code:
-        forwards.mark_done(row)  # our coordinator took it back meanwhile: stop following
-        return False, []
-    actor = f"federation:{unit.code}"
-    steps: list[tuple[Action, dict]] = []
-    if answer.state == remote.IN_PROGRESS and complaint.status == Status.DISPATCHED:
-        steps = [(Action.START, {})]
-    elif answer.state in (remote.RESOLVED, remote.CLOSED):
-        message = answer.notes or _resolved_message(complaint.language, unit)
-        if complaint.status == Status.DISPATCHED:
-            steps.append((Action.START, {}))
-        steps.append((Action.RESOLVE, {"message_to_reporter": message}))
-        forwards.mark_done(row)
-    elif answer.state == remote.REJECTED:
-        note = f"Ditolak oleh {unit.name}: {answer.notes or 'tanpa alasan'}"
-        steps = [(Action.BOUNCE, {"reason": "other", "note": note[:2000]})]
-        forwards.mark_refused(row, note)
-    outbound: list[int] = []
-    for action, fields in steps:
-        try:
-            acted = apply_and_tell(session, complaint, action, rt, actor=actor, now=now, **fields)
-        except TransitionError as exc:
-            log.warning("forward %d: %s not applied: %s", row.id, action.value, exc)
-            return bool(outbound), outbound
-        outbound += acted.outbound_ids
-    return bool(steps), outbound
 
 
 def _refused(rt: Runtime, forward_id: int, reason: str) -> str:
@@ -305,24 +271,6 @@ def _note_failure(rt: Runtime, forward_id: int, error: str, *, count: bool = Tru
     log.warning("forward %d: remote unavailable: %s", forward_id, error)
 
 
-def _unit(rt: Runtime, code: str) -> Unit:
-    unit = next((u for u in rt.units if u.code == code), None)
-    if unit is None or unit.link is None or not unit.link.enabled:
-        raise RemoteRefused(f"unit {code} is not an external unit with an endpoint any more")
-    return unit
-
-
-def _connector(unit: Unit):  # -> Connector
-    assert unit.link is not None
-    return connector_for(unit.link.connector, unit.link.endpoint, connector_key(unit.code))
-
-
 def _address(urn: str) -> str:
     """tel:+62... -> +62..., mailto:a@b -> a@b."""
     return urn.split(":", 1)[1] if ":" in urn else urn
-
-
-def _resolved_message(language: str, unit: Unit) -> str:
-    """What our citizen is told when the remote closed the case without words of its own."""
-    name = unit.name_en if language == "en" else unit.name
-    return catalogs.text("federation.resolved", language).format(unit=name)

@@ -4,7 +4,7 @@ The OpenAPI document is ``/api/v1/openapi.json`` (gateway/api/spec.py); a test k
 the endpoints in step. Importing the endpoint modules puts their routes on ``bp``.
 """
 
-from gateway.api import citizens, partners, reference  # noqa: F401 (their routes)
+from gateway.api import citizens, federation, partners, reference  # noqa: F401 (their routes)
 from gateway.api.blueprint import bp
 
 __all__ = ["bp"]

@@ -12,10 +12,12 @@ from typing import Any
 from flask import Response, json, request
 
 from adapters import api as api_adapter
+from adapters.federation.push import BadPush
 from adapters.fields import fingerprint
 from casestore.lifecycle import OPEN_STATUSES, Status
 from casestore.public_api import citizen_proof
 from casestore.queries import PublicCase, public_case, reporter_messages
+from gateway.api import federation
 from gateway.api.blueprint import (
     absolute,
     bp,
@@ -25,7 +27,7 @@ from gateway.api.blueprint import (
     partner_of,
     tracking_id_of,
 )
-from gateway.api.problems import Problem, invalid, key_reused, too_many
+from gateway.api.problems import Problem, field_problem, invalid, key_reused, too_many
 from gateway.context import runtime
 from gateway.submission import (
     accept,
@@ -91,12 +93,17 @@ def create_complaint():
         inbound = api_adapter.parse_complaint(body, key, intake_rules(), partner=prefix)
     except api_adapter.InvalidRequest as exc:
         raise invalid(exc) from exc
+    try:
+        origin = federation.origin_of_request()  # a peer's forward (issue 21)
+    except BadPush as exc:
+        raise field_problem(exc.field, str(exc)) from None
     if not same_body_as_before(inbound, fingerprint(body)):
         raise key_reused()
     refusal = over_limit(inbound, partner=prefix)
     if refusal is not None:
         raise too_many(refusal.retry_after)
     accepted = accept(inbound)
+    federation.remember_origin(partner, origin, accepted.tracking_id, "api")
     status = 200 if accepted.repeated else 201
     response = Response(
         json.dumps(_receipt(accepted.tracking_id, accepted.citizen_secret)),

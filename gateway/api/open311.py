@@ -19,12 +19,14 @@ from flask import Blueprint, request
 from werkzeug.exceptions import HTTPException
 
 from adapters import open311 as open311_adapter
+from adapters.federation.push import BadPush
 from adapters.fields import EARLIEST_TIME, LATEST_TIME, FieldProblem, check_time, fingerprint
 from adapters.open311 import OTHER_SERVICE, Open311Errors, error
 from casestore import api_keys
 from casestore.lifecycle import OPEN_STATUSES, Status
 from casestore.models import utcnow
 from casestore.public_api import PublicRequest, public_requests
+from gateway.api import federation
 from gateway.api.open311_format import errors_response, format_of_path, http_errors, render
 from gateway.context import runtime
 from gateway.submission import accept, intake_rules, over_limit, same_body_as_before
@@ -205,7 +207,12 @@ def create_request(fmt: str):
         raise error(422, "Idempotency-Key was already used with a different request body")
     if over_limit(inbound, partner=partner.prefix) is not None:
         raise error(429, "too many requests from this api_key; try again later")
+    try:
+        origin = federation.origin_of_request()  # a peer's forward (issue 21)
+    except BadPush as exc:
+        raise error(400, str(exc)) from None
     accepted = accept(inbound, with_secret=False)
+    federation.remember_origin(partner, origin, accepted.tracking_id, "open311")
     notice = (
         f"Laporan diterima dengan nomor {format_tracking_id(accepted.tracking_id)}. "
         f"Lacak di {runtime().public_url}/track/{accepted.tracking_id}"

@@ -14,6 +14,7 @@ from flask import current_app
 
 from adapters.fields import place_key
 from casestore.lifecycle import Action, Status
+from gateway.api import federation
 from gateway.submission import intake_rules
 
 PROBLEM = "application/problem+json"
@@ -599,9 +600,9 @@ def spec() -> dict[str, Any]:
                 "list naming each bad field.",
             },
             "servers": [{"url": "/api/v1"}],
-            "paths": _paths(),
+            "paths": _paths() | federation.spec_paths(_problem, _json),
             "components": {
-                "schemas": _schemas(),
+                "schemas": _schemas() | federation.spec_schemas(),
                 "securitySchemes": {
                     "partnerKey": {
                         "type": "http",

@@ -180,6 +180,28 @@ def _forward_table(runtime) -> Table | None:
     return table
 
 
+def _push_table(runtime) -> Table | None:
+    """Status changes pushed back to where cases forwarded to us came from (issue 21)."""
+    from casestore.forwards import push_summary
+
+    with runtime.sessions() as session:
+        summary = push_summary(session)
+    if not summary:
+        return None
+    table = Table(title="Kabar ke asal laporan / Pushed to origins", title_justify="left")
+    table.add_column("origin", no_wrap=True)
+    for header in ("queued", "sent", "refused", "failing", "last error"):
+        table.add_column(header)
+    for peer in summary:
+        table.add_row(
+            peer.peer,
+            *(str(peer.counts.get(state, 0)) for state in ("queued", "sent", "refused")),
+            f"[yellow]{peer.failing}[/]" if peer.failing else "0",
+            peer.last_error or "",
+        )
+    return table
+
+
 def _email_line(settings) -> str:
     """Whether email updates and operators' alerts can go out (issue 18)."""
     from adapters.email import problem
@@ -222,6 +244,9 @@ def status(failed_limit: int) -> None:
         forwarded = _forward_table(runtime)
         if forwarded is not None:
             console.print(forwarded)
+        pushed = _push_table(runtime)
+        if pushed is not None:
+            console.print(pushed)
     except Exception as exc:  # the queues are still worth showing without the database
         console.print(
             f"[red]Basis data tidak menjawab / database not answering: {type(exc).__name__}[/]"

@@ -14,6 +14,7 @@ from flask import Blueprint, abort, render_template, request, send_file
 
 from adapters import attachments as files
 from casestore import attachments as stored_attachments
+from casestore import forwards
 from casestore.audit import AuditKind
 from casestore.casework import PER_PAGE_CHOICES, SORTS, case_file, deadline_state, search_cases
 from casestore.lifecycle import ARCHIVE_REASONS
@@ -123,6 +124,7 @@ def case_page(tracking_id: str):
         citizen = citizen_view(complaint)
         state = deadline_state(complaint, moment)
         owners = complaint.owner_unit == (me.unit_code or runtime().coordinator)
+        federation = forwards.case_federation(db, complaint)  # issue 21: origin, forwards
     if citizen["known"] and not citizen["hidden"]:
         # The page shows who filed it: that look at a citizen's identity is on the record.
         with runtime().sessions.begin() as db:
@@ -150,6 +152,12 @@ def case_page(tracking_id: str):
         kecamatan_names=names["kecamatan"],
         desa_names=desa_names(),
         category_names=names["category"],
+        federation=federation,
+        federation_units=[
+            (u.code, u.link.connector)
+            for u in runtime().units
+            if u.link is not None and u.code in federation.forwarded_units
+        ],
     )
 
 

@@ -17,6 +17,7 @@ import redis
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 
 from adapters.registry import provider_spec
+from casestore import forwards
 from casestore.casework import awaiting_verification, pending_quarantine
 from casestore.provider_health import ProviderHealth, provider_health
 from casestore.quarantine import QuarantineResolved
@@ -275,6 +276,8 @@ def monitor_context() -> dict:
         recent = intake_by_step(db, shown, now, timedelta(minutes=5), RECENT_STEPS)
         new_cases = awaiting_verification(db)
         held = [QuarantineRow.of(row) for row in pending_quarantine(db)]
+        # Outside the district (issue 21): forwards out and pushes back, failing ones first.
+        federation = (forwards.forward_summary(db), forwards.push_summary(db))
     zone = rt.settings.timezone
     return {
         "now": now,
@@ -288,6 +291,8 @@ def monitor_context() -> dict:
         "new_cases": new_cases,
         "quarantine": held,
         "failed": failed,
+        "federation_forwards": federation[0],
+        "federation_pushes": federation[1],
         "refresh_seconds": REFRESH_SECONDS,
     }
 

@@ -212,3 +212,44 @@ def test_the_commands_show_and_reconcile_what_waits(
     assert forwards(runtime)[0].state == "sent"
     unknown = CliRunner().invoke(main, ["federation", "reconcile", "--unit", "dinas-pupr"])
     assert unknown.exit_code == 2 and "no external unit 'dinas-pupr'" in unknown.output
+
+
+def test_information_added_later_stays_with_us_for_an_open311_remote(runtime, work, remote, app):
+    """GeoReport v2 has no call to add information: the follow-up is kept, once, and the
+    case page says it stays here."""
+    from console_support import add_operator, login
+
+    from casestore.models import Complaint, ForwardedInfo, Message
+    from casestore.vocabulary import DeliveryStatus, Direction
+    from dispatcher.federation import pushes
+
+    tracking_id = open_case(runtime, 11)
+    hand_to_land_office(runtime, tracking_id)
+    work()
+    with runtime.sessions.begin() as session:
+        complaint = session.scalars(
+            select(Complaint).where(Complaint.tracking_id == tracking_id)
+        ).one()
+        session.add(
+            Message(
+                direction=Direction.IN,
+                channel="sms",
+                external_id="SM-follow-up-11",
+                complaint_id=complaint.id,
+                intent="follow_up",
+                body="Batas tanahnya sudah dipasangi patok baru oleh tetangga",
+                status=DeliveryStatus.RECEIVED,
+            )
+        )
+    pushes.sweep(runtime)
+    pushes.sweep(runtime)  # again: still one row, nothing sent
+    work()
+    with runtime.sessions() as session:
+        (info,) = session.scalars(select(ForwardedInfo)).all()
+    assert info.state == "kept"
+    assert len(remote.posts()) == 1  # only the handover itself
+    add_operator(runtime, "koord")
+    client = app.test_client()
+    login(client, "koord")
+    page = client.get(f"/console/cases/{tracking_id}").get_data(as_text=True)
+    assert "Informasi tambahan dari pelapor tetap di sini" in page

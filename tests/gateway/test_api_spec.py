@@ -102,6 +102,7 @@ def test_the_server_keeps_the_promises_of_its_document(app, runtime, partner_key
         "GET /cases",
         "GET /cases/{tracking_id}",
         "POST /cases/{tracking_id}/actions",
+        "POST /federation/status",
     }
     auth = {"Authorization": f"Bearer {partner_key}"}
     for operation in operations:
