@@ -150,6 +150,7 @@ def case_page(tracking_id: str):
         kecamatan_names=names["kecamatan"],
         desa_names=desa_names(),
         category_names=names["category"],
+        max_bounces=runtime().settings.max_bounces,
     )
 
 

@@ -38,7 +38,7 @@ from normalizer.tracking import format_tracking_id, normalize_tracking_id
 bp = Blueprint("public", __name__)
 
 
-def _choices() -> dict[str, object]:
+def form_choices() -> dict[str, object]:
     """The form's lists: kecamatan, their desa (grouped, for the no-JavaScript select), topics."""
     rules = intake_rules()
     english = i18n.language() == "en"
@@ -70,7 +70,7 @@ def _form_page(
         errors=errors,
         limited=limited,
         contact_help=contact_help(),
-        **_choices(),
+        **form_choices(),
     )
     return page, status
 
