@@ -127,3 +127,24 @@ def test_the_dispatch_form_suggests_the_next_unit_and_selects_none(app, runtime,
     assert after[1][0] == "satpol-pp" and "disarankan" in after[1][2]
     marked = [value for value, _, label in after if "disarankan" in label]
     assert marked == ["satpol-pp"]  # the unit that bounced it is not suggested again
+
+
+def test_a_units_api_key_is_held_to_the_limit_too(client, runtime, work, staff):
+    from casestore import api_keys
+
+    tracking_id = web_complaint(runtime, "desk-bounce-limit-api1")
+    work()
+    set_owner(runtime, tracking_id, UNIT, status="dispatched")
+    with runtime.sessions.begin() as session:
+        key = api_keys.create_key(session, "sistem camat", UNIT).key
+    limited = runtime.settings.replace(max_bounces=0)
+    runtime.settings = limited
+    response = client.post(
+        f"/api/v1/cases/{tracking_id}/actions",
+        json={"action": "bounce", "reason": "not_authority"},
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert response.status_code == 409, response.get_data(as_text=True)
+    problem = response.get_json()
+    assert problem["code"] == "bounce_limit" and "the limit is 0" in problem["detail"]
+    assert case(runtime, tracking_id).status == "dispatched"
