@@ -24,14 +24,13 @@ from flask import Blueprint, render_template, request
 from markupsafe import Markup, escape
 
 from adapters import desk, webform
-from adapters.attachments import AttachmentError, Upload, check_uploads
 from casestore.audit import AuditKind
 from config import catalogs
 from gateway import i18n
 from gateway.console import trail
 from gateway.console.auth import operator
 from gateway.context import runtime
-from gateway.public.pages import contact_help, form_choices
+from gateway.public.pages import contact_help, files_again, form_choices, form_uploads
 from gateway.submission import accept, intake_rules, same_body_as_before
 from normalizer.records import Channel
 from normalizer.tracking import format_tracking_id
@@ -95,32 +94,19 @@ def filing_form():
     return _form_page({"kecamatan": kecamatan} if kecamatan else {}, {})
 
 
-def _uploads(errors: dict[str, str]) -> list[Upload]:
-    try:
-        return check_uploads(request.files.getlist("attachments"))
-    except AttachmentError as exc:
-        errors["attachments"] = i18n.attachment_error(exc)
-        return []
-
-
-def _files_again(errors: dict[str, str]) -> None:
-    if request.files.getlist("attachments") and "attachments" not in errors:
-        errors["attachments"] = i18n.t("form.attachments.again")
-
-
 @bp.post("")
 def file_complaint():
     me = operator()
     fields = request.form.to_dict()
     lang = i18n.language()
     errors = webform.duplicated_fields(request.form, lang)
-    uploads = _uploads(errors)
+    uploads = form_uploads(errors)
     try:
         inbound = desk.parse(fields, intake_rules(), operator=me.username, language=lang)
     except webform.FormErrors as exc:
         errors = exc.fields | errors
     if errors:
-        _files_again(errors)
+        files_again(errors)
         return _form_page(fields, errors, 422)
     sent = webform.submission_fingerprint(fields, [u.data for u in uploads])
     # Keyed on the form's key whatever channel was ticked: sent again with another channel
