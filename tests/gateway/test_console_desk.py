@@ -71,7 +71,7 @@ def test_a_letter_filed_by_the_coordinator_is_one_case_with_its_scan(
     tracking_id, secret = receipt_codes(html)
     # The receipt: both languages, the tracking id and the code, and a print view.
     assert "Tanda terima pengaduan" in html and "Complaint receipt" in html
-    assert "receipt.css" in html and "data-print" in html
+    assert "desk.css" in html and "data-print" in html
     work()
     with runtime.sessions() as db:
         complaint = db.scalars(select(Complaint)).one()
