@@ -148,3 +148,28 @@ def test_a_units_api_key_is_held_to_the_limit_too(client, runtime, work, staff):
     problem = response.get_json()
     assert problem["code"] == "bounce_limit" and "the limit is 0" in problem["detail"]
     assert case(runtime, tracking_id).status == "dispatched"
+
+
+def test_an_external_units_refusal_comes_back_past_the_limit(runtime, work, staff):
+    """Jobs act for systems: a case an external unit refused returns to the coordinator
+    whatever the count (it must never stay with an owner who will not act)."""
+    from dispatcher.casework import apply_and_tell
+
+    tracking_id = web_complaint(runtime, "desk-bounce-limit-fed1")
+    work()
+    set_owner(runtime, tracking_id, UNIT, status="dispatched")
+    runtime.settings = runtime.settings.replace(max_bounces=0)
+    with runtime.sessions.begin() as db:
+        complaint = db.query(Complaint).filter_by(tracking_id=tracking_id).one()
+        apply_and_tell(
+            db,
+            complaint,
+            Action.BOUNCE,
+            runtime,
+            actor="federation:pupr-aceh",
+            now=datetime.now(UTC),
+            reason="other",
+            note="Tidak diterima oleh Dinas PUPR Aceh: bukan wewenang provinsi",
+        )
+    assert case(runtime, tracking_id).status == "bounced"
+    assert case(runtime, tracking_id).owner_unit == runtime.coordinator
