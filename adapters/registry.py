@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from adapters import api, email, kannel, open311, twilio_sms, twitter, webform
+from adapters import api, desk, email, kannel, open311, twilio_sms, twitter, webform
 from adapters.base import ChannelSpec, Sender
 from normalizer.records import Channel
 
@@ -40,6 +40,7 @@ LINES: tuple[Line, ...] = (
     Line(api.SPEC, (Channel.API,)),
     Line(open311.SPEC, (Channel.OPEN311,)),
     Line(email.SPEC, (Channel.EMAIL,)),
+    Line(desk.SPEC, (Channel.LOKET, Channel.TELEPON, Channel.SURAT)),
 )
 
 # Each provider's spec by its name (Message.provider, InboundMessage.provider).

@@ -29,6 +29,7 @@ class AuditKind:
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 (an event name, not a secret)
     ACCOUNT_CREATED = "account_created"
     ACCOUNT_CHANGED = "account_changed"
+    CASE_FILED = "case_filed"  # an operator filed a complaint at the desk (issue 19)
 
     ALL = (
         LOGIN,
@@ -40,6 +41,7 @@ class AuditKind:
         PASSWORD_CHANGED,
         ACCOUNT_CREATED,
         ACCOUNT_CHANGED,
+        CASE_FILED,
     )
 
 

@@ -17,7 +17,7 @@ from casestore.claims import insert_unless_exists
 from casestore.lifecycle import start_clocks
 from casestore.models import Complaint, Contact, Message, StatusEvent, Unit
 from casestore.vocabulary import Action, DeliveryStatus, Direction, EventKind, Status
-from normalizer.records import ComplaintRecord
+from normalizer.records import DESK_CHANNELS, ComplaintRecord
 from normalizer.tracking import derive_tracking_id
 
 
@@ -231,9 +231,19 @@ def open_complaint(
         reporter_name=record.contact_name,
         received_at=record.received_at,
         citizen_secret_hash=citizen_secret_hash,
+        entered_by=entered_by(record),
     )
     session.add(complaint)
     return complaint
+
+
+def entered_by(record: ComplaintRecord) -> str | None:
+    """The operator who filed ``record`` at the desk; None on every other channel, whose raw
+    payload is the provider's or the citizen's to fill (a form field named "entered_by")."""
+    if record.channel not in DESK_CHANNELS:
+        return None
+    operator = str(record.raw.get("entered_by") or "").strip()
+    return operator[:100] or None
 
 
 class Routing(Protocol):
@@ -283,7 +293,16 @@ def open_case(
         citizen_secret_hash=citizen_secret_hash,
     )
     start_clocks(complaint, tz)
-    add_event(session, complaint, EventKind.RECEIVED, to_status=Status.RECEIVED, note="")
+    add_event(
+        session,
+        complaint,
+        EventKind.RECEIVED,
+        to_status=Status.RECEIVED,
+        note="",
+        # Filed at the desk: the timeline says who entered it (the operator's username).
+        actor=f"operator:{complaint.entered_by}" if complaint.entered_by else "system",
+        data={"entered_by": complaint.entered_by} if complaint.entered_by else None,
+    )
     add_event(
         session,
         complaint,

@@ -94,6 +94,8 @@ class Rule:
     # reporter may go with it). Never its note: notes are internal.
     public: bool = True
     notify: bool = True  # the citizen is told (dispatcher/notifications.py)
+    # Refused once the case was bounced max_bounces times (SATUPINTU_MAX_BOUNCES, issue 19).
+    bounce_limited: bool = False
 
 
 ALL_STATUSES = frozenset(Status)
@@ -120,6 +122,7 @@ RULES: Mapping[Action, Rule] = MappingProxyType(
             reasons=BOUNCE_REASONS,
             guards=(transitions.not_the_coordinator,),
             public=False,  # between units; the citizen sees the new owner on the page only
+            bounce_limited=True,
         ),
         Action.START: Rule(frozenset({_S.DISPATCHED}), _S.IN_PROGRESS, clock=Clock.RESOLUTION),
         Action.RESOLVE: Rule(
@@ -189,11 +192,13 @@ STATUS_CLOCK = MappingProxyType(
 # --- the API ----------------------------------------------------------------------------------
 
 
-def allowed_actions(complaint: Complaint, now: datetime | None = None) -> list[Action]:
+def allowed_actions(
+    complaint: Complaint, now: datetime | None = None, *, max_bounces: int | None = None
+) -> list[Action]:
     """The actions the lifecycle allows on ``complaint`` now (for the console's buttons).
 
     Checks that depend on what the operator will fill in (which unit, which master) are left
-    to ``apply_action``.
+    to ``apply_action``. ``max_bounces``: SATUPINTU_MAX_BOUNCES (None: no limit).
     """
     now = now or utcnow()
     return [
@@ -201,6 +206,7 @@ def allowed_actions(complaint: Complaint, now: datetime | None = None) -> list[A
         for action, rule in RULES.items()
         if complaint.status in rule.sources
         and not any(guard(complaint, now) for guard in rule.guards)
+        and not (rule.bounce_limited and transitions.within_bounce_limit(complaint, max_bounces))
     ]
 
 
@@ -218,6 +224,7 @@ def apply_action(
     master: Complaint | None = None,
     privacy: str | None = None,
     tz: str = DEFAULT_TIMEZONE,
+    max_bounces: int | None = None,
 ) -> StatusEvent:
     """Apply one action to ``complaint`` and return the status event it wrote (flushed).
 
@@ -226,7 +233,8 @@ def apply_action(
 
     Raises TransitionError (a code and its parameters; casestore/refusals.py) when the
     lifecycle does not allow ``action`` from the current status, or a field is missing or wrong.
-    ``tz`` is the zone the working days are counted in (``settings.timezone``).
+    ``tz`` is the zone the working days are counted in (``settings.timezone``);
+    ``max_bounces`` is SATUPINTU_MAX_BOUNCES (None: bounces are not limited).
     """
     try:
         action = Action(action)
@@ -241,6 +249,10 @@ def apply_action(
         raise TransitionError(Refusal.NOT_FROM_STATUS, action=action, status=complaint.status)
     for guard in rule.guards:
         refusal = guard(complaint, now)
+        if refusal:
+            raise refusal
+    if rule.bounce_limited:
+        refusal = transitions.within_bounce_limit(complaint, max_bounces)
         if refusal:
             raise refusal
     req = Request(

@@ -43,6 +43,7 @@ class Refusal(StrEnum):
     SUGGESTION_DECIDED = "suggestion_decided"  # state
     EXTERNAL_OFF = "external_off"  # unit: an external unit without an endpoint
     EXTERNAL_NO_KEY = "external_no_key"  # unit, variable: its connector key is not set
+    BOUNCE_LIMIT = "bounce_limit"  # count, limit: SATUPINTU_MAX_BOUNCES reached (issue 19)
 
 
 class TransitionError(ValueError):

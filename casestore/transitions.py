@@ -66,6 +66,22 @@ def not_the_coordinator(complaint: Complaint, now: datetime) -> TransitionError 
     return None
 
 
+def bounce_count(complaint: Complaint) -> int:
+    """How many times units sent this case back as "bukan wewenang"."""
+    return sum(1 for event in complaint.events if event.kind == Action.BOUNCE)
+
+
+def within_bounce_limit(complaint: Complaint, max_bounces: int | None) -> TransitionError | None:
+    """Past ``max_bounces`` (SATUPINTU_MAX_BOUNCES; None: no limit) units may bounce no more:
+    the coordinator decides where the case belongs (issue 19)."""
+    if max_bounces is None:
+        return None
+    count = bounce_count(complaint)
+    if count >= max_bounces:
+        return TransitionError(Refusal.BOUNCE_LIMIT, count=count, limit=max_bounces)
+    return None
+
+
 def within_answer_window(complaint: Complaint, now: datetime) -> TransitionError | None:
     if complaint.due_at is not None and now > complaint.due_at:
         return TransitionError(Refusal.ANSWER_WINDOW_OVER)

@@ -175,6 +175,10 @@ class Settings:
     # empty means config/data/sla_policy.toml.
     sla_policy_file: str = ""
 
+    # "Bukan wewenang" (issue 19): after this many bounces of one case a unit may bounce it
+    # no more; the coordinator decides where it belongs. 0 turns unit bounces off entirely.
+    max_bounces: int = 2
+
     @property
     def twilio_enabled(self) -> bool:
         return bool(self.twilio_account_sid and self.twilio_auth_token)
@@ -369,6 +373,8 @@ def load_settings(
         changes["public_url"] = settings.public_url.rstrip("/")
     _check_twilio(settings)
     _check_twitter(settings)
+    if settings.max_bounces < 0:
+        raise ConfigError(f"{PREFIX}MAX_BOUNCES must be 0 or more")
     if settings.redis_appendfsync not in {"always", "everysec"}:
         raise ConfigError(f"{PREFIX}REDIS_APPENDFSYNC must be always or everysec")
     return settings.replace(**changes)

@@ -60,7 +60,10 @@ def apply_and_tell(
     ``reason``, ``unit``, ``master``, ``privacy``) and queue the citizen's (and followers')
     messages about it. Raises TransitionError when the lifecycle refuses; the caller commits
     and then enqueues ``outbound_ids``."""
-    event = lifecycle_action(action, runtime, actor=actor, **fields)(session, complaint, now)
+    # Jobs act for systems (an external unit's refusal must come back), not a unit choosing:
+    # SATUPINTU_MAX_BOUNCES is for units' own bounces.
+    change = lifecycle_action(action, runtime, actor=actor, bounce_limit=False, **fields)
+    event = change(session, complaint, now)
     return told(session, complaint, event, runtime)
 
 
@@ -81,9 +84,10 @@ def told(session: Session, complaint: Complaint, event: StatusEvent, runtime: Ru
 
 
 def lifecycle_action(
-    action: Action | str, runtime: Runtime, *, actor: str, **fields: Any
+    action: Action | str, runtime: Runtime, *, actor: str, bounce_limit: bool = True, **fields: Any
 ) -> Change:
-    """The change ``act_on_case`` applies for a plain lifecycle action."""
+    """The change ``act_on_case`` applies for a plain lifecycle action (a bounce held to
+    SATUPINTU_MAX_BOUNCES unless ``bounce_limit`` is False)."""
 
     def change(session: Session, complaint: Complaint, now: datetime) -> StatusEvent:
         return apply_action(
@@ -93,6 +97,7 @@ def lifecycle_action(
             actor=actor,
             now=now,
             tz=runtime.settings.timezone,
+            max_bounces=runtime.settings.max_bounces if bounce_limit else None,
             **fields,
         )
 

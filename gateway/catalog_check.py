@@ -90,6 +90,10 @@ def dynamic_keys() -> frozenset[str]:
     groups = ("kecamatan", "category", "channel")
     keys |= {f"stat.{group}" for group in groups} | {f"stat.col.{group}" for group in groups}
     keys |= {f"rating.{score}" for score in range(1, 6)}
+    # Assisted filing (issue 19): the receipt prints each line in both languages.
+    from gateway.console.filing import RECEIPT_KEYS
+
+    keys |= set(RECEIPT_KEYS)
     return frozenset(keys)
 
 

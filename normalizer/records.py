@@ -28,12 +28,19 @@ class Channel(StrEnum):
     OPEN311 = "open311"
     # Outbound only (issue 18): updates to the email a web/API/Open311 citizen typed.
     EMAIL = "email"
+    # Assisted filing (issue 19): an operator enters what a citizen brought to the desk in
+    # person (loket), said on the phone (telepon) or sent as a letter (surat).
+    LOKET = "loket"
+    TELEPON = "telepon"
+    SURAT = "surat"
 
 
 # Channels whose provider proves who wrote (the SMS/WhatsApp sender, the X account): only
 # their senders are identities that follow-ups join and contacts are made of. On the others
 # (web form, API, Open311) a contact is what someone typed: an address for updates only.
 IDENTITY_CHANNELS = frozenset({Channel.SMS, Channel.WHATSAPP, Channel.TWITTER})
+# Channels an operator files on (adapters/desk/): only there does a record name who entered it.
+DESK_CHANNELS = frozenset({Channel.LOKET, Channel.TELEPON, Channel.SURAT})
 
 
 class Intent(StrEnum):

@@ -123,6 +123,9 @@ class Complaint(Base):
     # The SLA policy version in force when the case was received (config/sla_policy.py,
     # issue 20): a new version of the rules applies to new cases only.
     sla_policy_version: Mapped[str | None] = mapped_column(String(40))
+    # The operator who filed it for the citizen at the desk (loket, telepon, surat; issue
+    # 19); None for what citizens sent themselves.
+    entered_by: Mapped[str | None] = mapped_column(String(100))
 
     contact: Mapped[Contact | None] = relationship()
     unit: Mapped[Unit] = relationship()

@@ -166,7 +166,7 @@ def action_forms(db: Session, complaint: Complaint, me: OperatorUser) -> list[Ac
             fields=_fields(action, me, suggested),
             danger=action in DANGER,
         )
-        for action in allowed_actions(complaint, now)
+        for action in allowed_actions(complaint, now, max_bounces=runtime().settings.max_bounces)
         if permitted(me, action)
     ]
     if forms:

@@ -22,6 +22,7 @@ from gateway.console import (
     bulk,
     cases,
     export,
+    filing,
     monitor,
     notices,
     triage,
@@ -41,6 +42,7 @@ bp.register_blueprint(accounts.bp)
 bp.register_blueprint(notices.bp)
 bp.register_blueprint(notices.today_bp)
 bp.register_blueprint(accountability.bp)  # /console/kinerja: figures, local holidays (issue 20)
+bp.register_blueprint(filing.bp)  # /console/desk: assisted filing at the desk (issue 19)
 bp.before_request(auth.require_operator)
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "panduan-operator.md"

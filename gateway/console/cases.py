@@ -158,6 +158,7 @@ def case_page(tracking_id: str):
             for u in runtime().units
             if u.link is not None and u.code in federation.forwarded_units
         ],
+        max_bounces=runtime().settings.max_bounces,
     )
 
 

@@ -38,7 +38,7 @@ from normalizer.tracking import format_tracking_id, normalize_tracking_id
 bp = Blueprint("public", __name__)
 
 
-def _choices() -> dict[str, object]:
+def form_choices() -> dict[str, object]:
     """The form's lists: kecamatan, their desa (grouped, for the no-JavaScript select), topics."""
     rules = intake_rules()
     english = i18n.language() == "en"
@@ -70,7 +70,7 @@ def _form_page(
         errors=errors,
         limited=limited,
         contact_help=contact_help(),
-        **_choices(),
+        **form_choices(),
     )
     return page, status
 
@@ -95,13 +95,14 @@ def _retry_after(page, seconds: int):
     return body, status, {"Retry-After": str(seconds)}
 
 
-def _files_again(errors: dict[str, str]) -> None:
+def files_again(errors: dict[str, str]) -> None:
     """Files cannot be put back into a form: ask for them again when some were sent."""
     if request.files.getlist("attachments") and "attachments" not in errors:
         errors["attachments"] = i18n.t("form.attachments.again")
 
 
-def _uploads(errors: dict[str, str]) -> list[Upload]:
+def form_uploads(errors: dict[str, str]) -> list[Upload]:
+    """The ``attachments`` field's files, checked; a refusal goes into ``errors`` by name."""
     try:
         return check_uploads(request.files.getlist("attachments"))
     except AttachmentError as exc:
@@ -118,13 +119,13 @@ def form():
 def submit_form():
     fields = request.form.to_dict()
     errors = webform.duplicated_fields(request.form, i18n.language())
-    uploads = _uploads(errors)
+    uploads = form_uploads(errors)
     try:
         inbound = webform.parse(fields, intake_rules(), language=i18n.language())
     except webform.FormErrors as exc:
         errors = exc.fields | errors
     if errors:
-        _files_again(errors)
+        files_again(errors)
         return _form_page(fields, errors, 422)
     sent = webform.submission_fingerprint(fields, [u.data for u in uploads])
     if not same_body_as_before(inbound, sent):
@@ -134,7 +135,7 @@ def submit_form():
         return _form_page(again, {"submission_key": reused}, 422)
     refusal = over_limit(inbound, browser=browser_token())
     if refusal is not None:
-        _files_again(errors)
+        files_again(errors)
         page = _form_page(fields, errors, 429, limited=_limited(refusal))
         return _retry_after(page, refusal.retry_after)
     accepted = accept(inbound, uploads=uploads)
@@ -240,7 +241,7 @@ def track_reply(tracking_id: str):
         abort(404)
     fields = request.form.to_dict()
     errors = webform.duplicated_fields(request.form, i18n.language())
-    uploads = _uploads(errors)
+    uploads = form_uploads(errors)
     try:
         follow_up = webform.parse_follow_up(
             fields, canonical, intake_rules(), language=i18n.language()
@@ -268,7 +269,7 @@ def track_reply(tracking_id: str):
         return _track_page(canonical, again, {"text": reused}, 422)
     refusal = over_limit(follow_up.inbound, browser=browser_token())
     if refusal is not None:
-        _files_again(errors)
+        files_again(errors)
         errors["text"] = _limited(refusal)
         return _retry_after(_track_page(canonical, fields, errors, 429), refusal.retry_after)
     accept(follow_up.inbound, uploads=uploads)

@@ -37,6 +37,7 @@ def test_every_channel_has_a_spec():
         "api",
         "open311",
         "email",
+        "desk",
     ]
     assert providers_for(Channel.SMS) == (twilio_sms.SPEC, kannel.SPEC)
     assert providers_for("whatsapp") == (twilio_sms.SPEC,)
@@ -67,7 +68,8 @@ def test_only_twilio_21610_means_unsubscribed():
 
 
 def test_channels_without_a_sender_are_never_answered(settings):
-    for channel in (Channel.WEB, Channel.API, Channel.OPEN311, Channel.EMAIL, "fax"):
+    desk = (Channel.LOKET, Channel.TELEPON, Channel.SURAT)
+    for channel in (Channel.WEB, Channel.API, Channel.OPEN311, Channel.EMAIL, *desk, "fax"):
         assert sender_for(channel, settings) is None
 
 
@@ -83,7 +85,8 @@ def test_the_intake_channel_sets_are_the_channels_own():
     from dispatcher.intake import RATE_LIMITED_CHANNELS, SECRET_CHANNELS
 
     assert {Channel.SMS, Channel.WHATSAPP} == RATE_LIMITED_CHANNELS
-    assert {Channel.WEB, Channel.API, Channel.OPEN311} == SECRET_CHANNELS
+    desk = {Channel.LOKET, Channel.TELEPON, Channel.SURAT}  # filed by an operator (issue 19)
+    assert {Channel.WEB, Channel.API, Channel.OPEN311} | desk == SECRET_CHANNELS
 
 
 def both_on(settings):

@@ -9,14 +9,11 @@ Destructive actions ask first: the console's own script shows a confirmation for
 with ``data-confirm`` (an inline ``confirm()`` would be blocked by the console's CSP);
 dismissing it keeps the failed job or the case, accepting it goes ahead.
 
-Playwright never downloads a browser here: it launches /usr/bin/chromium (CI installs it with
-`apt-get install -y chromium`); without it, or without playwright, the test skips and says why.
+Chromium and the live server come from tests/browser/conftest.py.
 """
 
 from __future__ import annotations
 
-import socket
-import threading
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -33,44 +30,14 @@ from console_support import (  # noqa: F401 (fast_hashing is a fixture)
 )
 from fakes.twilio_api import FakeTwilioApi, twilio_settings
 from twilio.request_validator import RequestValidator
-from werkzeug.serving import make_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("fast_hashing")]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 ACCOUNT_SID = "AC" + "c0de" * 8
 AUTH_TOKEN = "console-browser-test-token"
 CITIZEN = "+6281377001122"
 WAIT_MS = 15_000
-
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')"
-)
-if not CHROMIUM.exists():
-    pytest.skip(
-        "Debian's Chromium is not installed: apt-get install -y chromium", allow_module_level=True
-    )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-PORT = free_port()
-BASE = f"http://127.0.0.1:{PORT}"
 
 
 @pytest.fixture
@@ -80,28 +47,9 @@ def fake_twilio() -> Iterator[FakeTwilioApi]:
 
 
 @pytest.fixture
-def settings(settings, fake_twilio):
-    """SMS on, sending to the fake Twilio; the public URL is the live server below."""
-    return twilio_settings(settings, fake_twilio, BASE)
-
-
-@pytest.fixture
-def live_server(app) -> Iterator[str]:
-    """The app on a real socket (werkzeug, threaded), sharing the test's runtime."""
-    server = make_server("127.0.0.1", PORT, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield BASE
-    server.shutdown()
-    thread.join(timeout=10)
-
-
-@pytest.fixture
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+def settings(settings, fake_twilio, live_url):
+    """SMS on, sending to the fake Twilio; the public URL is the live server's."""
+    return twilio_settings(settings, fake_twilio, live_url)
 
 
 def send_sms(base: str, text: str) -> None:
@@ -129,13 +77,6 @@ def send_sms(base: str, text: str) -> None:
         assert response.status == 200
 
 
-def log_in(page, base: str, username: str) -> None:
-    page.goto(base + "/console/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-
-
 def act(page, action: str, **fields: str) -> None:
     """Open an action's panel on the case page, fill it in and submit it."""
     form = page.locator(f"form[data-action={action}]")
@@ -153,7 +94,7 @@ def act(page, action: str, **fields: str) -> None:
 
 
 def test_an_sms_complaint_from_monitor_to_resolution(
-    runtime, live_server, browser, work, fake_twilio
+    runtime, live_server, browser, log_in, work, fake_twilio
 ):
     add_operator(runtime, "koord", display_name="Admin Koordinator")
     add_operator(runtime, "camat-lt", role="unit", unit=UNIT, display_name="Admin Laut Tawar")
@@ -163,7 +104,7 @@ def test_an_sms_complaint_from_monitor_to_resolution(
     page.set_default_timeout(WAIT_MS)
 
     # The coordinator watches the monitor while an SMS arrives.
-    log_in(page, live_server, "koord")
+    log_in(page, "koord")
     page.wait_for_url(live_server + "/console/")
     assert page.locator("h1").first.inner_text().startswith("Pantauan")
     send_sms(live_server, "Lampu jalan mati sepanjang jalan Kampung Bale, Kec. Laut Tawar.")
@@ -193,7 +134,7 @@ def test_an_sms_complaint_from_monitor_to_resolution(
 
     # The kecamatan's admin finds it on their home (what needs them now), starts and
     # resolves it.
-    log_in(page, live_server, "camat-lt")
+    log_in(page, "camat-lt")
     page.wait_for_url(live_server + "/console/today")
     assert shown in page.inner_text("[data-section=new]")
     page.screenshot(path=str(ARTIFACTS / "console-today.png"), full_page=True)
@@ -245,7 +186,7 @@ def screenshots(page, name: str) -> None:
 
 
 def test_discarding_a_failed_job_and_rejecting_a_case_ask_first(
-    runtime, live_server, browser, work
+    runtime, live_server, browser, log_in, work
 ):
     from rq.registry import FailedJobRegistry
     from sqlalchemy import select
@@ -264,7 +205,7 @@ def test_discarding_a_failed_job_and_rejecting_a_case_ask_first(
     page = context.new_page()
     page.set_default_timeout(WAIT_MS)
     dialogs = Dialogs(page)
-    log_in(page, live_server, "koord")
+    log_in(page, "koord")
     page.wait_for_url(live_server + "/console/")
     row = page.locator(f"tr[data-job='{job_id}']")
     row.wait_for()

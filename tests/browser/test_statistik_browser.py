@@ -4,62 +4,28 @@ tests/scoreboard_history.py. The page must not scroll sideways on a phone (wide 
 inside their own box), every chart must sit beside its table, and the period selector works
 without JavaScript. Screenshots go to test-artifacts/.
 
-Playwright never downloads a browser here: it launches /usr/bin/chromium (CI installs it with
-`apt-get install -y chromium`); without it, or without playwright, the test skips and says why.
+Chromium and the live server come from tests/browser/conftest.py.
 """
 
 from __future__ import annotations
 
-import socket
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.scoreboard_history import seed
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')"
-)
-if not CHROMIUM.exists():
-    pytest.skip(
-        "Debian's Chromium is not installed: apt-get install -y chromium", allow_module_level=True
-    )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 @pytest.fixture
-def live_server(app, runtime) -> Iterator[str]:
+def live_server(live_server, runtime) -> str:
+    """The live server over the seeded history."""
     with runtime.sessions.begin() as session:
         seed(session)
-    port = free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    thread.join(timeout=10)
-
-
-@pytest.fixture
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    return live_server
 
 
 @pytest.mark.parametrize("width", [390, 1280])

@@ -1,16 +1,13 @@
 """The public form, the tracking page and a console page in Bahasa Indonesia and English, on a
 phone (390 px) and a desktop (1280 px), in Debian's Chromium: no raw catalog key anywhere.
 
-Screenshots go to test-artifacts/translations/ for a person to look at. Playwright never
-downloads a browser: it launches /usr/bin/chromium; without it the test skips and says why.
+Screenshots go to test-artifacts/translations/ for a person to look at. Chromium and the live
+server come from tests/browser/conftest.py.
 """
 
 from __future__ import annotations
 
 import re
-import socket
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,52 +17,16 @@ from console_support import (  # noqa: F401 (fast_hashing is a fixture)
     fast_hashing,
     web_complaint,
 )
-from werkzeug.serving import make_server
 
 from config import catalogs
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("fast_hashing")]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "translations"
 WIDTHS = (390, 1280)
 # A key as the catalogs write them: two or more dotted lowercase parts under a known prefix.
 PREFIXES = sorted({key.split(".")[0] for key in catalogs.entries("id", "messages")})
 RAW_KEY = re.compile(r"\b(?:" + "|".join(PREFIXES) + r")\.[a-z_]+(?:\.[a-z_]+)*\b")
-
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')"
-)
-if not CHROMIUM.exists():
-    pytest.skip(
-        "Debian's Chromium is not installed: apt-get install -y chromium", allow_module_level=True
-    )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def live_server(app) -> Iterator[str]:
-    port = _free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    thread.join(timeout=10)
-
-
-@pytest.fixture
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _look(page, name: str, expected: str) -> None:
