@@ -265,3 +265,14 @@ def recent_alerts(session: Session, operator: Operator, limit: int = 20) -> list
             .limit(limit)
         )
     )
+
+
+def record_alert_bounce(session: Session, alert_id: int, error_code: str, permanent: bool) -> bool:
+    """A late bounce of an operator's alert email; False when there is no such alert."""
+    alert = session.get(OperatorAlert, alert_id)
+    if alert is None:
+        return False
+    if permanent:
+        alert.status = "failed"
+    alert.error_code = error_code[:20]
+    return True

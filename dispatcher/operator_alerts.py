@@ -175,7 +175,8 @@ def _send(
         for_citizen=False,
     )
     try:
-        result = EmailSender(s).send_message(mail)
+        email = EmailSender(s)
+        result = email.send_message(mail, envelope_from=email.return_path("alert", min(ids)))
     except TransientSendError:
         raise  # rq's Retry runs the job again
     except PermanentSendError as exc:

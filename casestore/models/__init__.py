@@ -20,6 +20,7 @@ from casestore.models.case import (
     Unit,
 )
 from casestore.models.work import (
+    AddressConfirmation,
     AddressOptOut,
     AuditEntry,
     CaseRead,
@@ -31,6 +32,7 @@ from casestore.models.work import (
 )
 
 __all__ = [
+    "AddressConfirmation",
     "AddressOptOut",
     "ApiKey",
     "Attachment",
