@@ -209,10 +209,10 @@ def send_addressed(message_id: int) -> dict[str, Any] | None:
     }
 
 
-def apply_bounce(bounce: Bounce) -> dict[str, Any]:
+def apply_bounce(bounce: Bounce, rt: Runtime | None = None) -> dict[str, Any]:
     """Record a late bounce on the email it names; after a hard bounce (5.x.x) the address
     is sent nothing more, like a refusal (and a delay only notes the code)."""
-    rt = runtime_module.current()
+    rt = rt or runtime_module.current()
     detail = {"status": bounce.status, "action": bounce.action, "diagnostic": bounce.diagnostic}
     with rt.sessions.begin() as session:
         if bounce.kind == "alert":
