@@ -85,6 +85,8 @@ def dynamic_keys() -> frozenset[str]:
     keys |= {f"console.notices.kind.{kind}" for kind in ALERT_KINDS}
     keys |= {f"console.notices.delivery.{way}" for way in ("digest", "immediate")}
     keys |= {f"console.notices.invalid.{name}" for name in ("delivery", "email", "phone")}
+    keys.add("console.notices.invalid.phone_alerts")
+    keys |= {f"console.notices.phone_alerts.{way}" for way in ("off", "sms", "whatsapp")}
     keys |= {f"console.today.{part}" for part in ("new", "overdue", "unread")}
     # Where a new case's typed contact hears of it (thank-you page, Open311's notice).
     from dispatcher.address_replies import UPDATES_EMAIL, UPDATES_PAGE, UPDATES_SMS_AFTER_CODE
