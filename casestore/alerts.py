@@ -43,6 +43,9 @@ ALERT_KINDS = (
     AlertKind.ESCALATED,
 )
 DELIVERIES = ("immediate", "digest")
+# Texts to the operator's phone (issue 18): off, by SMS, or by WhatsApp; always at once.
+PHONE_ALERTS = ("off", "sms", "whatsapp")
+TEXT_DELIVERIES = ("sms", "whatsapp")  # an alert row's delivery when it is a text
 # Which events make which alert, and who hears it: the unit the case went to, its owner,
 # or the coordinator.
 EVENT_ALERTS: dict[str, tuple[str, str]] = {
@@ -62,9 +65,14 @@ class Preferences:
     phone: str
     delivery: str
     kinds: frozenset[str]
+    phone_alerts: str = "off"  # | sms | whatsapp
 
     def wants(self, kind: str) -> bool:
         return bool(self.email) and kind in self.kinds
+
+    def texts(self, kind: str) -> bool:
+        """Whether ``kind`` also goes to the phone as a short text."""
+        return bool(self.phone) and self.phone_alerts in TEXT_DELIVERIES and kind in self.kinds
 
 
 def preferences(session: Session, operator: Operator) -> Preferences:
@@ -74,7 +82,8 @@ def preferences(session: Session, operator: Operator) -> Preferences:
     row = session.get(OperatorNotice, operator.id)
     if row is None:
         return Preferences("", "", "immediate", frozenset(ALERT_KINDS))
-    return Preferences(row.email, row.phone, row.delivery, frozenset(row.kinds))
+    texts = row.phone_alerts if row.phone_alerts in TEXT_DELIVERIES else "off"
+    return Preferences(row.email, row.phone, row.delivery, frozenset(row.kinds), texts)
 
 
 def set_preferences(
@@ -85,6 +94,7 @@ def set_preferences(
     phone: str | None = None,
     delivery: str | None = None,
     kinds: Iterable[str] | None = None,
+    phone_alerts: str | None = None,
 ) -> Preferences:
     """Change what is given (None: unchanged; "" clears an address). ValueError names the
     field that is not right."""
@@ -111,6 +121,12 @@ def set_preferences(
         if unknown:
             raise ValueError(f"unknown alert kind(s): {', '.join(sorted(unknown))}")
         row.kinds = chosen
+    if phone_alerts is not None:
+        if phone_alerts not in PHONE_ALERTS:
+            raise ValueError(f"phone_alerts: must be one of {', '.join(PHONE_ALERTS)}")
+        row.phone_alerts = "" if phone_alerts == "off" else phone_alerts
+    if row.phone_alerts and not row.phone:
+        raise ValueError("phone_alerts: texts need a phone number")
     session.flush()
     return preferences(session, operator)
 
@@ -183,13 +199,15 @@ def alert_recipients(session: Session, event: StatusEvent) -> tuple[str, list[Op
 def add_alert(
     session: Session, operator: Operator, event: StatusEvent, kind: str, delivery: str
 ) -> OperatorAlert | None:
-    """One alert row; None when this operator was alerted of this event before."""
+    """One alert row; None when this operator was alerted of this event before (by email,
+    or for a text, ``delivery`` sms/whatsapp, by text: one of each at most)."""
+    suffix = f":{delivery}" if delivery in TEXT_DELIVERIES else ""
     return insert_unless_exists(
         session,
         OperatorAlert,
         ["dedupe_key"],
         {
-            "dedupe_key": f"{operator.id}:{event.id}",
+            "dedupe_key": f"{operator.id}:{event.id}{suffix}",
             "operator_id": operator.id,
             "complaint_id": event.complaint_id,
             "event_id": event.id,
@@ -265,3 +283,14 @@ def recent_alerts(session: Session, operator: Operator, limit: int = 20) -> list
             .limit(limit)
         )
     )
+
+
+def record_alert_bounce(session: Session, alert_id: int, error_code: str, permanent: bool) -> bool:
+    """A late bounce of an operator's alert email; False when there is no such alert."""
+    alert = session.get(OperatorAlert, alert_id)
+    if alert is None:
+        return False
+    if permanent:
+        alert.status = "failed"
+    alert.error_code = error_code[:20]
+    return True

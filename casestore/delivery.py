@@ -180,3 +180,23 @@ def note_sent_as(message: Message, channel: str, **how: object) -> None:
     """The reply goes out another way than it was queued (a template, SMS instead)."""
     message.channel = channel
     message.raw = {**(message.raw or {}), **how}
+
+
+def record_bounce(
+    session: Session,
+    message_id: int,
+    *,
+    error_code: str,
+    permanent: bool,
+    detail: dict[str, str],
+) -> Message | None:
+    """A late bounce (DSN) of an email reply: a hard one makes it undelivered, a delay is
+    noted with its code and leaves the status as it was. None: no such outbound email."""
+    message = session.get(Message, message_id)
+    if message is None or message.direction != Direction.OUT:
+        return None
+    if permanent:
+        message.status = DeliveryStatus.UNDELIVERED
+    message.error_code = error_code[:20]
+    message.raw = {**(message.raw or {}), "bounce": detail}
+    return message

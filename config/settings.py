@@ -163,6 +163,10 @@ class Settings:
     # (SATUPINTU_TIMEZONE) on working days; smtp_timeout bounds one SMTP conversation.
     smtp_url: str = field(default="", repr=False)
     mail_from: str = ""
+    # SATUPINTU_BOUNCE_ADDRESS: where late bounces (DSNs) go, as bounce+<id>-<tag>@domain
+    # (VERP); empty: bounce@<domain of SATUPINTU_MAIL_FROM>. Wire its mails to
+    # `satupintu mail bounce` (docs/deploy.md).
+    bounce_address: str = ""
     digest_hour: int = 7
     smtp_timeout: int = 30
 

@@ -8,8 +8,8 @@ notify job: one for the case's own citizen and one for each confirmed duplicate 
 
 Who is told where: a proven contact (SMS, WhatsApp, X) on its channel; a web, API or
 Open311 citizen at the address they typed (issue 18): an email by email, a phone by SMS
-through the SMS channel that is on. A typed phone is never confirmed as the citizen's, so it
-is told only that there is news and where to read it (``news``: the number and the link).
+through the SMS channel that is on, once that number answered the one-time code it was sent
+at intake (dispatcher/address_replies.py; until then its updates are on the tracking page).
 
 Who is not told: a contact or address that opted out (STOP, an unsubscribe link, a
 provider's refusal), a typed address no channel can reach (email off, no SMS channel: they
@@ -23,6 +23,7 @@ acknowledgement, it says only the number and the status, what the tracking page 
 from __future__ import annotations
 
 from casestore import complaints as store
+from casestore.confirmations import address_confirmed
 from casestore.db import Session
 from casestore.duplicates import followers
 from casestore.lifecycle import RULES, Action, Status, reason_label
@@ -151,9 +152,12 @@ def _queue_typed(
             runtime.replies, template, language, max_segments=EMAIL_SEGMENTS, **values
         )
         subject = render_reply(runtime.replies, "email_subject", language, **values)
-    else:  # a typed phone: that there is news, and where
-        template = "news"
-        body = render_reply(runtime.replies, template, language, **values)
+    else:  # a typed phone: only once that number answered its code (issue 18)
+        if not address_confirmed(session, recipient):
+            return None  # unconfirmed: the updates stay on the tracking page
+        body = render_reply(
+            runtime.replies, template, language, fits_channel=REPLY_LIMITS.get(channel), **values
+        )
     message = queue_addressed_reply(
         session,
         dedupe_key=f"status:{event.id}:{recipient.id}",

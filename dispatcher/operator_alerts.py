@@ -12,6 +12,11 @@ SATUPINTU_DIGEST_HOUR in SATUPINTU_TIMEZONE sends each operator one email of wha
 An alert names the case, its category, place, status and deadline and links to the
 console; never the citizen's contact or name, the complaint's words or any note: it leaves
 the building in an inbox the district does not control.
+
+An operator may also have the kinds they switched on texted to their phone (SMS, or
+WhatsApp when that channel is on), always at once: a second alert row per event (its own
+key, so a second scan sends nothing), sent by the same ``send_alert`` job and Retry through
+the channel's sender (Twilio or Kannel), with only the tracking id, kind, unit and deadline.
 """
 
 from __future__ import annotations
@@ -25,14 +30,18 @@ from zoneinfo import ZoneInfo
 from rq import Retry
 from rq.exceptions import DuplicateJobError
 
-from adapters.base import PermanentSendError, TransientSendError
+from adapters.base import PermanentSendError, Sender, TransientSendError
 from adapters.email import EmailSender, compose, enabled, message_id_for
+from adapters.registry import sender_for
 from casestore import alerts as store
 from casestore.clock import is_working_day
-from casestore.models import Complaint, utcnow
+from casestore.db import Session
+from casestore.models import Complaint, OperatorAlert, utcnow
 from dispatcher import runtime as runtime_module
 from dispatcher.queues import NOTIFY, job_id, queue
+from dispatcher.reply_policy import REPLY_LIMITS
 from dispatcher.runtime import Runtime
+from normalizer.records import Channel, OutboundMessage
 from normalizer.replies import render_reply
 from normalizer.tracking import format_tracking_id
 
@@ -70,23 +79,27 @@ def scan_alerts(now: datetime | None = None) -> int:
     with rt.sessions.begin() as session:
         store.start_cursor_at_latest(session)
         events, cursor = store.events_to_scan(session, BATCH)
+        email_on = enabled(rt.settings)
+        texts_on = {c for c in store.TEXT_DELIVERIES if sender_for(c, rt.settings) is not None}
         for event in events:
             if event.created_at > now - SETTLE:
                 break
             cursor = event.id
-            if not enabled(rt.settings):
-                continue  # email is off: nothing can be sent, nothing piles up
+            if not email_on and not texts_on:
+                continue  # nothing can be sent: nothing piles up
             kind, operators = store.alert_recipients(session, event)
             for operator in operators:
                 wanted = store.preferences(session, operator)
-                if not wanted.wants(kind):
-                    continue
-                alert = store.add_alert(session, operator, event, kind, wanted.delivery)
-                if alert is None:
-                    continue
-                written += 1
-                if alert.delivery == "immediate":
-                    immediate.append(alert.id)
+                ways = [wanted.delivery] if email_on and wanted.wants(kind) else []
+                if wanted.phone_alerts in texts_on and wanted.texts(kind):
+                    ways.append(wanted.phone_alerts)  # a text goes at once
+                for way in ways:
+                    alert = store.add_alert(session, operator, event, kind, way)
+                    if alert is None:
+                        continue
+                    written += 1
+                    if alert.delivery != "digest":
+                        immediate.append(alert.id)
         store.move_cursor(session, cursor)
     for alert_id in immediate:
         _enqueue(rt, "dispatcher.operator_alerts.send_alert", alert_id, key=f"alert:{alert_id}")
@@ -94,21 +107,28 @@ def scan_alerts(now: datetime | None = None) -> int:
 
 
 def send_alert(alert_id: int) -> dict[str, Any]:
-    """Send one immediate alert (a retry of a sent one sends nothing)."""
+    """Send one immediate alert, an email or a text (a retry of a sent one sends nothing)."""
     rt = runtime_module.current()
     with rt.sessions.begin() as session:
         alert = store.alert_by_id(session, alert_id)
         if alert is None or alert.status != "queued":
             return {"skipped": True}
-        operator = store.operator_by_id(session, alert.operator_id)
-        address = store.preferences(session, operator).email if operator else ""
-        if not address or not enabled(rt.settings):
-            store.mark_alerts([alert], "failed", utcnow(), error_code="no_email")
-            return {"status": "failed"}
-        lines = [_headline(alert.kind), _facts(rt, store.complaint_of(session, alert))]
-        subject = f"SatuPintu: {WORDS[alert.kind][0]} / {WORDS[alert.kind][1]}"
-        key = str(alert.id)
-    return _send(rt, [alert_id], address, subject, lines, "alert", key)
+        if alert.delivery in store.TEXT_DELIVERIES:
+            text = _text_for(session, rt, alert)
+            if text is None:
+                return {"status": "failed"}
+        else:
+            text = None
+            operator = store.operator_by_id(session, alert.operator_id)
+            address = store.preferences(session, operator).email if operator else ""
+            if not address or not enabled(rt.settings):
+                store.mark_alerts([alert], "failed", utcnow(), error_code="no_email")
+                return {"status": "failed"}
+            lines = [_headline(alert.kind), _facts(rt, store.complaint_of(session, alert))]
+            subject = f"SatuPintu: {WORDS[alert.kind][0]} / {WORDS[alert.kind][1]}"
+    if text is not None:
+        return _send_text(rt, alert_id, *text)
+    return _send(rt, [alert_id], address, subject, lines, "alert", str(alert_id))
 
 
 def send_digests(now: datetime | None = None) -> int:
@@ -175,7 +195,8 @@ def _send(
         for_citizen=False,
     )
     try:
-        result = EmailSender(s).send_message(mail)
+        email = EmailSender(s)
+        result = email.send_message(mail, envelope_from=email.return_path("alert", min(ids)))
     except TransientSendError:
         raise  # rq's Retry runs the job again
     except PermanentSendError as exc:
@@ -189,6 +210,59 @@ def _send(
             store.alerts_by_ids(session, ids), "sent", utcnow(), external_id=result.external_id
         )
     return {"status": "sent", "alerts": len(ids)}
+
+
+def _text_for(
+    session: Session, rt: Runtime, alert: OperatorAlert
+) -> tuple[OutboundMessage, Sender] | None:
+    """The short text of ``alert`` and the sender of its channel; None (and the alert
+    failed) when the phone or the channel is gone."""
+    operator = store.operator_by_id(session, alert.operator_id)
+    phone = store.preferences(session, operator).phone if operator else ""
+    channel = Channel(alert.delivery)
+    sender = sender_for(channel, rt.settings)
+    if not phone or sender is None:
+        store.mark_alerts([alert], "failed", utcnow(), error_code="no_phone_channel")
+        return None
+    complaint = store.complaint_of(session, alert)
+    zone = ZoneInfo(rt.settings.timezone)
+    unit = next((u for u in rt.units if u.code == complaint.owner_unit), None)
+    text = render_reply(
+        rt.replies,
+        "alert_text",
+        "id",
+        fits_channel=REPLY_LIMITS.get(channel),
+        kind=render_reply(rt.replies, f"alert_kind.{alert.kind}", "id"),
+        tracking_id=format_tracking_id(complaint.tracking_id),
+        unit=unit.name if unit else complaint.owner_unit,
+        deadline=complaint.due_at.astimezone(zone).strftime("%d-%m-%Y %H:%M")
+        if complaint.due_at
+        else "-",
+    )
+    outbound = OutboundMessage(
+        message_id=alert.id, channel=channel, to=f"tel:{phone}", text=text, language="id"
+    )
+    return outbound, sender
+
+
+def _send_text(
+    rt: Runtime, alert_id: int, outbound: OutboundMessage, sender: Sender
+) -> dict[str, Any]:
+    """One text through the channel's sender; a transient failure is retried by rq."""
+    try:
+        result = sender.send(outbound)
+    except TransientSendError:
+        log.warning("a text alert to an operator failed, will retry")
+        raise
+    except PermanentSendError as exc:
+        with rt.sessions.begin() as session:
+            alerts = store.alerts_by_ids(session, [alert_id])
+            store.mark_alerts(alerts, "failed", utcnow(), error_code=exc.code or "rejected")
+        return {"status": "failed", "error_code": exc.code}
+    with rt.sessions.begin() as session:
+        alerts = store.alerts_by_ids(session, [alert_id])
+        store.mark_alerts(alerts, "sent", utcnow(), external_id=result.external_id)
+    return {"status": "sent", "channel": outbound.channel.value}
 
 
 def _headline(kind: str) -> str:

@@ -85,7 +85,13 @@ def dynamic_keys() -> frozenset[str]:
     keys |= {f"console.notices.kind.{kind}" for kind in ALERT_KINDS}
     keys |= {f"console.notices.delivery.{way}" for way in ("digest", "immediate")}
     keys |= {f"console.notices.invalid.{name}" for name in ("delivery", "email", "phone")}
+    keys.add("console.notices.invalid.phone_alerts")
+    keys |= {f"console.notices.phone_alerts.{way}" for way in ("off", "sms", "whatsapp")}
     keys |= {f"console.today.{part}" for part in ("new", "overdue", "unread")}
+    # Where a new case's typed contact hears of it (thank-you page, Open311's notice).
+    from dispatcher.address_replies import UPDATES_EMAIL, UPDATES_PAGE, UPDATES_SMS_AFTER_CODE
+
+    keys |= {f"done.updates.{w}" for w in (UPDATES_EMAIL, UPDATES_SMS_AFTER_CODE, UPDATES_PAGE)}
     # Accountability (issue 20): the scoreboard's groups and the 1-5 rating's words.
     groups = ("kecamatan", "category", "channel")
     keys |= {f"stat.{group}" for group in groups} | {f"stat.col.{group}" for group in groups}

@@ -19,6 +19,7 @@ from flask import current_app, request, session
 
 from adapters.attachments import Upload, store_uploads
 from adapters.fields import IntakeRules, ServiceArea
+from dispatcher.address_replies import updates_route
 from dispatcher.submit import Submitted, submit
 from gateway import ratelimit
 from gateway.context import runtime
@@ -34,6 +35,8 @@ class Accepted:
     tracking_id: str
     citizen_secret: str | None  # shown once to the citizen; None for follow-ups
     outcome: Submitted
+    # How updates reach what the citizen typed (dispatcher.address_replies.updates_route).
+    updates: str = ""
 
     @property
     def repeated(self) -> bool:
@@ -70,7 +73,12 @@ def accept(
     inbound = dataclasses.replace(inbound, raw=raw, media=inbound.media + media)
     record = normalize(inbound, rt.rules)
     outcome = submit(record, rt.redis, rt.spool)
-    return Accepted(tracking_id=record.tracking_id, citizen_secret=secret, outcome=outcome)
+    return Accepted(
+        tracking_id=record.tracking_id,
+        citizen_secret=secret,
+        outcome=outcome,
+        updates=updates_route(record.update_address, rt.settings),
+    )
 
 
 # How long a key remembers its body: longer than any client retries (and the seen key's 2 days).

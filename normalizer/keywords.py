@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from normalizer.confirmation import read_confirmation
 from normalizer.records import Intent
 from normalizer.text import clean_text
 from normalizer.tracking import LENGTH, normalize_tracking_id
@@ -48,6 +49,8 @@ class KeywordSet:
     whole_message_suffixes: frozenset[str]
     commands: Mapping[str, Intent]
     confidential: frozenset[str]
+    # "YA <code>": the words that answer a typed phone's confirmation code (issue 18).
+    confirm: frozenset[str] = frozenset()
 
     def words_for(self, intent: Intent) -> frozenset[str]:
         """Every word that means ``intent``, alone or as a command."""
@@ -72,7 +75,7 @@ class Command:
 
 def build_keywords(data: Mapping[str, Any], source: str = "keywords") -> KeywordSet:
     """A KeywordSet from the parsed TOML tables (split out so tests can feed bad tables)."""
-    expected = {"whole_message", "whole_message_suffix", "commands", "confidential"}
+    expected = {"whole_message", "whole_message_suffix", "commands", "confidential", "confirm"}
     unknown = set(data) - expected
     if unknown:
         raise ValueError(f"{source}: unknown table(s) {sorted(unknown)}; expected {expected}")
@@ -84,6 +87,9 @@ def build_keywords(data: Mapping[str, Any], source: str = "keywords") -> Keyword
         whole_message_suffixes=frozenset(_words(data, "whole_message_suffix", "words", source)),
         commands=MappingProxyType(commands),
         confidential=frozenset(_words(data, "confidential", "words", source)),
+        confirm=frozenset(_words(data, "confirm", "words", source))
+        if "confirm" in data
+        else frozenset(),
     )
 
 
@@ -135,6 +141,9 @@ def parse_command(text: str, keywords: KeywordSet) -> Command:
     alone = _whole_message_intent(cleaned, keywords)
     if alone is not None:
         return Command(alone)
+    code = read_confirmation(cleaned, keywords.confirm)
+    if code is not None:  # "YA 4821": the code is the command's text
+        return Command(Intent.CONFIRM, None, code)
     head, rest = _split_head(_strip_separators(cleaned))
     intent = keywords.commands.get(_fold(head))
     if intent in ID_INTENTS:

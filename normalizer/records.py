@@ -51,6 +51,8 @@ class Intent(StrEnum):
     OPT_OUT = "opt_out"
     OPT_IN = "opt_in"
     HELP = "help"
+    # "YA 4821": an SMS answering a typed phone's one-time code (issue 18).
+    CONFIRM = "confirm"
 
 
 class Privacy(StrEnum):

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from casestore import complaints as store
 from dispatcher.casework import act_on_case, lifecycle_action
 from dispatcher.intake import store_record
+from dispatcher.outbox import enqueue_notifications
 from dispatcher.worker import make_worker
 from normalizer import normalize
 from normalizer.records import Channel, InboundMessage
@@ -19,8 +20,12 @@ TEXT_ID = "Lampu jalan mati di Kampung Bale, Kecamatan Lut Tawar, sudah seminggu
 TEXT_EN = "The street lights in Kampung Bale, Lut Tawar have been off for a week, it is dark"
 
 
-def file_typed(runtime, address, text=TEXT_ID, privacy="public", channel=Channel.WEB, name=""):
-    """A web (API, Open311) complaint whose citizen typed ``address``; its tracking id."""
+def file_typed(
+    runtime, address, text=TEXT_ID, privacy="public", channel=Channel.WEB, name="", at=T0
+):
+    """A web (API, Open311) complaint whose citizen typed ``address``; its tracking id. The
+    messages intake queued (an email's acknowledgement, a phone's code) are enqueued, as
+    the drain job does."""
     inbound = InboundMessage(
         channel=channel,
         provider="webform",
@@ -28,11 +33,13 @@ def file_typed(runtime, address, text=TEXT_ID, privacy="public", channel=Channel
         sender=address,
         sender_name=name,
         text=text,
-        received_at=T0,
+        received_at=at,
         declared={"privacy": privacy},
     )
     with runtime.sessions.begin() as session:
-        return store_record(session, normalize(inbound, runtime.rules), runtime).tracking_id
+        outcome = store_record(session, normalize(inbound, runtime.rules), runtime)
+    enqueue_notifications(runtime.redis, outcome.outbound_ids)
+    return outcome.tracking_id
 
 
 def act(runtime, tracking_id, action, **fields):

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from adapters.base import PermanentSendError, SendError, TransientSendError
+from adapters.email.bounce import return_path
 from adapters.email.compose import compose, message_id_for
 from adapters.email.unsubscribe import unsubscribe_url
 from normalizer.records import OutboundMessage, SendResult
@@ -103,10 +104,23 @@ class EmailSender:
             message_id=message_id_for("reply", message.message_id, s.mail_from, s.secret_key),
             unsubscribe_url=unsubscribe_url(public_url, s.secret_key, message.to),
         )
-        return self.send_message(mail)
+        return self.send_message(mail, envelope_from=self.return_path("reply", message.message_id))
 
-    def send_message(self, mail: EmailMessage) -> SendResult:
-        """One SMTP conversation; the Message-ID is the provider id recorded on the reply."""
+    def return_path(self, kind: str, key: int) -> str:
+        """The VERP envelope sender of email ``kind`` number ``key``: a later bounce (DSN)
+        comes back to it and names the email (adapters/email/bounce.py)."""
+        s = self.settings
+        return return_path(
+            kind=kind,
+            key=key,
+            secret_key=s.secret_key,
+            mail_from=s.mail_from,
+            bounce_address=getattr(s, "bounce_address", ""),
+        )
+
+    def send_message(self, mail: EmailMessage, envelope_from: str = "") -> SendResult:
+        """One SMTP conversation; the Message-ID is the provider id recorded on the reply.
+        ``envelope_from`` is the Return-Path (MAIL FROM); the From header otherwise."""
         c = self.config
         timeout = float(getattr(self.settings, "smtp_timeout", 30))
         try:
@@ -123,7 +137,7 @@ class EmailSender:
                     client.ehlo()
                 if c.username:
                     client.login(c.username, c.password)
-                refused = client.send_message(mail)
+                refused = client.send_message(mail, from_addr=envelope_from or None)
             finally:
                 _quit(client)
         except smtplib.SMTPRecipientsRefused as exc:

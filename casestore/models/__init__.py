@@ -20,6 +20,7 @@ from casestore.models.case import (
     Unit,
 )
 from casestore.models.work import (
+    AddressConfirmation,
     AddressOptOut,
     AuditEntry,
     CaseOrigin,
@@ -35,6 +36,7 @@ from casestore.models.work import (
 )
 
 __all__ = [
+    "AddressConfirmation",
     "AddressOptOut",
     "ApiKey",
     "Attachment",

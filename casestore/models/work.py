@@ -100,6 +100,8 @@ class OperatorNotice(Base):
     phone: Mapped[str] = mapped_column(String(32), default="")
     delivery: Mapped[str] = mapped_column(String(10), default="immediate")  # | digest
     kinds: Mapped[list[Any]] = mapped_column(JSON, default=list)  # the kinds switched on
+    # Immediate alerts also as a short text to ``phone``: "" (off), "sms" or "whatsapp".
+    phone_alerts: Mapped[str] = mapped_column(String(10), default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
@@ -226,3 +228,23 @@ class ForwardedInfo(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[created]
     sent_at: Mapped[when]
+
+
+class AddressConfirmation(Base):
+    """A typed phone's one-time code (issue 18): the number gets the tracking id and the
+    code, and lifecycle updates only once an SMS from that very number answers it. The code
+    is never stored: ``salt`` with the server secret derives it, ``code_hash`` checks it.
+    Confirming makes the number an address that may be sent updates, never a contact."""
+
+    __tablename__ = "address_confirmations"
+    __table_args__ = (Index("ix_address_confirmations_address", "address"),)
+
+    id: Mapped[intpk]
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), unique=True)
+    address: Mapped[str] = mapped_column(String(320))
+    salt: Mapped[str] = mapped_column(String(64))
+    code_hash: Mapped[str] = mapped_column(String(128))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # wrong answers from the number
+    created_at: Mapped[created]
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    confirmed_at: Mapped[when]

@@ -18,6 +18,7 @@ from casestore.lifecycle import OPEN_STATUSES, Action, Status, TransitionError, 
 from casestore.models import Complaint, Contact
 from casestore.vocabulary import EventKind
 from dispatcher.casework import apply_and_tell
+from dispatcher.intake.confirm import confirm_address
 from dispatcher.intake.evidence import attach_files, citizen_secret_hash
 from dispatcher.intake.outcome import StoreOutcome
 from dispatcher.intake.replies import answer
@@ -181,4 +182,5 @@ COMMANDS: dict[Intent, Command] = {
     Intent.OPT_OUT: opt_out,
     Intent.OPT_IN: opt_in,
     Intent.HELP: help_text,
+    Intent.CONFIRM: confirm_address,  # "YA 4821": a typed phone's code (issue 18)
 }

@@ -8,6 +8,7 @@ from casestore.db import Session
 from casestore.lifecycle import TransitionError
 from casestore.models import Contact
 from casestore.vocabulary import EventKind
+from dispatcher.address_replies import greet_typed_address
 from dispatcher.dedupe import Match, follow_up_target, suggest_master
 from dispatcher.intake.evidence import attach_files, citizen_secret_hash
 from dispatcher.intake.outcome import StoreOutcome
@@ -66,6 +67,8 @@ def new_case(
     if not template:
         template = "ack_confidential" if record.privacy is Privacy.CONFIDENTIAL else "ack"
     answer(record, contact, complaint, template, outcome, key="ack")
+    if contact is None:  # a typed address: the email's acknowledgement, the phone's code
+        outcome.outbound_ids.extend(greet_typed_address(session, complaint, runtime))
     return outcome
 
 

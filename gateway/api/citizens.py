@@ -70,7 +70,7 @@ def public_status(case: PublicCase) -> dict[str, Any]:
     }
 
 
-def _receipt(tracking_id: str, secret: str | None) -> dict[str, Any]:
+def _receipt(tracking_id: str, secret: str | None, updates: str = "") -> dict[str, Any]:
     body: dict[str, Any] = {
         "tracking_id": tracking_id,
         "tracking_id_display": format_tracking_id(tracking_id),
@@ -79,6 +79,8 @@ def _receipt(tracking_id: str, secret: str | None) -> dict[str, Any]:
     }
     if secret is not None:
         body["citizen_secret"] = secret
+    if updates:  # where the typed contact will hear of the case (issue 18)
+        body["updates"] = updates
     return body
 
 
@@ -106,7 +108,7 @@ def create_complaint():
     federation.remember_origin(partner, origin, accepted.tracking_id, "api")
     status = 200 if accepted.repeated else 201
     response = Response(
-        json.dumps(_receipt(accepted.tracking_id, accepted.citizen_secret)),
+        json.dumps(_receipt(accepted.tracking_id, accepted.citizen_secret, accepted.updates)),
         status=status,
         mimetype="application/json",
     )

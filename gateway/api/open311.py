@@ -27,6 +27,7 @@ from casestore.lifecycle import OPEN_STATUSES, Status
 from casestore.models import utcnow
 from casestore.public_api import PublicRequest, public_requests
 from gateway.api import federation
+from gateway import i18n
 from gateway.api.open311_format import errors_response, format_of_path, http_errors, render
 from gateway.context import runtime
 from gateway.submission import accept, intake_rules, over_limit, same_body_as_before
@@ -217,6 +218,8 @@ def create_request(fmt: str):
         f"Laporan diterima dengan nomor {format_tracking_id(accepted.tracking_id)}. "
         f"Lacak di {runtime().public_url}/track/{accepted.tracking_id}"
     )
+    if accepted.updates:  # where the typed contact will hear of it (issue 18)
+        notice += " " + i18n.t(f"done.updates.{accepted.updates}")
     body = [
         {
             "service_request_id": accepted.tracking_id,

@@ -165,6 +165,15 @@ def _schemas() -> dict[str, Any]:
                 },
                 "status_url": {"type": "string", "format": "uri"},
                 "tracking_url": {"type": "string", "format": "uri"},
+                "updates": {
+                    "type": "string",
+                    "enum": ["email", "sms_after_code", "tracking_page"],
+                    "description": (
+                        "Where updates reach the contact given: by email (an acknowledgement "
+                        "is sent now), by SMS once the phone answers the code it is sent "
+                        "(YA <code>), or only on the tracking page."
+                    ),
+                },
             },
         },
         "PublicStatus": {

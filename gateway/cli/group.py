@@ -21,6 +21,7 @@ from gateway.cli.api_keys import apikey
 from gateway.cli.context import prepare_database, shell_runtime, shell_settings
 from gateway.cli.federation import federation
 from gateway.cli.kannel import kannel
+from gateway.cli.mail import mail
 from gateway.cli.operators import operator
 from gateway.cli.simulate import simulate
 from gateway.cli.translations import translations
@@ -153,6 +154,7 @@ for _command in (
     kannel,
     apikey,
     federation,
+    mail,
     ops.status,
     ops.replay,
     ops.spool,

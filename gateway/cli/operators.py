@@ -181,15 +181,23 @@ def reset_password(username: str, generate: bool) -> None:
     default=None,
     help=f'Comma-separated kinds switched on ({",".join(alerts.ALERT_KINDS)}; "": none).',
 )
+@click.option(
+    "--phone-alerts",
+    type=click.Choice(alerts.PHONE_ALERTS),
+    default=None,
+    help="Also text the kinds to the phone, at once (SMS, or WhatsApp when it is on).",
+)
 def notify(
     username: str,
     email: str | None,
     phone: str | None,
     delivery: str | None,
     kinds: str | None,
+    phone_alerts: str | None,
 ) -> None:
     """Show or change an operator's email, phone and alerts."""
     from adapters.email import enabled
+    from adapters.registry import sender_for
 
     runtime = prepared_runtime()
     chosen = None if kinds is None else [k.strip() for k in kinds.split(",") if k.strip()]
@@ -199,7 +207,13 @@ def notify(
             raise click.ClickException(f"no operator {username!r}")
         try:
             wanted = alerts.set_preferences(
-                session, account, email=email, phone=phone, delivery=delivery, kinds=chosen
+                session,
+                account,
+                email=email,
+                phone=phone,
+                delivery=delivery,
+                kinds=chosen,
+                phone_alerts=phone_alerts,
             )
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
@@ -211,11 +225,17 @@ def notify(
                 ("phone", wanted.phone or "—"),
                 ("delivery", wanted.delivery),
                 ("kinds", ",".join(k for k in alerts.ALERT_KINDS if k in wanted.kinds) or "—"),
+                ("phone alerts", wanted.phone_alerts),
             ]
         )
     )
     if not enabled(runtime.settings):
         click.echo("email is off: set SATUPINTU_SMTP_URL and SATUPINTU_MAIL_FROM to send alerts")
+    if wanted.phone_alerts != "off" and sender_for(wanted.phone_alerts, runtime.settings) is None:
+        click.echo(
+            f"{wanted.phone_alerts} is off: no channel can text this phone "
+            "(set up Kannel or Twilio; docs/deploy.md)"
+        )
 
 
 def announce_first_coordinator(runtime) -> None:

@@ -215,6 +215,44 @@ def _email_line(settings) -> str:
     )
 
 
+def _typed_lines(settings) -> list[str]:
+    """Typed phones' codes, operators' texts and late bounces: on or off (issue 18)."""
+    from adapters.email import problem
+    from adapters.email.bounce import return_path
+    from adapters.registry import reply_route
+
+    route = reply_route("sms", settings)
+    if route is None:
+        lines = [
+            "[yellow]SMS to typed phones and operators: off / mati[/] (no Kannel or Twilio): "
+            "typed phones read the tracking page"
+        ]
+    else:
+        lines = [
+            f"SMS to typed phones and operators: on, through {route[0]} "
+            "(a typed phone gets its code, updates after YA <code>)"
+        ]
+    whatsapp = reply_route("whatsapp", settings)
+    lines.append(
+        f"WhatsApp texts to operators: on, through {whatsapp[0]}"
+        if whatsapp
+        else "WhatsApp texts to operators: off / mati"
+    )
+    if problem(settings) is None:
+        verp = return_path(
+            kind="reply",
+            key=0,
+            secret_key=settings.secret_key,
+            mail_from=settings.mail_from,
+            bounce_address=settings.bounce_address,
+        )
+        local, domain = verp.partition("+")[0], verp.rpartition("@")[2]
+        lines.append(
+            f"Late bounces: to {local}+<id>-<tag>@{domain}; pipe them to `satupintu mail bounce`"
+        )
+    return lines
+
+
 @click.command()
 @click.option(
     "--failed", "failed_limit", default=10, show_default=True, help="Failed jobs to list."
@@ -239,6 +277,8 @@ def status(failed_limit: int) -> None:
             title = f"Pekerjaan gagal / Failed jobs ({snapshot.failed}; `satupintu replay`)"
             console.print(_failed_table(jobs, zone, title))
     console.print(_email_line(runtime.settings))
+    for line in _typed_lines(runtime.settings):
+        console.print(line)
     try:
         console.print(_channel_table(runtime))
         forwarded = _forward_table(runtime)

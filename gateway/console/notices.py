@@ -1,10 +1,11 @@
 """/console/notifications: where each operator hears of their unit's work (issue 18), and
 /console/today: what needs a unit now (its home page).
 
-An operator sets their own email, phone, alert kinds and immediate or digest delivery; the
-coordinator sets anyone's (``/console/notifications/<username>``). The page says when email
-is off (no SMTP settings). Today lists the unit's cases with unread citizen activity, the
-ones dispatched and not yet started, and the overdue ones.
+An operator sets their own email, phone, alert kinds and immediate or digest delivery, and
+whether the kinds are also texted to the phone (SMS, or WhatsApp when on); the coordinator
+sets anyone's (``/console/notifications/<username>``). The page says when email is off (no
+SMTP settings) and when no channel can text a phone. Today lists the unit's cases with
+unread citizen activity, the ones dispatched and not yet started, and the overdue ones.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from adapters.email import enabled
+from adapters.registry import sender_for
 from casestore import alerts, notices
 from casestore import operators as accounts
 from casestore.casework import CaseFilters, deadline_state, search_cases
@@ -24,6 +26,12 @@ from gateway.i18n import t
 
 bp = Blueprint("notices", __name__, url_prefix="/notifications")
 today_bp = Blueprint("today", __name__, url_prefix="/today")
+
+
+def text_ways() -> list[str]:
+    """The channels that can text an operator's phone now (SMS, WhatsApp)."""
+    settings = runtime().settings
+    return [way for way in alerts.TEXT_DELIVERIES if sender_for(way, settings) is not None]
 
 
 def _editable(username: str | None):
@@ -57,6 +65,7 @@ def _page(username: str, error: str = "", saved: bool = False, status: int = 200
         "console/notifications.html",
         kinds=alerts.ALERT_KINDS,
         email_on=enabled(runtime().settings),
+        text_ways=text_ways(),
         error=error,
         saved=saved,
         **shown,
@@ -89,6 +98,7 @@ def save(username: str | None):
                 phone=form.get("phone", "")[:32],
                 delivery=form.get("delivery", "immediate"),
                 kinds=kinds,
+                phone_alerts=form.get("phone_alerts", "off"),
             )
         except ValueError as exc:
             problem = str(exc).partition(":")[0]

@@ -144,6 +144,7 @@ def submit_form():
         tracking_id=accepted.tracking_id,
         shown=format_tracking_id(accepted.tracking_id),
         citizen_secret=accepted.citizen_secret,
+        updates=accepted.updates,
     ), 201
 
 

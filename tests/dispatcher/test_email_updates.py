@@ -11,11 +11,11 @@ from email_support import TEXT_EN, act, file_typed, work_with_scheduler
 from fakes.smtp_server import SmtpServer
 from fakes.twilio_api import FakeTwilioApi, twilio_settings
 from rq import Retry
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from casestore import contacts
 from casestore.lifecycle import Action
-from casestore.models import AddressOptOut, Complaint, Contact, Message, utcnow
+from casestore.models import AddressOptOut, Message, utcnow
 from dispatcher import jobs, outbox
 from normalizer.records import Channel
 from normalizer.tracking import format_tracking_id
@@ -64,9 +64,10 @@ def test_a_web_citizen_with_an_email_is_told_each_step_by_email(runtime, work, s
     tracking_id = file_typed(runtime, CITIZEN)
     dispatched(runtime, tracking_id)
     work()
-    verified, sent = smtp.received
+    ack, verified, sent = smtp.received
     shown = format_tracking_id(tracking_id)
-    assert verified["To"] == sent["To"] == "warga@contoh.id"
+    assert ack["To"] == verified["To"] == sent["To"] == "warga@contoh.id"
+    assert ack["Subject"] == f"SatuPintu: Aduan {shown} diterima"
     assert verified["Subject"] == f"SatuPintu: Aduan {shown} - Terverifikasi"
     assert sent["Subject"] == f"SatuPintu: Aduan {shown} - Didisposisikan"
     plain = sent.get_body(("plain",)).get_content()
@@ -78,8 +79,8 @@ def test_a_web_citizen_with_an_email_is_told_each_step_by_email(runtime, work, s
     assert sent["List-Unsubscribe"].startswith("<https://lapor.test/unsubscribe/")
     assert sent["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     stored = messages(runtime, channel="email")
-    assert [m.status for m in stored] == ["sent", "sent"]
-    assert {m.external_id for m in stored} == {verified["Message-ID"], sent["Message-ID"]}
+    assert [m.status for m in stored] == ["sent", "sent", "sent"]
+    assert {m.external_id for m in stored} == {m["Message-ID"] for m in smtp.received}
     assert all(m.contact_id is None and m.address == CITIZEN for m in stored)
 
 
@@ -87,7 +88,8 @@ def test_english_for_a_citizen_who_wrote_english(runtime, work, smtp):
     tracking_id = file_typed(runtime, CITIZEN, text=TEXT_EN)
     act(runtime, tracking_id, Action.VERIFY)
     work()
-    (mail,) = smtp.received
+    ack, mail = smtp.received
+    assert ack["Subject"].endswith(" received")
     assert mail["Subject"].startswith("SatuPintu: Complaint ") and mail["Subject"].endswith(
         "Verified"
     )
@@ -102,14 +104,14 @@ def test_a_confidential_case_says_only_what_the_tracking_page_says(runtime, work
         for part in ("plain", "html"):
             body = mail.get_body((part,)).get_content()
             assert TO_REPORTER not in body and "Catatan internal" not in body
-    assert len(smtp.received) == 2
+    assert len(smtp.received) == 3  # the acknowledgement, verified, dispatched
 
 
 def test_the_unsubscribe_link_stops_every_later_update(runtime, work, smtp, client):
     tracking_id = file_typed(runtime, CITIZEN)
     act(runtime, tracking_id, Action.VERIFY)
     work()
-    (mail,) = smtp.received
+    _ack, mail = smtp.received
     path = mail["List-Unsubscribe"].strip("<>").removeprefix("https://lapor.test")
     page = client.get(path)  # a link scanner following it changes nothing
     assert page.status_code == 200 and b"Ya, berhenti" in page.data
@@ -119,7 +121,7 @@ def test_the_unsubscribe_link_stops_every_later_update(runtime, work, smtp, clie
     assert client.post(path).status_code == 200  # twice is still fine
     act(runtime, tracking_id, Action.DISPATCH, unit="dinas-pupr")
     work()
-    assert len(smtp.received) == 1
+    assert len(smtp.received) == 2
     with runtime.sessions() as session:
         assert session.scalar(select(AddressOptOut.source)) == "unsubscribe"
     forged = path[:-3] + ("abc" if not path.endswith("abc") else "xyz")
@@ -134,17 +136,17 @@ def test_an_unsubscribe_after_queueing_still_stops_the_send(runtime, work, smtp,
     token = unsubscribe_token(runtime.settings.secret_key, CITIZEN)
     assert client.post(f"/unsubscribe/{token}").status_code == 200
     work()
-    assert smtp.received == []
-    assert [m.status for m in messages(runtime, channel="email")] == ["suppressed"]
+    assert smtp.received == []  # neither the acknowledgement nor the update
+    assert [m.status for m in messages(runtime, channel="email")] == ["suppressed"] * 2
 
 
 def test_a_refused_mailbox_is_recorded_on_the_reply_and_sent_nothing_more(runtime, work, smtp):
     smtp.handler.refuse.add("hilang@contoh.id")
     tracking_id = file_typed(runtime, "mailto:hilang@contoh.id")
-    act(runtime, tracking_id, Action.VERIFY)
-    work()
+    work()  # the acknowledgement is refused
     (refused,) = messages(runtime, channel="email")
     assert (refused.status, refused.error_code) == ("failed", "smtp_550")
+    act(runtime, tracking_id, Action.VERIFY)
     act(runtime, tracking_id, Action.DISPATCH, unit="dinas-pupr")
     assert len(messages(runtime, channel="email")) == 1  # not even queued: refused for good
     with runtime.sessions() as session:
@@ -159,12 +161,17 @@ def test_the_smtp_server_down_during_a_burst_loses_nothing_and_doubles_nothing(
     monkeypatch.setattr(outbox, "NOTIFY_RETRY", Retry(max=6, interval=1))
     addresses = [f"mailto:warga{n}@contoh.id" for n in range(8)]
     cases = [file_typed(runtime, address) for address in addresses]
+    work()  # the acknowledgements go out while the server is up
+    assert len(smtp.received) == len(cases)
+    smtp.handler.received.clear()
+    acks = {m.id for m in messages(runtime, channel="email")}
     smtp.stop()  # down before the burst
     for tracking_id in cases:
         act(runtime, tracking_id, Action.VERIFY)
     work()
     assert smtp.received == []
-    assert {m.status for m in messages(runtime, channel="email")} == {"sending"}
+    updates = [m for m in messages(runtime, channel="email") if m.id not in acks]
+    assert {m.status for m in updates} == {"sending"}
     smtp.handler.down_after = 3  # back, takes three, then shuts down again (421)
     smtp.start()
     time.sleep(1.2)
@@ -178,7 +185,7 @@ def test_the_smtp_server_down_during_a_burst_loses_nothing_and_doubles_nothing(
             break
     received = sorted(mail["To"] for mail in smtp.received)
     assert received == sorted(a.removeprefix("mailto:") for a in addresses)  # each one, once
-    stored = messages(runtime, channel="email")
+    stored = [m for m in messages(runtime, channel="email") if m.id not in acks]
     assert {m.status for m in stored} == {"sent"}
     assert {m.external_id for m in stored} == {mail["Message-ID"] for mail in smtp.received}
     assert max(m.attempts for m in stored) >= 2
@@ -201,27 +208,6 @@ def twilio():
         yield api
 
 
-def test_a_typed_phone_gets_an_sms_that_there_is_news_and_never_joins_the_sms_citizen(
-    runtime, work, twilio
-):
-    runtime.settings = twilio_settings(runtime.settings, twilio, "https://lapor.test")
-    phone = "tel:+6281260000001"
-    tracking_id = file_typed(runtime, phone, name="Ali")
-    dispatched(runtime, tracking_id)
-    work()
-    first, second = twilio.sent()
-    shown = format_tracking_id(tracking_id)
-    assert first["to"] == "+6281260000001"
-    assert first["body"] == (
-        f"SatuPintu Aceh Tengah: Ada kabar baru tentang aduan {shown}. "
-        f"Lihat https://lapor.test/track/{tracking_id}"
-    )
-    assert TO_REPORTER not in second["body"]  # an unconfirmed number reads only that
-    with runtime.sessions() as session:
-        assert session.scalar(select(func.count()).select_from(Contact)) == 0
-        assert session.scalar(select(Complaint.contact_id)) is None
-
-
 def test_a_typed_phone_whose_number_texted_stop_is_sent_nothing(runtime, work, twilio):
     runtime.settings = twilio_settings(runtime.settings, twilio, "https://lapor.test")
     phone = "tel:+6281260000002"
@@ -240,3 +226,36 @@ def test_without_an_sms_channel_a_typed_phone_is_sent_nothing(runtime, work, smt
     act(runtime, tracking_id, Action.VERIFY)
     work()
     assert messages(runtime) == []
+
+
+def test_an_email_citizen_gets_an_acknowledgement_at_once_without_the_secret(
+    runtime, work, smtp, client
+):
+    body = {
+        "description": "Air PDAM tidak mengalir tiga hari di Kampung Bale.",
+        "contact": "warga@contoh.id",
+        "kecamatan": "11.04.17",
+    }
+    headers = {"Idempotency-Key": "api-key-ack-0123456789abcdef"}
+    receipt = client.post("/api/v1/complaints", json=body, headers=headers).get_json()
+    assert receipt["updates"] == "email"
+    work()  # the drain stores it, the notify job sends the acknowledgement
+    (ack,) = smtp.received
+    tracking_id, secret = receipt["tracking_id"], receipt["citizen_secret"]
+    shown = format_tracking_id(tracking_id)
+    assert ack["Subject"] == f"SatuPintu: Aduan {shown} diterima"
+    assert ack["List-Unsubscribe"].startswith("<https://lapor.test/unsubscribe/")
+    assert ack["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    for part in ("plain", "html"):
+        text = ack.get_body((part,)).get_content()
+        assert shown in text and f"https://lapor.test/track/{tracking_id}" in text
+        assert "3 hari kerja" in text  # what happens next
+        assert secret not in text and secret.replace("-", "") not in text
+        assert "tidak pernah dikirim lewat email" in text  # and why it is not there
+    (stored,) = messages(runtime, channel="email")
+    assert (stored.intent, stored.status, stored.address) == ("ack_email", "sent", CITIZEN)
+    # The envelope sender names this very reply, for a bounce that comes later (VERP).
+    ((mail_from, rcpt),) = smtp.handler.envelopes
+    assert rcpt == ["warga@contoh.id"]
+    assert mail_from.startswith(f"bounce+r{stored.id}-")
+    assert mail_from.endswith("@acehtengahkab.go.id")

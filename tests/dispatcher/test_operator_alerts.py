@@ -72,7 +72,7 @@ def test_a_case_dispatched_to_my_unit_is_one_email_with_nothing_of_the_citizen(r
     work()
     citizen_mails = [m for m in smtp.received if m["To"] == "rahasia.warga@contoh.id"]
     (mail,) = [m for m in smtp.received if m["To"] == "admin.pupr@acehtengahkab.go.id"]
-    assert len(citizen_mails) == 2  # verified, dispatched: the citizen's own updates
+    assert len(citizen_mails) == 3  # acknowledged, verified, dispatched: their own updates
     assert mail["Subject"] == "SatuPintu: Aduan baru untuk unit Anda / New case for your unit"
     assert "List-Unsubscribe" not in mail
     for part in ("plain", "html"):

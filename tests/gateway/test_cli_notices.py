@@ -64,3 +64,27 @@ def test_status_says_email_is_on(cli_settings, runtime, monkeypatch):
     monkeypatch.setenv("SATUPINTU_MAIL_FROM", "lapor@acehtengahkab.go.id")
     result = run("status")
     assert "Email: on, from lapor@acehtengahkab.go.id" in result.output
+
+
+def test_notify_sets_phone_alerts_and_says_when_no_channel_can_text(cli_settings, runtime):
+    add_operator(runtime, "camat.lt", role="unit", unit="kec-11.04.17")
+    result = run(
+        "operator", "notify", "camat.lt", "--phone", "0812-6000-0007", "--phone-alerts", "sms"
+    )
+    assert result.exit_code == 0, result.output
+    assert any(
+        line.split()[:3] == ["phone", "alerts", "sms"] for line in result.output.splitlines()
+    ), result.output
+    assert "sms is off: no channel can text this phone" in result.output
+    with runtime.sessions() as db:
+        wanted = alerts.preferences(db, accounts.operator_by_username(db, "camat.lt"))
+    assert wanted.phone_alerts == "sms"
+    bad = run("operator", "notify", "camat.lt", "--phone", "", "--phone-alerts", "whatsapp")
+    assert bad.exit_code != 0 and "phone_alerts: texts need a phone number" in bad.output
+
+
+def test_status_says_what_is_on_and_off(cli_settings, runtime):
+    result = run("status")
+    assert "Email: off" in result.output
+    assert "SMS to typed phones and operators: off" in result.output
+    assert "WhatsApp texts to operators: off" in result.output

@@ -119,3 +119,26 @@ def test_the_coordinator_opening_a_units_case_leaves_it_unread_for_the_unit(
     client.post("/console/logout", data={"csrf_token": csrf(client, "/console/cases")})
     login(client, "camat.laut")
     assert 'data-unread="yes"' in client.get("/console/cases").get_data(as_text=True)
+
+
+def test_texts_to_the_phone_are_offered_only_through_a_channel_that_is_on(client, runtime, staff):
+    from fakes.twilio_api import FakeTwilioApi, twilio_settings
+
+    login(client, "camat.laut")
+    page = client.get("/console/notifications").get_data(as_text=True)
+    assert 'data-texts="off"' in page and "pesan singkat ke HP tidak dapat dikirim" in page
+    assert 'value="sms"' not in page
+    with FakeTwilioApi("AC" + "5" * 32, "token-" + "6" * 26) as api:
+        runtime.settings = twilio_settings(runtime.settings, api, "https://lapor.test")
+        page = client.get("/console/notifications").get_data(as_text=True)
+        assert 'data-texts="on"' in page and 'value="sms"' in page and 'value="whatsapp"' in page
+        no_phone = save(client, "/console/notifications", phone="", phone_alerts="sms")
+        assert no_phone.status_code == 422
+        assert "memerlukan nomor HP" in no_phone.get_data(as_text=True)
+        answer = save(
+            client, "/console/notifications", phone="0812 6000 0009", phone_alerts="sms",
+            kind_routed="1",
+        )  # fmt: skip
+        assert answer.status_code == 302
+    wanted = prefs(runtime, "camat.laut")
+    assert (wanted.phone, wanted.phone_alerts) == ("+6281260000009", "sms")

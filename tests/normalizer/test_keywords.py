@@ -23,6 +23,7 @@ NEW, STATUS, FOLLOW_UP, WITHDRAW = (
     Intent.WITHDRAW,
 )
 OPT_OUT, OPT_IN, HELP = Intent.OPT_OUT, Intent.OPT_IN, Intent.HELP
+CONFIRM = Intent.CONFIRM
 ID = "ABCDE12345"
 LONG_TEXT = "Jalan di Kampung Kung rusak parah, mohon segera diperbaiki. " * 34 + "Terima kasih"
 
@@ -132,6 +133,19 @@ CASES = [
     ("sql-ish after cek", "CEK ' OR 1=1 --", STATUS, None, "' OR 1=1 --", False),
     ("format string", "LAPOR {tracking_id} %s", NEW, None, "{tracking_id} %s", False),
     ("number only", "1708", NEW, None, SAME, False),
+    # A typed phone's answer to its one-time code (issue 18): the word, then four digits.
+    ("ya code", "YA 4821", CONFIRM, None, "4821", False),
+    ("ya code lower, comma", "ya, 4821", CONFIRM, None, "4821", False),
+    ("ya code glued", "Ya4821", CONFIRM, None, "4821", False),
+    ("ya code spaced", "YA 48 21", CONFIRM, None, "4821", False),
+    ("yes code", "YES 4821!", CONFIRM, None, "4821", False),
+    ("ok code full-width", "\uff2f\uff2b \uff14\uff18\uff12\uff11", CONFIRM, None, "4821", False),
+    ("yes alone is opt-in", "YES", OPT_IN, None, "", False),
+    ("ya alone is a complaint", "ya", NEW, None, SAME, False),
+    ("three digits", "YA 482", NEW, None, SAME, False),
+    ("five digits", "YA 48211", NEW, None, SAME, False),
+    ("ya in a sentence", "Ya 2024 jalan rusak", NEW, None, SAME, False),
+    ("other word and code", "LAPOR 4821", NEW, None, "4821", False),
 ]
 # fmt: on
 

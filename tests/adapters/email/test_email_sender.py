@@ -10,6 +10,7 @@ from fakes.smtp_server import SmtpServer
 
 from adapters.base import PermanentSendError, TransientSendError
 from adapters.email import EmailSender, read_token, smtp_config
+from adapters.email.bounce import read_return_path
 from normalizer.records import Channel, OutboundMessage
 
 ADDRESS = "warga@contoh.id"
@@ -62,7 +63,10 @@ def test_an_update_arrives_as_a_mail_client_reads_it(mail_settings, smtp):
     assert link in plain and link in rich
     assert '<a href="https://lapor.example/track/abcdefghjk">' in rich
     assert 'lang="id"' in rich
-    assert smtp.handler.envelopes == [("lapor@acehtengahkab.go.id", [ADDRESS])]
+    # The envelope sender is the VERP address a later bounce comes back to, naming reply 7.
+    ((mail_from, rcpt),) = smtp.handler.envelopes
+    assert rcpt == [ADDRESS] and mail_from.endswith("@acehtengahkab.go.id")
+    assert read_return_path(mail_from, mail_settings.secret_key) == ("reply", 7)
 
 
 def test_english_when_the_citizen_wrote_english(mail_settings, smtp):

@@ -405,6 +405,7 @@ def test_commands_are_read_once_the_handles_are_off(runtime, text, intent, priva
 
 
 def test_every_reply_fits_a_tweet_with_the_longest_values(runtime):
+    from dispatcher.address_replies import ACK_EMAIL_TEMPLATE
     from dispatcher.reply_policy import reply_values
     from normalizer.replies import placeholders, render_reply
 
@@ -412,8 +413,8 @@ def test_every_reply_fits_a_tweet_with_the_longest_values(runtime):
     long_unit = max((unit.name for unit in runtime.units), key=len)
     for lang in sorted(book.languages):
         for name in book.texts[lang]:
-            if name.startswith("status."):
-                continue
+            if name.startswith("status.") or name == ACK_EMAIL_TEMPLATE:
+                continue  # an email's acknowledgement is never a tweet (issue 18)
             # Placeholders added by other features are ids or short labels: an id's length.
             values = dict.fromkeys(placeholders(book.template(name, lang)), "7K3MQ-X9A2B")
             values.update(reply_values(runtime, None, lang))
