@@ -26,8 +26,8 @@ from casestore import api_keys
 from casestore.lifecycle import OPEN_STATUSES, Status
 from casestore.models import utcnow
 from casestore.public_api import PublicRequest, public_requests
-from gateway.api import federation
 from gateway import i18n
+from gateway.api import federation
 from gateway.api.open311_format import errors_response, format_of_path, http_errors, render
 from gateway.context import runtime
 from gateway.submission import accept, intake_rules, over_limit, same_body_as_before
