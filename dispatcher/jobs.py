@@ -26,11 +26,11 @@ from casestore.vocabulary import DeliveryStatus
 from dispatcher import runtime as runtime_module
 from dispatcher.address_replies import send_addressed
 from dispatcher.delivery import plan_send, retry_outside_window
-from dispatcher.failures import PermanentJobError, retry_transient_only
+from dispatcher.failures import PermanentJobError, is_transient, reason_of, retry_transient_only
 from dispatcher.intake import store_record
 from dispatcher.media import enqueue_media
 from dispatcher.metrics import count_outbound
-from dispatcher.outbox import enqueue_notifications
+from dispatcher.outbox import enqueue_notifications, hand_on, release_claims, singles_waiting
 from dispatcher.reply_policy import means_unsubscribed
 from normalizer.records import ComplaintRecord, MalformedRecord, OutboundMessage
 from normalizer.urns import redact_urn
@@ -60,10 +60,51 @@ def store(record: dict[str, Any]) -> dict[str, Any]:
 @retry_transient_only
 def notify(message_id: int) -> dict[str, Any]:
     """Send one queued outbound message through its channel's adapter."""
+    return _notify(message_id)
+
+
+def _notify(message_id: int) -> dict[str, Any]:
     # A typed address (issue 18) is sent to without a contact: dispatcher/address_replies.py.
     outcome = send_addressed(message_id) or _send_reply(message_id)
     count_outbound(outcome.pop("channel"), outcome["status"])
     return outcome
+
+
+@retry_transient_only
+def notify_batch(message_ids: list[int]) -> dict[str, Any]:
+    """Send replies committed together, one by one, in one job (dispatcher/outbox.py).
+
+    Each reply is the notify job's: skipped once sent, checked against opt-outs. One that
+    fails goes on alone with its own retries (after a provider's transient failure, the
+    first back-off; after any other failure, at once, to fail alone with its reason), and
+    the rest of the batch goes on. A reply handed on by an earlier run of this job is left
+    to its own job.
+    """
+    rt = runtime_module.current()
+    waiting = singles_waiting(rt.redis, message_ids)
+    done: list[int] = []
+    results: dict[str, int] = {}
+    for message_id in message_ids:
+        if message_id in waiting:
+            done.append(message_id)
+            continue
+        try:
+            outcome = _notify(message_id)
+        except Exception as exc:  # this reply alone; the batch goes on
+            transient = is_transient(exc)
+            log.warning(
+                "a reply of a batch goes on alone (%s): %s",
+                "retry" if transient else "failed",
+                reason_of(exc),
+            )
+            hand_on(rt.redis, message_id, now=not transient)
+            status = "handed_on"
+        else:
+            status = str(outcome["status"])
+        results[status] = results.get(status, 0) + 1
+        done.append(message_id)
+    release_claims(rt.redis, done)
+    return {"replies": len(message_ids), "results": results}
 
 
 def _send_reply(message_id: int) -> dict[str, Any]:
