@@ -108,12 +108,12 @@ def enqueue_notifications(connection: redis.Redis, message_ids: list[int]) -> in
     return len(fresh)
 
 
-def _single(message_id: int, retry: Retry = NOTIFY_RETRY):
+def _single(message_id: int):
     return Queue.prepare_data(
         "dispatcher.jobs.notify",
         args=(message_id,),
         job_id=notify_job_id(message_id),
-        retry=retry,
+        retry=NOTIFY_RETRY,
         result_ttl=NOTIFY_RESULT_TTL,
         failure_ttl=NOTIFY_FAILURE_TTL,
         description="notify citizen",
