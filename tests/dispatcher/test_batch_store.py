@@ -92,6 +92,7 @@ def _differences(before: dict, after: dict) -> list[str]:
     return problems
 
 
+@pytest.mark.timeout(1200)  # thousands of records stored twice, triage's caches cold
 def test_the_batch_path_writes_what_the_per_record_path_writes(runtime):
     payloads = build_corpus(runtime, CORPUS_SIZE)
     since = datetime.now(UTC) - timedelta(minutes=1)
