@@ -57,6 +57,11 @@ MAX_CANDIDATES = 50
 # Verdicts under which intake holds a record (dispatcher/intake/holds.py); any other kind
 # opens a case. A record triage is unsure of is the per-record path's to decide.
 HELD_KINDS = frozenset({Kind.JUNK, Kind.UNCERTAIN})
+# The channels whose new cases tests/dispatcher/test_batch_store.py proves equal to the
+# per-record path's; email, Open311 and the desk channels stay one by one.
+SET_WISE_CHANNELS = frozenset(
+    {Channel.SMS, Channel.WHATSAPP, Channel.TWITTER, Channel.API, Channel.WEB}
+)
 
 
 @dataclass
@@ -510,7 +515,9 @@ class _Batch:
 def _may_be_new_case(record: ComplaintRecord, verdict: Verdict | None) -> bool:
     """What the record alone says: a new complaint with words and no photos, not in a
     thread, not a rating, not held by triage or as too thin."""
-    if record.intent is not Intent.NEW or record.media or record.thread_ids:
+    if record.intent is not Intent.NEW or record.channel not in SET_WISE_CHANNELS:
+        return False
+    if record.media or record.thread_ids:
         return False
     if not record.text.strip():
         return False
