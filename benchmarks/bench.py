@@ -53,6 +53,7 @@ class Options:
     drain_size: int = 3000
     scaling: tuple[int, ...] = (1, 2, 4)
     burst_size: int = 20_000
+    flood_size: int = 5_000  # SMS from a few numbers in the flood phase (benchmarks/flood.py)
     mix: dict[str, float] = field(default_factory=lambda: {"sms": 85, "api": 10, "web": 5})
     retries: float = 0.02
     seed: int = 1708
@@ -69,6 +70,7 @@ class Options:
             drain_size=150,
             scaling=(1, 2),
             burst_size=400,
+            flood_size=300,
         )
         for key, value in changes.items():
             setattr(base, key, value)
@@ -260,6 +262,19 @@ class Bench:
             retries=self.o.retries if retries is None else retries,
             form_session=self.form,
             seed=self.seed,
+            **({"texts": self.texts} if self.texts else {}),
+        )
+
+    def plan_flood(self, count: int, senders: list[str]) -> Plan:
+        """``count`` SMS from ``senders`` only, no retries (the flood phase)."""
+        self.seed += 1
+        return plan_traffic(
+            self.target(self.url),
+            count,
+            {"sms": 100},
+            retries=0.0,
+            seed=self.seed,
+            senders=senders,
             **({"texts": self.texts} if self.texts else {}),
         )
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from benchmarks import phases
+from benchmarks import flood, phases
 from benchmarks.bench import Bench, Options
 from benchmarks.report import RESULTS, append_results, print_tables
 from tools.traffic import parse_mix
@@ -31,6 +31,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[Options, Path | None]:
     parser.add_argument("--worker-class", help="gunicorn worker class (default gthread)")
     parser.add_argument("--threads", type=int, help="threads per gunicorn worker (default 4)")
     parser.add_argument("--burst", type=int, dest="burst_size", help="burst size (20000)")
+    parser.add_argument("--flood", type=int, dest="flood_size", help="flood size (5000)")
     parser.add_argument("--drain", type=int, dest="drain_size", help="messages per drain test")
     parser.add_argument("--scaling", help="worker counts to compare, e.g. 1,2,4")
     parser.add_argument("--rounds", type=int, help="interleaved intake rounds (2)")
@@ -50,6 +51,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[Options, Path | None]:
             "worker_class",
             "threads",
             "burst_size",
+            "flood_size",
             "drain_size",
             "rounds",
         )
@@ -76,7 +78,14 @@ def main(argv: list[str] | None = None) -> int:
     bench = Bench(options, Console(stderr=True))
     try:
         bench.setup()
-        for phase in (phases.intake, phases.drain, phases.steady, phases.burst, phases.memory):
+        for phase in (
+            phases.intake,
+            phases.drain,
+            phases.steady,
+            phases.burst,
+            flood.flood,
+            phases.memory,
+        ):
             phase(bench)
     except KeyboardInterrupt:
         bench.results.notes.append("interrupted")

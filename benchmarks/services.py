@@ -254,6 +254,22 @@ class Database:
             )
             return [row[0] for row in rows]
 
+    def wait_sample(self) -> list[tuple[str, str]]:
+        """What each active backend of the bench database waits on now: (wait_event_type,
+        wait_event), ("CPU", "") when running, and ("Lock", ...) rows for row/tuple locks."""
+        if not self.postgres:
+            return []
+        with self._admin.connect() as connection:  # type: ignore[attr-defined]
+            rows = connection.execute(
+                text(
+                    "SELECT coalesce(wait_event_type, 'CPU'), coalesce(wait_event, '') "
+                    "FROM pg_stat_activity WHERE datname = :name AND state = 'active' "
+                    "AND pid <> pg_backend_pid()"
+                ),
+                {"name": self.name},
+            )
+            return [(row[0], row[1]) for row in rows]
+
     def drop(self) -> None:
         if not self.postgres:
             return

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from casestore.contacts import opt_out_contact
 from casestore.models import Message, utcnow
@@ -96,6 +96,17 @@ def outbound_message(session: Session, message_id: int) -> Message | None:
     if message is None or message.direction != Direction.OUT:
         return None
     return message
+
+
+def outbound_messages(session: Session, message_ids: list[int]) -> dict[int, Message]:
+    """The outbound messages among ``message_ids``, with their contacts, in two queries
+    (a batch of replies, dispatcher.jobs.notify_batch)."""
+    rows = session.scalars(
+        select(Message)
+        .where(Message.id.in_(message_ids), Message.direction == Direction.OUT)
+        .options(selectinload(Message.contact))
+    )
+    return {message.id: message for message in rows}
 
 
 def mark_sending(message: Message, provider: str = "") -> None:

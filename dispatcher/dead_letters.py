@@ -32,6 +32,7 @@ from dispatcher.submit import STORE_RETRY
 RETRY_POLICIES: dict[str, Retry] = {
     "dispatcher.jobs.store": STORE_RETRY,
     "dispatcher.jobs.notify": NOTIFY_RETRY,
+    "dispatcher.jobs.notify_batch": NOTIFY_RETRY,
 }
 
 

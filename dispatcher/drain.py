@@ -1,7 +1,8 @@
 """The drain job: store an inbox shard's records, a batch per transaction.
 
 One transaction for up to ``inbox.BATCH_SIZE`` records, so the commit, the session and the rq
-job are paid once per batch instead of once per message. What a batch may not cost is a
+job are paid once per batch instead of once per message; the new complaints among them are
+written set-wise (dispatcher/intake/batch.py), the rest one by one. What a batch may not cost is a
 message: when one record fails in a way waiting cannot fix (a bug, a record this version
 cannot read), the batch is stored again with a savepoint around each record, and the record
 that fails goes on as a store job of its own (dispatcher/submit.py), with rq's retries and a
@@ -24,6 +25,7 @@ from dispatcher import inbox
 from dispatcher import runtime as runtime_module
 from dispatcher.failures import is_transient, reason_of, retry_transient_only
 from dispatcher.intake import store_record
+from dispatcher.intake.batch import store_records
 from dispatcher.media import enqueue_media_of
 from dispatcher.metrics import count_stored
 from dispatcher.outbox import enqueue_notifications
@@ -61,8 +63,8 @@ def store_batch(rt: Runtime, payloads: list[Any]) -> BatchOutcome:
             outcome.set_aside.append((payload, f"malformed record: {exc}"))
     try:
         with rt.sessions.begin() as session:
-            for _payload, record in records:
-                outcome.outbound_ids.extend(store_record(session, record, rt).outbound_ids)
+            stored = store_records(session, [record for _payload, record in records], rt)
+        outcome.outbound_ids.extend(stored.outbound_ids)
         outcome.stored = len(records)
     except Exception as exc:
         if is_outage(exc):

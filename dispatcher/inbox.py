@@ -18,6 +18,14 @@ and a transaction per message costs a commit; under a flood both are the ceiling
   while their flag is down or names a job that is gone or over (a web process died between
   its push and its enqueue; a drain job gave up); every worker's maintenance enqueues a
   drain job for them (dispatcher/drain.py ``sweep_inbox``).
+- Two lanes. The push also counts the sender's messages in the per-sender limit's window
+  (SATUPINTU_SMS_RATE_LIMIT, one counter per contact, in the same script): a sender over it
+  (a prank or spam flood, whose messages the store holds in quarantine anyway) goes to the
+  slow lane, ``LOW_SHARDS`` shards after the normal ones, whose drain jobs wait on the
+  ``intake_low`` queue that workers take last, in small batches and short slices. A new
+  real complaint is then never behind a flood: its shard's drain job is on ``intake``, which
+  every worker takes first. The counter's window slides while the sender stays over, so a
+  flooder stays in the slow lane (in its order) until quiet for a whole window.
 """
 
 from __future__ import annotations
@@ -36,9 +44,16 @@ from typing import Any
 import redis
 from rq.job import Job
 
+from dispatcher.queues import INTAKE, INTAKE_LOW
+
 INBOX_SHARDS = 16  # more than the workers of any one deployment, so all of them can drain
+LOW_SHARDS = 4  # the slow lane: shards INBOX_SHARDS .. INBOX_SHARDS + LOW_SHARDS - 1
+ALL_SHARDS = INBOX_SHARDS + LOW_SHARDS
 BATCH_SIZE = 50  # records per transaction
 SLICE_SECONDS = 1.0  # a drainer hands its shard back after this, so no shard waits long
+# The slow lane gives its worker back sooner, so a real complaint waits for one small batch.
+LOW_BATCH_SIZE = 10
+LOW_SLICE_SECONDS = 0.2
 # The flag names its drain job; the sweep replaces it when that job is gone or over, and the
 # TTL only clears flags nobody looks at any more.
 ACTIVE_TTL = 3600
@@ -56,6 +71,35 @@ if redis.call('SET', KEYS[3], ARGV[4], 'NX', 'EX', ARGV[3]) then
     return 2
 end
 return 1
+"""
+
+# KEYS: seen, inbox, active, slow inbox, slow active, the sender's counter. ARGV: record,
+# seen ttl, active ttl, the drain job id to enqueue, the slow lane's, the limit (0: off), its
+# window in seconds. Returns PUSH's answers, plus 10 when the record went to the slow lane.
+PUSH_LANED = """
+if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[2]) then
+    return 0
+end
+local lane = 0
+local limit = tonumber(ARGV[6])
+if limit > 0 then
+    local sent = redis.call('INCR', KEYS[6])
+    if sent == 1 or sent > limit then
+        redis.call('EXPIRE', KEYS[6], ARGV[7])
+    end
+    if sent > limit then
+        lane = 10
+    end
+end
+local inbox, active, job = KEYS[2], KEYS[3], ARGV[4]
+if lane > 0 then
+    inbox, active, job = KEYS[4], KEYS[5], ARGV[5]
+end
+redis.call('RPUSH', inbox, ARGV[1])
+if redis.call('SET', active, job, 'NX', 'EX', ARGV[3]) then
+    return lane + 2
+end
+return lane + 1
 """
 
 # KEYS: inbox, taken, active, lock. ARGV: token, batch size, lock ttl, active ttl.
@@ -136,6 +180,25 @@ def shard_of(contact_urn: str, idempotency_key: str) -> int:
     return int.from_bytes(digest[:4], "big") % INBOX_SHARDS
 
 
+def low_shard_of(shard: int) -> int:
+    """The slow-lane shard a normal shard's over-the-limit senders go to."""
+    return INBOX_SHARDS + shard % LOW_SHARDS
+
+
+def is_low(shard: int) -> bool:
+    return shard >= INBOX_SHARDS
+
+
+def queue_of(shard: int) -> str:
+    """The rq queue a shard's drain jobs wait on."""
+    return INTAKE_LOW if is_low(shard) else INTAKE
+
+
+def sender_counter_key(contact_urn: str) -> str:
+    digest = hashlib.sha256(contact_urn.encode()).hexdigest()[:24]
+    return f"{PREFIX}:sent:{digest}"
+
+
 class Pushed:
     DUPLICATE = 0
     QUEUED = 1
@@ -176,6 +239,49 @@ def push(
     )
 
 
+@dataclass(frozen=True)
+class LanedPush:
+    pushed: int  # a ``Pushed`` value
+    shard: int  # where the record went (a slow-lane shard for a sender over the limit)
+    drain_job_id: str  # the job the caller enqueues when ``pushed`` is NEEDS_DRAINER
+
+
+def push_laned(
+    connection: redis.Redis,
+    contact_urn: str,
+    idempotency_key: str,
+    seen_key: str,
+    record: dict[str, Any],
+    *,
+    seen_ttl: int,
+    drain_job_id: Callable[[int], str],
+    limit: tuple[int, int] | None,
+) -> LanedPush:
+    """Append the record once, to its shard, or to the slow lane when its sender is over
+    ``limit`` (messages, seconds) in the window; one round trip. Raises RedisError."""
+    shard = shard_of(contact_urn, idempotency_key)
+    low = low_shard_of(shard)
+    keys, slow = shard_keys(shard), shard_keys(low)
+    jobs = (drain_job_id(shard), drain_job_id(low))
+    count, window = limit if (limit and contact_urn) else (0, 0)
+    payload = json.dumps(record, separators=(",", ":"), ensure_ascii=False)
+    answer = int(
+        _script(connection, PUSH_LANED)(
+            keys=[
+                seen_key,
+                keys.inbox,
+                keys.active,
+                slow.inbox,
+                slow.active,
+                sender_counter_key(contact_urn or idempotency_key),
+            ],
+            args=[payload, seen_ttl, ACTIVE_TTL, jobs[0], jobs[1], count, window],
+        )
+    )
+    lane = 1 if answer >= 10 else 0
+    return LanedPush(pushed=answer % 10, shard=(shard, low)[lane], drain_job_id=jobs[lane])
+
+
 class Drain:
     """One drainer's hold on a shard: ``with Drain(conn, shard) as drain: for batch in ...``."""
 
@@ -185,6 +291,8 @@ class Drain:
         self.keys = shard_keys(shard)
         self.token = secrets.token_hex(8)
         self.locked = False
+        self.batch_size = LOW_BATCH_SIZE if is_low(shard) else BATCH_SIZE
+        self.slice_seconds = LOW_SLICE_SECONDS if is_low(shard) else SLICE_SECONDS
 
     def __enter__(self) -> Drain:
         self.locked = bool(self.connection.set(self.keys.lock, self.token, nx=True, ex=LOCK_TTL))
@@ -201,7 +309,7 @@ class Drain:
         lock was lost (another drainer owns the shard now)."""
         batch = _script(self.connection, TAKE)(
             keys=[self.keys.inbox, self.keys.taken, self.keys.active, self.keys.lock],
-            args=[self.token, size or BATCH_SIZE, LOCK_TTL, ACTIVE_TTL],
+            args=[self.token, size or self.batch_size, LOCK_TTL, ACTIVE_TTL],
         )
         if batch is None:
             self.locked = False
@@ -239,10 +347,10 @@ class Drain:
         """Batches until the shard is empty (then released), the slice is over (the shard stays
         flagged and locked: the caller unlocks it and enqueues the next drain job), or the lock
         is lost. The caller stores each batch and calls ``done()`` before the next."""
-        slice_seconds = SLICE_SECONDS if slice_seconds is None else slice_seconds
+        slice_seconds = self.slice_seconds if slice_seconds is None else slice_seconds
         deadline = time.monotonic() + slice_seconds
         while self.locked:
-            batch = self.take(size or BATCH_SIZE)
+            batch = self.take(size or self.batch_size)
             if batch is None:
                 return
             if not batch:
@@ -275,13 +383,13 @@ class InboxDepth:
 def depth(connection: redis.Redis) -> InboxDepth:
     """How many records wait in the inbox and when the oldest of them arrived (2 round trips)."""
     with connection.pipeline(transaction=False) as pipe:
-        for shard in range(INBOX_SHARDS):
+        for shard in range(ALL_SHARDS):
             keys = shard_keys(shard)
             pipe.llen(keys.inbox)
             pipe.llen(keys.taken)
         lengths = pipe.execute()
     with connection.pipeline(transaction=False) as pipe:
-        for shard in range(INBOX_SHARDS):
+        for shard in range(ALL_SHARDS):
             keys = shard_keys(shard)
             pipe.lindex(keys.taken, 0)
             pipe.lindex(keys.inbox, 0)
@@ -309,14 +417,14 @@ def shards_unattended(connection: redis.Redis) -> list[int]:
     """Shards holding records whose flag is down, or names a drain job that is gone or over
     (a web process died between its push and its enqueue; a drainer gave up)."""
     with connection.pipeline(transaction=False) as pipe:
-        for shard in range(INBOX_SHARDS):
+        for shard in range(ALL_SHARDS):
             keys = shard_keys(shard)
             pipe.llen(keys.inbox)
             pipe.llen(keys.taken)
             pipe.get(keys.active)
         rows = pipe.execute()
     holding = {}
-    for shard in range(INBOX_SHARDS):
+    for shard in range(ALL_SHARDS):
         queued, taken, active = rows[3 * shard : 3 * shard + 3]
         if queued or taken:
             holding[shard] = active
@@ -343,7 +451,7 @@ def waiting_records(connection: redis.Redis) -> list[Any]:
     For tests and diagnosis: it reads every payload, so it is no operator's hot path.
     """
     with connection.pipeline(transaction=False) as pipe:
-        for shard in range(INBOX_SHARDS):
+        for shard in range(ALL_SHARDS):
             keys = shard_keys(shard)
             pipe.lrange(keys.taken, 0, -1)
             pipe.lrange(keys.inbox, 0, -1)

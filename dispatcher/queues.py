@@ -21,7 +21,10 @@ from rq.serializers import JSONSerializer
 INTAKE = "intake"
 NOTIFY = "notify"
 MAINTENANCE = "maintenance"  # periodic sweeps, clocks and polls (dispatcher/schedule.py)
-QUEUE_NAMES = (INTAKE, NOTIFY, MAINTENANCE)
+# The slow lane: drain jobs of the inbox shards that hold senders over the per-sender limit
+# (a flood), taken only when nothing else waits (dispatcher/inbox.py).
+INTAKE_LOW = "intake_low"
+QUEUE_NAMES = (INTAKE, NOTIFY, MAINTENANCE, INTAKE_LOW)  # the order a worker takes them in
 
 
 SENTINEL_SCHEME = "redis+sentinel"

@@ -79,8 +79,9 @@ def drain_job_id(shard: int) -> str:
 
 
 def enqueue_drain(connection: redis.Redis, shard: int, this_job_id: str) -> Job:
-    """The drain job of a shard whose flag names ``this_job_id``."""
-    return queue(INTAKE, connection).enqueue(
+    """The drain job of a shard whose flag names ``this_job_id`` (a slow-lane shard's waits
+    on the intake_low queue, dispatcher/inbox.py)."""
+    return queue(inbox.queue_of(shard), connection).enqueue(
         "dispatcher.drain.drain_inbox",
         shard,
         job_id=this_job_id,
@@ -91,12 +92,24 @@ def enqueue_drain(connection: redis.Redis, shard: int, this_job_id: str) -> Job:
     )
 
 
-def _push(connection: redis.Redis, payload: dict[str, Any], key: str, contact_urn: str) -> int:
-    shard = inbox.shard_of(contact_urn, key)
-    drainer = drain_job_id(shard)
-    pushed = inbox.push(
-        connection, shard, seen_key(key), payload, seen_ttl=SEEN_TTL_SECONDS, drain_job_id=drainer
+def _push(
+    connection: redis.Redis,
+    payload: dict[str, Any],
+    key: str,
+    contact_urn: str,
+    sender_limit: tuple[int, int] | None = None,
+) -> int:
+    laned = inbox.push_laned(
+        connection,
+        contact_urn,
+        key,
+        seen_key(key),
+        payload,
+        seen_ttl=SEEN_TTL_SECONDS,
+        drain_job_id=drain_job_id,
+        limit=sender_limit,
     )
+    pushed, shard, drainer = laned.pushed, laned.shard, laned.drain_job_id
     if pushed == inbox.Pushed.NEEDS_DRAINER:
         try:
             enqueue_drain(connection, shard, drainer)
@@ -107,9 +120,18 @@ def _push(connection: redis.Redis, payload: dict[str, Any], key: str, contact_ur
     return pushed
 
 
-def enqueue_store(connection: redis.Redis, record: ComplaintRecord) -> Submitted:
-    """Put the record in the inbox once; DUPLICATE when this message was queued before."""
-    pushed = _push(connection, record.to_dict(), record.idempotency_key, record.contact_urn)
+def enqueue_store(
+    connection: redis.Redis,
+    record: ComplaintRecord,
+    sender_limit: tuple[int, int] | None = None,
+) -> Submitted:
+    """Put the record in the inbox once; DUPLICATE when this message was queued before.
+
+    ``sender_limit`` (messages, seconds): a sender over it goes to the inbox's slow lane.
+    """
+    pushed = _push(
+        connection, record.to_dict(), record.idempotency_key, record.contact_urn, sender_limit
+    )
     return Submitted.DUPLICATE if pushed == inbox.Pushed.DUPLICATE else Submitted.QUEUED
 
 
@@ -133,10 +155,18 @@ def enqueue_spooled(connection: redis.Redis, payload: Any) -> Submitted:
     return enqueue_store(connection, record)
 
 
-def submit(record: ComplaintRecord, connection: redis.Redis, spool: Spool) -> Submitted:
-    """Queue the record, or spool it when Redis fails; returns only once it is durable."""
+def submit(
+    record: ComplaintRecord,
+    connection: redis.Redis,
+    spool: Spool,
+    sender_limit: tuple[int, int] | None = None,
+) -> Submitted:
+    """Queue the record, or spool it when Redis fails; returns only once it is durable.
+
+    ``sender_limit``: the per-sender limit, for the inbox's slow lane (webhooks pass it).
+    """
     try:
-        outcome = enqueue_store(connection, record)
+        outcome = enqueue_store(connection, record, sender_limit)
     except redis.RedisError as exc:
         log.warning("redis unavailable (%s); spooling %s", type(exc).__name__, record.channel.value)
         spool.append(record.to_dict())

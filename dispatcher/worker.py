@@ -263,13 +263,27 @@ def run_worker(
 
 
 def _warm_up(runtime: Runtime) -> None:
-    """Load the reply senders' libraries before the first job (never fatal)."""
+    """Load the reply senders' libraries, the triage model and its stemmer, and SQLAlchemy's
+    mappers before the first job (never fatal). A pool does it once, before the fork, so its
+    members share them instead of each building its own while the others store (four
+    workers on two cores paid it four times, in the middle of the work)."""
+    from sqlalchemy.orm import configure_mappers
+
     from adapters.registry import warm_up
+    from config.triage_model import stemmer
+    from dispatcher.triage import category_index, model_for
 
     try:
         warm_up(runtime.settings)
     except Exception:
         log.exception("warming up the reply senders failed; the first send will load them")
+    try:
+        model_for(runtime)
+        category_index(runtime)
+        stemmer()
+        configure_mappers()
+    except Exception:
+        log.exception("loading the triage model failed; the first record will load it")
 
 
 def _drain_spool(connection: redis.Redis) -> None:

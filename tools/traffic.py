@@ -180,6 +180,7 @@ def plan_traffic(
     web_per_browser: int = 3,
     places: Iterable[str] | None = None,
     seed: int | None = None,
+    senders: Sequence[str] = (),
 ) -> Plan:
     """``count`` distinct messages across ``mix``, plus about ``retries`` x count repeats.
 
@@ -187,7 +188,8 @@ def plan_traffic(
     tweet id) sent a little later, as providers retry and browsers double-submit. Web form
     posts come from ``form_session``, one browser, or from ``browsers()``: a new citizen's
     browser (a fresh form session) every ``web_per_browser`` posts, as a crowd behind one
-    address sends them.
+    address sends them. ``senders``: SMS come from these numbers only (a flood from a few
+    phones), else each from a random one.
     """
     rng = random.Random(seed)
     places = tuple(kecamatan_codes() if places is None else places)
@@ -203,7 +205,8 @@ def plan_traffic(
         text = in_own_words(rng, rng.choice(texts))
         if channel == "sms":
             key = "SM" + uuid.UUID(int=rng.getrandbits(128)).hex
-            wire = sms_request(target, key, _phone(rng), _sms_text(rng, texts, commands))
+            phone = rng.choice(senders) if senders else _phone(rng)
+            wire = sms_request(target, key, phone, _sms_text(rng, texts, commands))
         elif channel == "api":
             key = str(uuid.UUID(int=rng.getrandbits(128)))
             wire = api_request(target, key, _api_fields(rng, text, places))

@@ -9,7 +9,9 @@ took the message; no id comes back, so the ref is the reply's external id.
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 import secrets
 from urllib.parse import quote, urlencode
 
@@ -83,7 +85,7 @@ class KannelSender:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.session = requests.Session()
+        self.session = _session(os.getpid())
 
     def send(self, message: OutboundMessage) -> SendResult:
         to = _number(message.to)
@@ -102,6 +104,13 @@ class KannelSender:
             # "0: Accepted for delivery", "3: Queued for later delivery" (bearerbox away).
             return SendResult(external_id=ref, status="sent")
         raise _send_error(response.status_code, answer)
+
+
+@functools.lru_cache(maxsize=2)
+def _session(pid: int) -> requests.Session:
+    """One HTTP session per process (a forked worker gets its own): its urllib3 pool keeps
+    the connection to smsbox open from one reply to the next instead of one per reply."""
+    return requests.Session()
 
 
 def sender(settings: Settings) -> KannelSender | None:

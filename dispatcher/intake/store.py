@@ -28,6 +28,13 @@ from normalizer.records import ComplaintRecord, Intent
 from normalizer.triage import Verdict
 
 
+class Untriaged:
+    """No verdict was handed over: store_record asks triage itself."""
+
+
+UNTRIAGED = Untriaged()
+
+
 def store_record(
     session: Session,
     record: ComplaintRecord,
@@ -35,19 +42,23 @@ def store_record(
     *,
     check_rate_limit: bool = True,
     template: str = "",
+    verdict: Verdict | Untriaged | None = UNTRIAGED,
 ) -> StoreOutcome:
     """Apply one record; a second delivery of the same message changes nothing.
 
     ``check_rate_limit=False`` is for a record an operator released from quarantine (or a
     photo that waited for words in vain): it skips the holds (rate limit, triage, the
     low-information check). ``template`` replaces the acknowledgement of a new case.
+    ``verdict``: triage's on this very record, when the caller asked already (the drain
+    batch triages every record first, dispatcher/intake/batch.py).
     """
     # First: "ok, makasih" in reply to our tweet is a follow-up, not a thin new message.
     record = _thread_follow_up(session, record)
     if (rated := rating_reply(session, record, runtime)) is not None:  # "4": a rating (issue 20)
         return rated
     waits = check_rate_limit and media_only(record)
-    verdict = triage_of(record, runtime) if check_rate_limit and not waits else None
+    if isinstance(verdict, Untriaged):
+        verdict = triage_of(record, runtime) if check_rate_limit and not waits else None
     sender, held = screen(session, record, runtime, verdict, check=check_rate_limit)
     if held is None and waits:
         held = photo_without_words(session, record, runtime, sender.contact)

@@ -16,7 +16,7 @@ import redis
 from flask import Blueprint, Response, request
 
 from adapters.base import ChannelSpec, MalformedRequest, SignatureMismatch, Webhook, WebhookResult
-from adapters.registry import specs
+from adapters.registry import channels_where, specs
 from dispatcher.abuse import count_signature_failure
 from dispatcher.delivery import submit_delivery
 from dispatcher.runtime import Runtime
@@ -24,8 +24,19 @@ from dispatcher.submit import submit
 from dispatcher.twitter_poll import count_ignored, first_delivery, forget_delivery
 from gateway.context import runtime
 from normalizer import normalize
+from normalizer.records import ComplaintRecord, Intent
 
 log = logging.getLogger(__name__)
+
+# Channels whose senders are held to SATUPINTU_SMS_RATE_LIMIT: over it, their messages wait in
+# the inbox's slow lane (dispatcher/inbox.py), so a flood does not delay real complaints.
+RATE_LIMITED = channels_where(lambda spec: spec.rate_limited)
+
+
+def _sender_limit(record: ComplaintRecord, rt: Runtime) -> tuple[int, int] | None:
+    if record.channel not in RATE_LIMITED or record.intent is Intent.OPT_OUT:
+        return None  # an opt-out always goes straight through
+    return rt.settings.sms_rate
 
 
 def blueprint(channel_specs: Iterable[ChannelSpec]) -> Blueprint:
@@ -90,7 +101,8 @@ def _view(spec: ChannelSpec, hook: Webhook) -> Callable[[], object]:
             return {"accepted": 0, "duplicate": True}, 200
         try:
             for inbound in result.messages:
-                submit(normalize(inbound, rt.rules), rt.redis, rt.spool)  # queued/dup/spooled
+                record = normalize(inbound, rt.rules)
+                submit(record, rt.redis, rt.spool, _sender_limit(record, rt))  # queued/dup/spooled
             for receipt in result.receipts:
                 submit_delivery(receipt, rt.redis)
         except BaseException:

@@ -22,6 +22,9 @@ TARGET_ROWS = (
     "burst duplicated",
     "burst drained after its end",
     "burst backlog seen on /metrics",
+    "real receipt-to-stored p99, during a flood",
+    "console page p99, during a flood",
+    "flood lost",
     "peak RSS, largest web/worker process",
 )
 
@@ -29,7 +32,7 @@ TARGET_ROWS = (
 def test_a_tiny_benchmark_run_writes_a_table(tmp_path):
     results = tmp_path / "RESULTS.md"
     argv = [sys.executable, "-m", "benchmarks.run", "--quick", "--duration", "1",
-            "--rate", "300", "--drain", "40", "--burst", "60", "--scaling", "1",
+            "--rate", "300", "--drain", "40", "--burst", "60", "--flood", "40", "--scaling", "1",
             "--workers", "1", "--results", str(results)]  # fmt: skip
     # Against PostgreSQL when the suite runs against it (a throwaway database of its own),
     # else SQLite, as the embedded default.
@@ -54,3 +57,4 @@ def test_a_tiny_benchmark_run_writes_a_table(tmp_path):
     assert "SatuPintu intake benchmark" in done.stdout  # the terminal table
     # Nothing acknowledged may go missing, whatever the speed.
     assert "| PASS |" in rows["burst lost"] and "| PASS |" in rows["burst duplicated"]
+    assert "| PASS |" in rows["flood lost"]

@@ -13,7 +13,9 @@ from rq.registry import FailedJobRegistry
 from sqlalchemy import event, func, select
 
 from casestore.models import Complaint, Message
-from dispatcher import dead_letters, drain, inbox, jobs
+from dispatcher import dead_letters, drain, inbox, triage
+from dispatcher.intake import batch as batch_path
+from dispatcher.intake import new_complaint
 from dispatcher.queues import INTAKE, queue
 from dispatcher.submit import SEEN_TTL_SECONDS, Submitted, seen_key, submit
 from dispatcher.worker import make_worker
@@ -191,16 +193,19 @@ def test_a_record_that_cannot_be_read_goes_on_alone_to_the_failed_registry(runti
 
 
 def test_a_record_that_breaks_the_store_is_isolated_and_kept(runtime, work, monkeypatch):
-    real = drain.store_record
+    # The bug sits in routing, which the batch path (dispatcher/intake/batch.py) and the
+    # per-record one (new_complaint) both run: the batch fails, the records are stored one
+    # by one, and the one that fails alone goes on as a store job of its own.
+    real = triage.route_record
     broken = sms(runtime, 2)
 
-    def store_record(session, record, rt, **kwargs):
+    def route_record(record, rt, verdict=None):
         if record.external_id == broken.external_id:
             raise ValueError("a bug that only this record meets")
-        return real(session, record, rt, **kwargs)
+        return real(record, rt, verdict)
 
-    monkeypatch.setattr(drain, "store_record", store_record)
-    monkeypatch.setattr(jobs, "store_record", store_record)  # the bug is the same alone
+    for module in (batch_path, new_complaint):
+        monkeypatch.setattr(module, "route_record", route_record)
     for n in (1, 2, 3):
         push(runtime, sms(runtime, n))
     work()
@@ -210,8 +215,8 @@ def test_a_record_that_breaks_the_store_is_isolated_and_kept(runtime, work, monk
     assert letter.id == failed and "a bug that only this record meets" in letter.reason
     assert letter.payload["external_id"] == broken.external_id
 
-    monkeypatch.setattr(drain, "store_record", real)  # the fix is deployed
-    monkeypatch.setattr(jobs, "store_record", real)
+    for module in (batch_path, new_complaint):  # the fix is deployed
+        monkeypatch.setattr(module, "route_record", real)
     assert dead_letters.replay(runtime.redis, failed) == dead_letters.Replayed.REQUEUED
     work()
     assert count(runtime, Complaint) == 3

@@ -131,3 +131,26 @@ def test_no_request_line_is_logged_even_at_debug(settings, fake_sendsms, caplog)
     KannelSender(settings).send(reply(ACK))
     for private in ("6281234567890", "kannel-test-password", "Aduan"):
         assert private not in caplog.text
+
+
+def test_replies_share_one_kept_connection_to_smsbox(settings, fake_sendsms):
+    """Each notify builds its sender from the registry; the process's HTTP session (and its
+    connection pool) is the same one, so smsbox sees one TCP connection, not one per reply."""
+
+    class KeepAlive(type(fake_sendsms)):
+        protocol_version = "HTTP/1.1"
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.ports: list[int] = []
+
+        def _handle(self, handler) -> None:
+            self.ports.append(handler.client_address[1])
+            super()._handle(handler)
+
+    with KeepAlive() as smsbox:
+        kept = settings.replace(kannel_sendsms_url=smsbox.url + "/cgi-bin/sendsms")
+        for _ in range(3):
+            sender(kept).send(reply(ACK))
+        assert len(smsbox.sent) == 3
+        assert len(set(smsbox.ports)) == 1
