@@ -123,6 +123,9 @@ class Complaint(Base):
     # The SLA policy version in force when the case was received (config/sla_policy.py,
     # issue 20): a new version of the rules applies to new cases only.
     sla_policy_version: Mapped[str | None] = mapped_column(String(40))
+    # Working days the owner's clocks stood still while the case waited for the reporter
+    # (issue 20): the scoreboard's working times leave them out.
+    paused_working_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     contact: Mapped[Contact | None] = relationship()
     unit: Mapped[Unit] = relationship()
