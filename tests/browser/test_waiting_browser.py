@@ -7,9 +7,6 @@ Screenshots go to test-artifacts/ (waiting-*.png).
 
 from __future__ import annotations
 
-import socket
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,47 +18,20 @@ from console_support import (  # noqa: F401 (fast_hashing is a fixture)
     set_owner,
     web_complaint,
 )
-from werkzeug.serving import make_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("fast_hashing")]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+CHROMIUM = Path("/usr/bin/chromium")  # the browser and live_server fixtures: conftest.py
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 WAIT_MS = 15_000
 
-sync_api = pytest.importorskip(
+pytest.importorskip(
     "playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')"
 )
 if not CHROMIUM.exists():
     pytest.skip(
         "Debian's Chromium is not installed: apt-get install -y chromium", allow_module_level=True
     )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def live_server(app) -> Iterator[str]:
-    port = free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    thread.join(timeout=10)
-
-
-@pytest.fixture
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def shot(page, name: str) -> None:
