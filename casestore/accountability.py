@@ -133,6 +133,17 @@ def awaiting_rating(
     )
 
 
+def awaiting_answer(session: Session, contact_id: int) -> Complaint | None:
+    """The contact's case that waits for their answer ("minta keterangan"), the most recently
+    asked one: a plain reply of theirs on SMS or WhatsApp answers it."""
+    return session.scalar(
+        select(Complaint)
+        .where(Complaint.contact_id == contact_id, Complaint.status == Status.WAITING_REPORTER)
+        .order_by(Complaint.updated_at.desc(), Complaint.id.desc())
+        .limit(1)
+    )
+
+
 def low_ratings(
     session: Session, since: datetime, unit: str | None = None, limit: int = 20
 ) -> list[LowRating]:

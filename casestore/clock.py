@@ -48,6 +48,7 @@ class Clock(StrEnum):
     FOLLOW_UP = "follow_up"  # dispatched (or reopened): the unit acts within 5 from now
     RESOLUTION = "resolution"  # in progress: the hard limit
     ANSWER = "answer"  # resolved: the citizen's window, then the case closes by itself
+    WAIT = "wait"  # waiting for the reporter: the most it waits, then it goes on by policy
     STOPPED = "stopped"  # closed, rejected, archived, duplicate: no deadline
 
 
@@ -152,6 +153,8 @@ def deadline(
         return Deadline(clock, None, None)
     if clock is Clock.ANSWER:
         return Deadline(clock, add_working_days(now, terms.answer_days, tz, closed), None)
+    if clock is Clock.WAIT:
+        return Deadline(clock, add_working_days(now, terms.max_wait_days, tz, closed), None)
     hard = hard_due_at or hard_limit(received_at, tz, terms, closed)
     due = {
         Clock.VERIFY: lambda: add_working_days(received_at, terms.verify_days, tz, closed),

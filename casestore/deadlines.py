@@ -4,6 +4,9 @@ coordinator's overdue list. Functions take the caller's session and never commit
 Rows the sweep takes are locked (SKIP LOCKED on PostgreSQL), so two sweeps at once share
 the work instead of doing it twice.
 
+A case waiting for its reporter is not watched (no warning, no escalation): its ``due_at`` is
+the end of the wait, which ``expired_waits`` finds.
+
 Also what a case's clocks run on (issue 20): the SLA policy version it was stamped with when
 received (``stamp_policy``), that version's terms for its category and owning unit, and the
 district's local holidays (``clock_terms``). The process's policy is the one the runtime
@@ -105,6 +108,13 @@ def _due(session: Session, *where: Any, limit: int) -> list[Complaint]:
 def unanswered_resolutions(session: Session, now: datetime, limit: int) -> list[Complaint]:
     """Resolved cases whose citizen's answer window has passed (to be closed)."""
     return _due(session, Complaint.status == Status.RESOLVED, Complaint.due_at <= now, limit=limit)
+
+
+def expired_waits(session: Session, now: datetime, limit: int) -> list[Complaint]:
+    """Cases waiting for their reporter whose longest wait has passed (to go on by policy)."""
+    return _due(
+        session, Complaint.status == Status.WAITING_REPORTER, Complaint.due_at <= now, limit=limit
+    )
 
 
 def past_deadline(session: Session, now: datetime, limit: int) -> list[Complaint]:

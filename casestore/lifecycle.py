@@ -76,12 +76,13 @@ class Owner(StrEnum):
 
 
 RESTORE = "restore"  # UNLINK_DUPLICATE goes back to the status the case had before
+BEFORE_WAIT = "before_wait"  # RESUME goes back to the status the case had when it was asked
 
 
 @dataclass(frozen=True)
 class Rule:
     sources: frozenset[Status]
-    target: Status | str | None  # None: the status stays; RESTORE: the one before
+    target: Status | str | None  # None: the status stays; RESTORE, BEFORE_WAIT: the one before
     # of "note", "message" (to the reporter), "reason", "unit", "master", "privacy"
     needs: frozenset[str] = frozenset()
     owner: Owner = Owner.KEEP
@@ -153,7 +154,7 @@ RULES: Mapping[Action, Rule] = MappingProxyType(
             guards=(transitions.within_answer_window,),
         ),
         Action.MARK_DUPLICATE: Rule(
-            OPEN_STATUSES - {_S.RESOLVED},
+            OPEN_STATUSES - {_S.RESOLVED, _S.WAITING_REPORTER},
             _S.DUPLICATE,
             needs=frozenset({"master"}),
             clock=Clock.STOPPED,
@@ -173,6 +174,24 @@ RULES: Mapping[Action, Rule] = MappingProxyType(
             notify=False,
         ),
         Action.REPLY: Rule(OPEN_STATUSES, None, needs=frozenset({"message"})),
+        # Minta keterangan (issue 20): a question sent to the reporter, then the case waits
+        # for the answer; the owner's clocks pause when its SLA policy says so.
+        Action.ASK_REPORTER: Rule(
+            frozenset({_S.RECEIVED, _S.VERIFIED, _S.DISPATCHED, _S.IN_PROGRESS}),
+            _S.WAITING_REPORTER,
+            needs=frozenset({"message"}),
+            clock=Clock.WAIT,
+            effect=transitions.pause_clock,
+        ),
+        # The reporter answered (a follow-up on any channel), an operator heard from them, or
+        # the wait ran out (the SLA sweep): back where it was, the deadlines moved by the wait.
+        # The citizen who answered is thanked by intake; no status message follows.
+        Action.RESUME: Rule(
+            frozenset({_S.WAITING_REPORTER}),
+            BEFORE_WAIT,
+            effect=transitions.resume_clock,
+            notify=False,
+        ),
     }
 )
 
@@ -360,6 +379,8 @@ def _new_owner(session: Session, owner: Owner, current: str, named: str | None) 
 def _target(session: Session, complaint: Complaint, rule: Rule) -> str:
     if rule.target is None:
         return complaint.status
+    if rule.target == BEFORE_WAIT:
+        return transitions.status_before_wait(session, complaint)
     if rule.target != RESTORE:
         return str(rule.target)
     # The status the case had when it was marked a duplicate.

@@ -34,7 +34,7 @@ from casestore.vocabulary import WATCHED_STATUSES, Action
 MIN_CASES = 5  # fewer cases than this: counts only, no share, median or rank
 CONFIDENTIAL = "confidential"
 # What counts as a unit's first response to a dispatch: it acted on the case.
-RESPONSES = (Action.START, Action.REPLY, Action.RESOLVE, Action.BOUNCE)
+RESPONSES = (Action.START, Action.REPLY, Action.RESOLVE, Action.BOUNCE, Action.ASK_REPORTER)
 GROUPS = ("kecamatan", "category", "channel")
 
 
@@ -161,17 +161,19 @@ def _counts(session: Session, key: Any, period: Period, now: datetime) -> dict[s
     return found
 
 
-def _medians(pairs: Iterable[tuple[Any, datetime, datetime]], calendar: WorkingCalendar):
+def _medians(pairs: Iterable[tuple[Any, ...]], calendar: WorkingCalendar):
+    """Median working days per key of (key, start, end[, paused working days]) rows: the
+    days a case waited for its reporter with its clocks paused are not the owner's."""
     spans: dict[str, list[int]] = defaultdict(list)
-    for key, start, end in pairs:
-        spans[key or ""].append(calendar.between(start, end))
+    for key, start, end, *paused in pairs:
+        spans[key or ""].append(max(0, calendar.between(start, end) - int((paused or [0])[0] or 0)))
     return {key: float(statistics.median(values)) for key, values in spans.items()}
 
 
 def _resolution_pairs(session: Session, key: Any, period: Period) -> Any:
     resolved = _resolved_at()
     return session.execute(
-        select(key, Complaint.received_at, resolved.c.at)
+        select(key, Complaint.received_at, resolved.c.at, Complaint.paused_working_days)
         .join(resolved, resolved.c.cid == Complaint.id)
         .where(*_in_period(period, breakdown=True))
     )

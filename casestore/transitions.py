@@ -16,7 +16,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casestore.models import Complaint, DuplicateLink, Unit
+from casestore import deadlines
+from casestore.clock import add_working_days, working_days_between
+from casestore.models import Complaint, DuplicateLink, StatusEvent, Unit
 from casestore.refusals import Refusal, TransitionError
 from casestore.vocabulary import OPEN_STATUSES, PRIVACY_LEVELS, Action, LinkState, Status
 
@@ -147,3 +149,83 @@ def unlink_from_master(req: Request, data: dict) -> None:
 def set_privacy(req: Request, data: dict) -> None:
     data["privacy"] = {"from": req.complaint.privacy, "to": req.privacy}
     req.complaint.privacy = req.privacy or req.complaint.privacy
+
+
+# --- waiting for the reporter (issue 20) -------------------------------------------------------
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def last_ask(session: Session, complaint: Complaint) -> StatusEvent | None:
+    """The event that put the case to wait for its reporter (the latest ``ask_reporter``)."""
+    return session.scalar(
+        select(StatusEvent)
+        .where(
+            StatusEvent.complaint_id == complaint.id,
+            StatusEvent.kind == Action.ASK_REPORTER.value,
+        )
+        .order_by(StatusEvent.id.desc())
+        .limit(1)
+    )
+
+
+def status_before_wait(session: Session, complaint: Complaint) -> Status:
+    ask = last_ask(session, complaint)
+    return Status(ask.from_status) if ask is not None and ask.from_status else Status.IN_PROGRESS
+
+
+def pause_clock(req: Request, data: dict) -> None:
+    """Asked for information: keep the owner's deadlines on the event (the wait's own
+    deadline replaces them on the case) and whether the case's policy pauses them."""
+    complaint = req.complaint
+    terms, _closed = deadlines.clock_terms(complaint, req.tz)
+    data["paused"] = terms.pause_while_waiting
+    data["before"] = {
+        "due_at": _iso(complaint.due_at),
+        "warn_at": _iso(complaint.warn_at),
+        "hard_due_at": _iso(complaint.hard_due_at),
+        "escalated_at": _iso(complaint.escalated_at),
+    }
+
+
+def resume_clock(req: Request, data: dict) -> None:
+    """Back to the owner: its deadlines move by the working days the case waited (when the
+    policy paused them; the wait counts up to its own end at most), summed on the case."""
+    complaint, now = req.complaint, req.now
+    ask = last_ask(req.session, complaint)
+    before = (ask.data or {}).get("before", {}) if ask is not None else {}
+    terms, closed = deadlines.clock_terms(complaint, req.tz)
+    wait_end = complaint.due_at
+    expired = wait_end is not None and now >= wait_end
+    end = wait_end if expired else now
+    paused = 0
+    if ask is not None and (ask.data or {}).get("paused"):
+        paused = max(0, working_days_between(ask.created_at, end, req.tz, closed))
+
+    def moved(text: str | None) -> datetime | None:
+        moment = _moment(text)
+        return add_working_days(moment, paused, req.tz, closed) if moment else None
+
+    complaint.due_at = moved(before.get("due_at"))
+    complaint.hard_due_at = moved(before.get("hard_due_at")) or complaint.hard_due_at
+    due = complaint.due_at
+    if due is not None and due > now:
+        complaint.warn_at = max(add_working_days(due, -terms.warn_days_before, req.tz, closed), now)
+        complaint.escalated_at = None
+    else:  # late already: no warning; escalated once, as before the wait
+        complaint.warn_at = None
+        complaint.escalated_at = _moment(before.get("escalated_at"))
+    complaint.paused_working_days = (complaint.paused_working_days or 0) + paused
+    data.update(
+        paused_days=paused,
+        expired=expired,
+        clock="resumed",
+        due_at=_iso(complaint.due_at),
+        hard_due_at=_iso(complaint.hard_due_at),
+    )

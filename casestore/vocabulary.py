@@ -26,6 +26,9 @@ class Status(StrEnum):
     ARCHIVED = "archived"
     BOUNCED = "bounced"  # bukan wewenang: back to the coordinator
     DUPLICATE = "duplicate"
+    # Asked for information, waiting for the citizen's answer (issue 20): the owner's clock
+    # pauses when the case's SLA policy says so (casestore/transitions.py, pause_clock).
+    WAITING_REPORTER = "waiting_reporter"  # menunggu tanggapan pelapor
 
 
 OPEN_STATUSES = frozenset(
@@ -36,11 +39,13 @@ OPEN_STATUSES = frozenset(
         Status.IN_PROGRESS,
         Status.RESOLVED,
         Status.BOUNCED,
+        Status.WAITING_REPORTER,
     }
 )
 FINAL_STATUSES = frozenset({Status.CLOSED, Status.REJECTED, Status.ARCHIVED, Status.DUPLICATE})
-# Open cases whose owner has a deadline to meet (a resolved case waits for the citizen).
-WATCHED_STATUSES = OPEN_STATUSES - {Status.RESOLVED}
+# Open cases whose owner has a deadline to meet (a resolved case waits for the citizen, and
+# so does one asked for information: neither is warned nor escalated).
+WATCHED_STATUSES = OPEN_STATUSES - {Status.RESOLVED, Status.WAITING_REPORTER}
 PRIVACY_LEVELS = ("public", "anonymous", "confidential")
 
 
@@ -58,6 +63,8 @@ class Action(StrEnum):
     UNLINK_DUPLICATE = "unlink_duplicate"
     SET_PRIVACY = "set_privacy"
     REPLY = "reply"  # a message to the reporter, no status change
+    ASK_REPORTER = "ask_reporter"  # minta keterangan: a question to the citizen, then wait
+    RESUME = "resume"  # the citizen answered (or the wait ran out): back to the owner
 
 
 class Direction(StrEnum):

@@ -22,6 +22,9 @@ SLA_POLICY_FILE = DATA_DIR / "sla_policy.toml"
 DAY_FIELDS = (
     "verify_days", "follow_up_days", "hard_limit_days", "answer_days", "warn_days_before",
 )  # fmt: skip
+# What happens to a case whose wait for the reporter ran out (``on_wait_expired``): back to
+# the status it had, the owner's clock running again ("resume"), or archived as no response.
+WAIT_EXPIRY = ("resume", "archive")
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,12 @@ class Terms:
     hard_limit_days: int = 60
     answer_days: int = 10
     warn_days_before: int = 1
+    # Waiting for the reporter (issue 20): whether the owner's clocks stop while the case
+    # waits for the citizen's answer, how long it waits at most, and what happens then.
+    # Optional in a version (a version written before them gets these).
+    pause_while_waiting: bool = True
+    max_wait_days: int = 10
+    on_wait_expired: str = "resume"
 
 
 # PermenPANRB 62/2018 as SatuPintu has always used it: the terms of a case with no version.
@@ -115,6 +124,16 @@ def _changes(where: str, entry: Mapping[str, Any]) -> dict[str, Any]:
             continue
         if name not in known:
             raise ReferenceDataError(f"{where}: unknown field {name!r}")
+        if name == "pause_while_waiting":
+            if not isinstance(entry[name], bool):
+                raise ReferenceDataError(f"{where}: {name} must be true or false")
+            changes[name] = entry[name]
+            continue
+        if name == "on_wait_expired":
+            if entry[name] not in WAIT_EXPIRY:
+                raise ReferenceDataError(f"{where}: {name} must be one of {', '.join(WAIT_EXPIRY)}")
+            changes[name] = entry[name]
+            continue
         changes[name] = _days(where, entry, name, 0 if name == "warn_days_before" else 1)
     return changes
 

@@ -1,6 +1,12 @@
 """WhatsApp templates: the approved Content Template each notification kind uses outside the
 24-hour window, read from ``config/data/whatsapp_templates.toml`` (or
 SATUPINTU_WHATSAPP_TEMPLATES_FILE) and checked once, naming the file and the entry at fault.
+
+A template with ``quick_replies`` (Twilio's ``twilio/quick-reply`` content type: the rating
+question's five buttons, issue 20) is sent inside the window too: its buttons are why it
+exists. ``quick_replies`` are the buttons' ids as submitted in the template; Twilio posts the
+pressed one back as ``ButtonPayload``, which the webhook reads as the message's text (so the
+rating's ids are ``NILAI 1`` to ``NILAI 5``, what a citizen could type).
 """
 
 from __future__ import annotations
@@ -21,6 +27,10 @@ LANGUAGES = ("id", "en")
 VARIABLES = frozenset({"tracking_id", "status", "unit", "track_url", "master"})
 _CONTENT_SID = re.compile(r"HX[0-9a-f]{32}")
 _PLACEHOLDER = re.compile(r"[1-9][0-9]?")
+# twilio/quick-reply: 1 to 10 buttons (3 when sent in session without approval); an id is at
+# most 200 characters.
+MAX_QUICK_REPLIES = 10
+MAX_REPLY_ID_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -29,6 +39,12 @@ class WhatsAppTemplate:
 
     content_sid: str
     variables: Mapping[str, str]
+    quick_replies: tuple[str, ...] = ()  # the buttons' ids (payloads), in order
+
+    @property
+    def interactive(self) -> bool:
+        """Buttons: sent whenever the citizen is on WhatsApp, inside the window too."""
+        return bool(self.quick_replies)
 
     def content_variables(self, values: Mapping[str, str]) -> dict[str, str]:
         """The ContentVariables for one message (missing values are empty, never absent:
@@ -67,7 +83,7 @@ def _load(source: str) -> Templates:
 def _template(where: str, entry: Any) -> WhatsAppTemplate | None:
     if not isinstance(entry, dict):
         raise ReferenceDataError(f"{where} must be a table")
-    unknown = set(entry) - {"content_sid", "variables"}
+    unknown = set(entry) - {"content_sid", "variables", "quick_replies"}
     if unknown:
         raise ReferenceDataError(f"{where}: unknown key {sorted(unknown)[0]!r}")
     sid = entry.get("content_sid", "")
@@ -83,6 +99,22 @@ def _template(where: str, entry: Any) -> WhatsAppTemplate | None:
             raise ReferenceDataError(
                 f"{where}: variable {number} must be one of {', '.join(sorted(VARIABLES))}"
             )
+    replies = _quick_replies(where, entry.get("quick_replies", []))
     if not sid:
-        return None  # not approved yet: the reply falls back
-    return WhatsAppTemplate(sid, MappingProxyType(dict(variables)))
+        return None  # not approved yet: the reply falls back (the rating: its digit text)
+    return WhatsAppTemplate(sid, MappingProxyType(dict(variables)), replies)
+
+
+def _quick_replies(where: str, given: Any) -> tuple[str, ...]:
+    if not isinstance(given, list) or len(given) > MAX_QUICK_REPLIES:
+        raise ReferenceDataError(
+            f"{where}: quick_replies must be a list of at most {MAX_QUICK_REPLIES} button ids"
+        )
+    for reply in given:
+        if not isinstance(reply, str) or not reply.strip() or len(reply) > MAX_REPLY_ID_CHARS:
+            raise ReferenceDataError(
+                f"{where}: a quick_replies id must be 1 to {MAX_REPLY_ID_CHARS} characters"
+            )
+    if len(set(given)) != len(given):
+        raise ReferenceDataError(f"{where}: quick_replies must not repeat an id")
+    return tuple(given)

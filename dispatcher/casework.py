@@ -20,6 +20,7 @@ import redis
 from casestore.db import Session
 from casestore.lifecycle import Action, apply_action
 from casestore.models import Complaint, StatusEvent, utcnow
+from casestore.vocabulary import Status
 from dispatcher.federation.handover import enqueue_forwards, hand_over
 from dispatcher.federation.origin import enqueue_pushes, queue_push
 from dispatcher.notifications import queue_status_notification
@@ -81,6 +82,18 @@ def told(session: Session, complaint: Complaint, event: StatusEvent, runtime: Ru
         forward_ids=[] if forward_id is None else [forward_id],
         push_ids=[] if push_id is None else [push_id],
     )
+
+
+def resume_if_waiting(
+    session: Session, complaint: Complaint, runtime: Runtime, *, now: datetime
+) -> list[int]:
+    """The reporter answered (a follow-up on any channel, the tracking page, the API): a case
+    waiting for them goes back to its owner, its clocks moved by the wait (issue 20). The
+    ids of the messages it queued (none: the citizen is thanked by intake)."""
+    if complaint.status != Status.WAITING_REPORTER:
+        return []
+    acted = apply_and_tell(session, complaint, Action.RESUME, runtime, actor="citizen", now=now)
+    return acted.outbound_ids
 
 
 def lifecycle_action(

@@ -193,6 +193,8 @@ def plan_send(
     if channel is not Channel.WHATSAPP:
         return SendPlan(channel, sender)
     if not raw.get("window_closed") and whatsapp_window_open(contact, clock.now()):
+        if (buttons := _quick_reply_plan(session, message, contact, sender, rt)) is not None:
+            return buttons  # the rating's buttons beat its digit text (issue 20)
         return SendPlan(channel, sender)
     language = (message.complaint.language if message.complaint else "") or contact.language
     template = _template_for(rt, message.intent, language)
@@ -241,3 +243,19 @@ def _template_values(
     )
     values["master"] = format_tracking_id(master.tracking_id) if master else ""
     return values
+
+
+def _quick_reply_plan(
+    session: Session, message: Message, contact: Contact, sender: Any, rt: Runtime
+) -> SendPlan | None:
+    """A template with quick-reply buttons for this reply, sent inside the window too
+    (config/whatsapp.py); None when there is none (free text goes)."""
+    language = (message.complaint.language if message.complaint else "") or contact.language
+    template = _template_for(rt, message.intent, language)
+    if template is None or not template.interactive or not hasattr(sender, "send_template"):
+        return None
+    values = _template_values(session, rt, message.complaint, language)
+    note_sent_as(message, Channel.WHATSAPP.value, content_sid=template.content_sid)
+    return SendPlan(
+        Channel.WHATSAPP, sender, template.content_sid, template.content_variables(values)
+    )

@@ -55,9 +55,12 @@ def queue_status_notification(
         return []  # not a lifecycle action: nothing to tell
     if not RULES[action].notify:
         return []
-    template = {Status.CLOSED: "closed", Status.DUPLICATE: "merged"}.get(
-        Status(event.to_status) if event.to_status else None, "status_changed"
-    )
+    # A question to the reporter ("minta keterangan", issue 20) says how to answer it.
+    template = {
+        Status.CLOSED: "closed",
+        Status.DUPLICATE: "merged",
+        Status.WAITING_REPORTER: "info_requested",
+    }.get(Status(event.to_status) if event.to_status else None, "status_changed")
     # The operator's note is internal and never sent; the message to the reporter is.
     note = event.message_to_reporter
     if not note and RULES[action].public:

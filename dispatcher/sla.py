@@ -9,6 +9,12 @@ transaction:
    the coordinator's overdue list (casestore.deadlines.overdue_complaints).
 3. Open cases one working day from their deadline get one ``sla_warning`` event.
 
+Before those, cases that waited for their reporter as long as their SLA policy allows
+(``max_wait_days``) go on as the policy says (``on_wait_expired``): back to the status they
+had, with an internal note and the deadlines moved by the wait ("resume", the shipped
+choice: config/data/sla_policy.toml says why), or archived for no response ("archive", the
+citizen told). A waiting case is never warned or escalated.
+
 Escalation does not move the case. In SP4N-LAPOR! the unit a report was dispatched to stays
 responsible for it when it is late: the Admin Koordinator monitors the late ones and reminds,
 re-dispatches or takes over by hand (dispatch, bounce). Moving ownership automatically would
@@ -26,7 +32,9 @@ from datetime import datetime
 
 from casestore.db import Session
 from casestore.deadlines import (
+    clock_terms,
     due_for_warning,
+    expired_waits,
     mark_escalated,
     mark_warned,
     past_deadline,
@@ -45,6 +53,8 @@ BATCH = 500  # cases per kind per run; the next run takes the rest
 AUTO_CLOSE_NOTE = "Ditutup otomatis: tidak ada tanggapan pelapor dalam 10 hari kerja."
 ESCALATED_NOTE = "Melewati batas waktu; dieskalasi ke koordinator."
 WARNING_NOTE = "Batas waktu tinggal satu hari kerja."
+WAIT_OVER_NOTE = "Pelapor tidak menanggapi dalam batas waktu; aduan kembali ke unit."
+WAIT_ARCHIVED_NOTE = "Pelapor tidak menanggapi permintaan keterangan dalam batas waktu."
 
 
 @dataclass
@@ -52,12 +62,29 @@ class SweepResult:
     closed: list[str] = field(default_factory=list)
     escalated: list[str] = field(default_factory=list)
     warned: list[str] = field(default_factory=list)
+    resumed: list[str] = field(default_factory=list)  # waits that ran out, back to the owner
+    archived: list[str] = field(default_factory=list)  # waits that ran out, archived
     outbound_ids: list[int] = field(default_factory=list)
 
 
 def sweep_deadlines(session: Session, runtime: Runtime, now: datetime) -> SweepResult:
     """Close, escalate and warn what is due at ``now``; the caller commits."""
     result = SweepResult()
+    for complaint in expired_waits(session, now, BATCH):
+        terms, _closed = clock_terms(complaint, runtime.settings.timezone)
+        if terms.on_wait_expired == "archive":
+            acted = apply_and_tell(
+                session, complaint, Action.ARCHIVE, runtime, actor="system", now=now,
+                reason="no_response", note=WAIT_ARCHIVED_NOTE,
+            )  # fmt: skip
+            result.archived.append(complaint.tracking_id)
+        else:
+            acted = apply_and_tell(
+                session, complaint, Action.RESUME, runtime, actor="system", now=now,
+                note=WAIT_OVER_NOTE,
+            )  # fmt: skip
+            result.resumed.append(complaint.tracking_id)
+        result.outbound_ids += acted.outbound_ids
     for complaint in unanswered_resolutions(session, now, BATCH):
         acted = apply_and_tell(
             session, complaint, Action.CLOSE, runtime, actor="system", now=now, note=AUTO_CLOSE_NOTE
@@ -80,15 +107,19 @@ def sweep() -> dict[str, int]:
     with rt.sessions.begin() as session:
         result = sweep_deadlines(session, rt, utcnow())
     enqueue_notifications(rt.redis, result.outbound_ids)
-    if result.closed or result.escalated or result.warned:
+    if result.closed or result.escalated or result.warned or result.resumed or result.archived:
         log.info(
-            "sla sweep: %d closed, %d escalated, %d warned",
+            "sla sweep: %d closed, %d escalated, %d warned, %d waits over (%d archived)",
             len(result.closed),
             len(result.escalated),
             len(result.warned),
+            len(result.resumed) + len(result.archived),
+            len(result.archived),
         )
     return {
         "closed": len(result.closed),
         "escalated": len(result.escalated),
         "warned": len(result.warned),
+        "resumed": len(result.resumed),
+        "archived": len(result.archived),
     }

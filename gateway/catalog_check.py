@@ -42,6 +42,7 @@ def dynamic_keys() -> frozenset[str]:
     keys = {f"form.privacy.{c}" for c in ("biasa", "anonim", "rahasia")}
     keys |= {f"form.privacy.{c}.help" for c in ("biasa", "anonim", "rahasia")}
     keys |= {"track.due.resolved", "track.answer.selesai", "track.answer.belum"}
+    keys.add("track.due.waiting_reporter")  # waiting for the reporter (issue 20)
     keys |= {f"limit.{scope}" for scope in ("citizen", "browser", "text")}
     keys |= {f"attachments.{c}" for c in ("too_many", "empty", "too_large", "not_allowed")}
     keys |= {f"console.field.{n}" for n in ("status", "channel", "unit", "category", "kecamatan")}

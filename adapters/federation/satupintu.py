@@ -35,6 +35,7 @@ PEER_STATES = {
     "dispatched": OPEN,
     "bounced": OPEN,
     "in_progress": IN_PROGRESS,
+    "waiting_reporter": IN_PROGRESS,  # the peer asked its reporter; still being worked on
     "resolved": RESOLVED,
     "closed": CLOSED,
     "rejected": REJECTED,

@@ -126,6 +126,9 @@ class Complaint(Base):
     # The operator who filed it for the citizen at the desk (loket, telepon, surat; issue
     # 19); None for what citizens sent themselves.
     entered_by: Mapped[str | None] = mapped_column(String(100))
+    # Working days the owner's clocks stood still while the case waited for the reporter
+    # (issue 20): the scoreboard's working times leave them out.
+    paused_working_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     contact: Mapped[Contact | None] = relationship()
     unit: Mapped[Unit] = relationship()

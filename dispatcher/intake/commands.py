@@ -17,7 +17,7 @@ from casestore.db import Session
 from casestore.lifecycle import OPEN_STATUSES, Action, Status, TransitionError, apply_action
 from casestore.models import Complaint, Contact
 from casestore.vocabulary import EventKind
-from dispatcher.casework import apply_and_tell
+from dispatcher.casework import apply_and_tell, resume_if_waiting
 from dispatcher.intake.confirm import confirm_address
 from dispatcher.intake.evidence import attach_files, citizen_secret_hash
 from dispatcher.intake.outcome import StoreOutcome
@@ -98,6 +98,10 @@ def follow_up(
     cases.add_event(session, complaint, EventKind.FOLLOW_UP, note="", public=False)
     attach_files(session, complaint, record)
     outcome.outbound_ids.extend(_answer_resolution(session, complaint, record, runtime))
+    # The answer to "minta keterangan" (issue 20): back to the owner, the clocks go on.
+    outcome.outbound_ids.extend(
+        resume_if_waiting(session, complaint, runtime, now=record.received_at)
+    )
     answer(record, contact, complaint, "follow_up_added", outcome)
     return outcome
 

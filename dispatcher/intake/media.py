@@ -20,6 +20,7 @@ from casestore.db import Session
 from casestore.duplicates import open_cases_of_contact
 from casestore.models import Contact
 from casestore.vocabulary import EventKind, HoldReason
+from dispatcher.casework import resume_if_waiting
 from dispatcher.intake.evidence import attach_files
 from dispatcher.intake.holds import hold
 from dispatcher.intake.holds import join_waiting_media as join_waiting_media  # store.py's
@@ -60,5 +61,8 @@ def photo_without_words(
         data={"media": len(record.media)},
     )
     outcome = StoreOutcome(tracking_id=complaint.tracking_id, complaint=complaint)
+    outcome.outbound_ids.extend(  # a photo answers "minta keterangan" too (issue 20)
+        resume_if_waiting(session, complaint, runtime, now=record.received_at)
+    )
     answer(record, contact, complaint, "follow_up_added", outcome)
     return outcome

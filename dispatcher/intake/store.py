@@ -13,7 +13,8 @@ from __future__ import annotations
 import dataclasses
 
 from casestore import complaints as cases
-from casestore.contacts import Sender
+from casestore.accountability import awaiting_answer
+from casestore.contacts import Sender, contact_by_urn
 from casestore.db import Session
 from casestore.lifecycle import OPEN_STATUSES
 from dispatcher.intake.commands import COMMANDS
@@ -23,6 +24,7 @@ from dispatcher.intake.new_complaint import new_case
 from dispatcher.intake.outcome import StoreOutcome
 from dispatcher.intake.rating import rating_reply
 from dispatcher.intake.replies import send_answers
+from dispatcher.rating import rating_channels
 from dispatcher.runtime import Runtime
 from normalizer.records import ComplaintRecord, Intent
 from normalizer.triage import Verdict
@@ -56,6 +58,7 @@ def store_record(
     record = _thread_follow_up(session, record)
     if (rated := rating_reply(session, record, runtime)) is not None:  # "4": a rating (issue 20)
         return rated
+    record = _answer_to_question(session, record)
     waits = check_rate_limit and media_only(record)
     if isinstance(verdict, Untriaged):
         verdict = triage_of(record, runtime) if check_rate_limit and not waits else None
@@ -118,6 +121,23 @@ def _thread_follow_up(session: Session, record: ComplaintRecord) -> ComplaintRec
         session, record.channel.value, record.thread_ids, record.contact_urn
     )
     if complaint is None or complaint.status not in OPEN_STATUSES:
+        return record
+    return dataclasses.replace(
+        record, intent=Intent.FOLLOW_UP, target_tracking_id=complaint.tracking_id
+    )
+
+
+def _answer_to_question(session: Session, record: ComplaintRecord) -> ComplaintRecord:
+    """A plain SMS or WhatsApp message from a citizen whose case waits for their answer
+    ("minta keterangan", issue 20) is that answer: it follows the case up (and resumes it),
+    as an ``INFO <id> ...`` would, instead of opening a new case."""
+    if record.intent is not Intent.NEW or record.channel not in rating_channels():
+        return record
+    if not record.contact_urn:
+        return record
+    contact = contact_by_urn(session, record.contact_urn)
+    complaint = awaiting_answer(session, contact.id) if contact is not None else None
+    if complaint is None:
         return record
     return dataclasses.replace(
         record, intent=Intent.FOLLOW_UP, target_tracking_id=complaint.tracking_id

@@ -54,6 +54,7 @@ STATUS_NOTES = {
     Status.ARCHIVED: "Laporan diarsipkan.",
     Status.BOUNCED: "Laporan dikembalikan ke koordinator untuk diteruskan ke unit lain.",
     Status.DUPLICATE: "Laporan digabung dengan laporan lain tentang masalah yang sama.",
+    Status.WAITING_REPORTER: "Menunggu keterangan tambahan dari pelapor.",
 }
 
 

@@ -32,7 +32,7 @@ API_LANGUAGE = "en"
 # to it and take it on (dispatch to itself), start, resolve, bounce, reply.
 UNIT_ACTIONS = frozenset(
     {Action.VERIFY, Action.DISPATCH, Action.START, Action.RESOLVE, Action.BOUNCE, Action.REPLY}
-)
+) | {Action.ASK_REPORTER, Action.RESUME}  # minta keterangan and its answer (issue 20)
 COORDINATOR_ACTIONS = UNIT_ACTIONS | {Action.REJECT, Action.ARCHIVE}
 
 

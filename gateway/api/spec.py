@@ -322,10 +322,14 @@ def _schemas() -> dict[str, Any]:
                             Action.DISPATCH,
                             Action.REJECT,
                             Action.ARCHIVE,
+                            Action.ASK_REPORTER,
+                            Action.RESUME,
                         )
                     ],
                     "description": "A unit's key: what its admins may do in the console: "
-                    "verify, dispatch (to its own unit only), start, resolve, bounce, reply. "
+                    "verify, dispatch (to its own unit only), start, resolve, bounce, reply, "
+                    "ask_reporter (a question to the citizen, then the case waits for the "
+                    "answer, its clocks paused), resume. "
                     "The coordinator's key reaches every case and may also reject, archive.",
                 },
                 "note": {
@@ -336,9 +340,9 @@ def _schemas() -> dict[str, Any]:
                 "message_to_reporter": {
                     "type": "string",
                     "maxLength": 5000,
-                    "description": "Sent to the citizen on their channel (required for reply "
-                    "and resolve; refused for bounce). No personal data: a web citizen reads "
-                    "it on the tracking page with their secret code.",
+                    "description": "Sent to the citizen on their channel (required for reply, "
+                    "ask_reporter and resolve; refused for bounce). No personal data: a web "
+                    "citizen reads it on the tracking page with their secret code.",
                 },
                 "reason": {"type": "string", "maxLength": 64},
                 "unit": {"type": "string", "maxLength": 64},

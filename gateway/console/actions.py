@@ -54,6 +54,8 @@ UNIT_ACTIONS = frozenset(
         Action.BOUNCE,
         Action.REPLY,
         Action.REOPEN,
+        Action.ASK_REPORTER,  # minta keterangan (issue 20)
+        Action.RESUME,
     }
 )
 # The duplicate suggestions' two answers, beside the lifecycle's actions.
@@ -125,7 +127,8 @@ def _fields(action: Action, me: OperatorUser, suggested: list[str]) -> tuple[Fie
     it) and the internal note; a reply is only a message."""
     if action is Action.REPLY:
         return (_message(required=True),)
-    message = (_message(required=action is Action.RESOLVE),) if takes_message(action) else ()
+    required = action in (Action.RESOLVE, Action.ASK_REPORTER)  # the question is the message
+    message = (_message(required=required),) if takes_message(action) else ()
     return (*_own_fields(action, me, suggested), *message, _note())
 
 

@@ -183,8 +183,9 @@ def statistik():
             for r in board.units
         ],
     )
+    month_names = _month_names(board.months)
     charts = {
-        "months": chart.month_bars(i18n.t("stat.months"), board.months),
+        "months": chart.month_bars(i18n.t("stat.months"), board.months, month_names),
         "units": unit_chart,
         **{
             group: chart.count_bars(
@@ -209,7 +210,22 @@ def statistik():
         min_cases=MIN_CASES,
         cache_minutes=CACHE_SECONDS // 60,
         datasets=DATASETS,
+        month_names=month_names,
     )
+
+
+def _month_names(months: list[tuple[str, int]]) -> dict[str, tuple[str, str]]:
+    """ "2026-01" -> ("Januari 2026", "Jan") in the page's language, as the period selector
+    names months (Babel's stand-alone month names); the open data keeps the codes."""
+    locale = i18n.language()
+    names = {}
+    for key, _count in months:
+        day = date(int(key[:4]), int(key[5:7]), 1)
+        names[key] = (
+            format_date(day, "LLLL y", locale=locale),
+            format_date(day, "LLL", locale=locale),
+        )
+    return names
 
 
 def _row(row: Figures, fields: tuple[str, ...], name: str) -> dict[str, Any]:

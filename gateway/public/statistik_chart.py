@@ -5,7 +5,7 @@ no script. Each chart scales to its container (a viewBox, width 100%), so it rea
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from markupsafe import Markup, escape
 
@@ -24,8 +24,15 @@ def _svg(height: int, title: str, body: list[str]) -> Markup:
     )
 
 
-def month_bars(title: str, months: Sequence[tuple[str, int]]) -> Markup:
-    """Vertical bars, one per month, the count above each bar and the month below."""
+def month_bars(
+    title: str,
+    months: Sequence[tuple[str, int]],
+    names: Mapping[str, tuple[str, str]] | None = None,
+) -> Markup:
+    """Vertical bars, one per month ("YYYY-MM"), the count above each bar and the month
+    below; ``names``: month -> (full name, short name) in the page's language (Babel),
+    else the month's number."""
+    names = names or {}
     height, top, bottom = 170, 18, 30
     peak = max((count for _, count in months), default=0) or 1
     slot = WIDTH / max(len(months), 1)
@@ -34,12 +41,13 @@ def month_bars(title: str, months: Sequence[tuple[str, int]]) -> Markup:
         f'stroke="{MUTED}"/>'
     ]
     for n, (label, count) in enumerate(months):
+        full, short = names.get(label, (label, label[5:]))
         bar = (height - top - bottom) * count / peak
         x = n * slot + slot * 0.15
         y = height - bottom - bar
         body.append(
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{slot * 0.7:.1f}" height="{bar:.1f}" '
-            f'fill="{BAR_COLOUR}"><title>{escape(label)}: {count}</title></rect>'
+            f'fill="{BAR_COLOUR}"><title>{escape(full)}: {count}</title></rect>'
         )
         centre = n * slot + slot / 2
         body.append(
@@ -48,7 +56,7 @@ def month_bars(title: str, months: Sequence[tuple[str, int]]) -> Markup:
         )
         body.append(
             f'<text x="{centre:.1f}" y="{height - bottom + 13}" font-size="9" '
-            f'text-anchor="middle" fill="{MUTED}">{escape(label[5:])}</text>'
+            f'text-anchor="middle" fill="{MUTED}">{escape(short)}</text>'
         )
         if n == 0 or label.endswith("-01"):
             body.append(

@@ -7,9 +7,6 @@ test-artifacts/ (notify-*.png) for a person to look at."""
 from __future__ import annotations
 
 import re
-import socket
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,24 +14,13 @@ from console_support import PASSWORD, add_operator, fast_hashing  # noqa: F401 (
 from email_support import act, file_typed
 from fakes.smtp_server import SmtpServer
 from fakes.twilio_api import FakeTwilioApi, twilio_settings
-from werkzeug.serving import make_server
 
 from casestore.lifecycle import Action
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("fast_hashing")]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 WIDTHS = ({"width": 390, "height": 844}, {"width": 1280, "height": 800})
-
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')"
-)
-if not CHROMIUM.exists():
-    pytest.skip(
-        "Debian's Chromium is not installed: apt-get install -y chromium", allow_module_level=True
-    )
 
 
 @pytest.fixture
@@ -55,27 +41,6 @@ def twilio():
 def settings(settings, smtp, twilio):
     on = twilio_settings(settings, twilio, "https://lapor.test")
     return on.replace(smtp_url=smtp.url, mail_from="lapor@acehtengahkab.go.id")
-
-
-@pytest.fixture
-def live_server(app) -> Iterator[str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    thread.join(timeout=10)
-
-
-@pytest.fixture
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def fits(page, name: str) -> None:

@@ -29,7 +29,10 @@ from tests.case_records import complaint_record
 S = Status
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)  # Tuesday 10:00 WIB
 COORDINATOR = "diskominfo"
-OPEN = (S.RECEIVED, S.VERIFIED, S.DISPATCHED, S.IN_PROGRESS, S.RESOLVED, S.BOUNCED)
+OPEN = (
+    S.RECEIVED, S.VERIFIED, S.DISPATCHED, S.IN_PROGRESS, S.RESOLVED, S.BOUNCED, S.WAITING_REPORTER,
+)  # fmt: skip
+WORKED = (S.RECEIVED, S.VERIFIED, S.DISPATCHED, S.IN_PROGRESS)  # a question may be asked
 
 # The lifecycle as LAPOR! describes it, written out independently of RULES: for each
 # action, the statuses it is allowed from and the status it leads to. Every other
@@ -48,10 +51,16 @@ EXPECTED: dict[Action, dict[Status, Status]] = {
     Action.ARCHIVE: {s: S.ARCHIVED for s in OPEN},
     Action.CLOSE: {S.RESOLVED: S.CLOSED},
     Action.REOPEN: {S.RESOLVED: S.IN_PROGRESS},
-    Action.MARK_DUPLICATE: {s: S.DUPLICATE for s in OPEN if s is not S.RESOLVED},
+    Action.MARK_DUPLICATE: {
+        s: S.DUPLICATE for s in OPEN if s not in (S.RESOLVED, S.WAITING_REPORTER)
+    },
     Action.UNLINK_DUPLICATE: {S.DUPLICATE: S.RECEIVED},  # back to where it was marked
     Action.SET_PRIVACY: {s: s for s in Status},
     Action.REPLY: {s: s for s in OPEN},
+    # Minta keterangan: from the working statuses to waiting; the answer goes back (here:
+    # every waiting case was asked while in progress).
+    Action.ASK_REPORTER: {s: S.WAITING_REPORTER for s in WORKED},
+    Action.RESUME: {S.WAITING_REPORTER: S.IN_PROGRESS},
 }
 
 
@@ -94,6 +103,7 @@ def case_in(session, status: Status) -> Complaint:
         S.ARCHIVED: [Action.ARCHIVE],
         S.BOUNCED: [Action.BOUNCE],
         S.DUPLICATE: [Action.MARK_DUPLICATE],
+        S.WAITING_REPORTER: [Action.VERIFY, Action.DISPATCH, Action.START, Action.ASK_REPORTER],
     }[status]
     for action in path:
         fields = valid_fields(session, action)
@@ -114,6 +124,7 @@ def valid_fields(session, action: Action) -> dict:
         Action.MARK_DUPLICATE: {"master": new_case(session)},
         Action.SET_PRIVACY: {"privacy": "confidential"},
         Action.REPLY: {"message_to_reporter": "Tim sudah dijadwalkan turun hari Kamis"},
+        Action.ASK_REPORTER: {"message_to_reporter": "Di desa mana tepatnya jalan itu?"},
     }.get(action, {})
 
 

@@ -102,7 +102,10 @@ def test_the_clocks_run_on_a_versions_terms_and_skip_local_holidays(tmp_path):
         ("text days", BASE.replace("answer_days = 10", 'answer_days = "10"'), "answer_days"),
         ("bool days", BASE.replace("answer_days = 10", "answer_days = true"), "answer_days"),
         ("unknown field", BASE + "grace_days = 2\n", "unknown field 'grace_days'"),
-        ("a pause it cannot keep", BASE + "pause_for_reporter = true\n", "unknown field"),
+        ("a misspelt pause switch", BASE + "pause_for_reporter = true\n", "unknown field"),
+        ("pause as text", BASE + 'pause_while_waiting = "yes"\n', "true or false"),
+        ("no wait at all", BASE + "max_wait_days = 0\n", "max_wait_days"),
+        ("an unknown way on", BASE + 'on_wait_expired = "close"\n', "resume, archive"),
         ("long id", BASE.replace('"national"', '"' + "x" * 41 + '"'), "40 characters"),
         ("same id twice", BASE + BASE.replace("2018-01-01", "2019-01-01"), "unique"),
         ("same day twice", BASE + BASE.replace('"national"', '"other"'), "same day"),
@@ -119,3 +122,25 @@ def test_bad_policy_files_are_refused_by_name(tmp_path, label, text, complaint):
         load_sla_policy(path)
     assert complaint in str(caught.value), label
     assert str(path) in str(caught.value)
+
+
+def test_waiting_terms_default_to_pausing_and_may_be_overridden(tmp_path):
+    shipped = load_sla_policy().versions[-1].terms
+    assert (shipped.pause_while_waiting, shipped.max_wait_days, shipped.on_wait_expired) == (
+        True,
+        10,
+        "resume",
+    )
+    path = write(
+        tmp_path,
+        BASE + '[[version.override]]\nunit = "rsud"\npause_while_waiting = false\n'
+        'on_wait_expired = "archive"\nmax_wait_days = 5\n',
+    )
+    version = load_sla_policy(path).versions[0]
+    assert version.terms.pause_while_waiting is True  # a version without them: the defaults
+    rsud = version.terms_for("kesehatan", "rsud")
+    assert (rsud.pause_while_waiting, rsud.max_wait_days, rsud.on_wait_expired) == (
+        False,
+        5,
+        "archive",
+    )

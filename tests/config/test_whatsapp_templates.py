@@ -55,7 +55,41 @@ BAD = [
         "must be one of",
     ),
     ("an unknown key (a typo)", f'[closed.id]\ncontent_sids = "{SID}"\n', "unknown key"),
+    (
+        "quick replies that are not a list",
+        f'[rating_ask.id]\ncontent_sid = "{SID}"\nquick_replies = "NILAI 1"\n',
+        "quick_replies",
+    ),
+    (
+        "more than ten quick replies",
+        f'[rating_ask.id]\ncontent_sid = "{SID}"\n'
+        f"quick_replies = {[f'NILAI {n}' for n in range(11)]}\n",
+        "at most 10",
+    ),
+    (
+        "an empty quick reply id",
+        f'[rating_ask.id]\ncontent_sid = "{SID}"\nquick_replies = ["NILAI 1", " "]\n',
+        "1 to 200",
+    ),
+    (
+        "a repeated quick reply id",
+        f'[rating_ask.id]\ncontent_sid = "{SID}"\nquick_replies = ["NILAI 1", "NILAI 1"]\n',
+        "repeat",
+    ),
 ]
+
+
+def test_quick_replies_make_a_template_interactive(tmp_path):
+    path = tmp_path / "t.toml"
+    path.write_text(
+        f'[rating_ask.id]\ncontent_sid = "{SID}"\nvariables = {{ "1" = "tracking_id" }}\n'
+        'quick_replies = ["NILAI 1", "NILAI 2", "NILAI 3", "NILAI 4", "NILAI 5"]\n'
+        f'[closed.id]\ncontent_sid = "{SID}"\n'
+    )
+    templates = load_whatsapp_templates(path)
+    rating = templates[("rating_ask", "id")]
+    assert rating.interactive and rating.quick_replies[3] == "NILAI 4"
+    assert not templates[("closed", "id")].interactive
 
 
 @pytest.mark.parametrize(("label", "text", "words"), BAD, ids=[row[0] for row in BAD])

@@ -245,3 +245,48 @@ def test_keys_have_the_consoles_rights(client, runtime, work):
     assert act({"action": "reject", "reason": "spam"}).status_code == 422
     rejected = act({"action": "archive", "reason": "withdrawn"}, coordinator)
     assert rejected.status_code == 200 and rejected.get_json()["status"] == "archived"
+
+
+def test_a_partner_asks_the_reporter_and_the_citizens_api_answer_resumes(client, runtime, work):
+    """Minta keterangan through the API (issue 20): the question is required; the waiting
+    case reads "open" in Open311 and "waiting_reporter" in the API; the citizen's message with
+    their secret resumes it."""
+    created = client.post(
+        "/api/v1/complaints", json=BODY, headers={"Idempotency-Key": "partner-wait-000000001"}
+    ).get_json()
+    tracking_id, secret = created["tracking_id"], created["citizen_secret"]
+    work()
+    with runtime.sessions.begin() as session:
+        case = session.scalars(select(Complaint)).one()
+        now = datetime.now(UTC)
+        apply_action(session, case, Action.VERIFY, actor="admin", now=now)
+        apply_action(session, case, Action.DISPATCH, actor="admin", now=now, unit="pdam")
+    key = new_key(runtime, "pdam")
+
+    def act(body):
+        return client.post(f"/api/v1/cases/{tracking_id}/actions", json=body, headers=bearer(key))
+
+    assert act({"action": "ask_reporter"}).status_code == 409  # no question to send
+    asked = act({"action": "ask_reporter", "message_to_reporter": "Di dusun mana tepatnya?"})
+    assert asked.status_code == 200, asked.get_data(as_text=True)
+    assert asked.get_json()["status"] == "waiting_reporter"
+    public = client.get(f"/api/v1/complaints/{tracking_id}").get_json()
+    assert public["status"] == "waiting_reporter" and public["open"] is True
+    assert public["status_label"] == {
+        "id": "Menunggu tanggapan pelapor",
+        "en": "Waiting for the reporter",
+    }
+    assert "Di dusun mana" not in str(public)
+    (open311,) = client.get(f"/open311/v2/requests/{tracking_id}.json").get_json()
+    assert open311["status"] == "open"
+    assert open311["status_notes"] == "Menunggu keterangan tambahan dari pelapor."
+    answered = client.post(
+        f"/api/v1/complaints/{tracking_id}/messages",
+        json={"citizen_secret": secret, "text": "Dusun Tengah, dekat meunasah."},
+    )
+    assert answered.status_code == 202
+    work()
+    with runtime.sessions() as session:
+        case = session.scalars(select(Complaint)).one()
+        assert case.status == "dispatched"
+        assert [e.kind for e in case.events][-2:] == ["follow_up", "resume"]

@@ -243,3 +243,39 @@ def test_an_automatic_join_can_be_split_off_by_the_coordinator(app, runtime, wor
     page = coordinator.get(f"/console/cases/{first}").get_data(as_text=True)
     assert "Dipisahkan jadi laporan sendiri" in page
     assert f'name="event" value="{event_id}"' not in page  # split once only
+
+
+def test_a_unit_asks_the_reporter_and_the_case_waits_then_resumes(app, runtime, work, staff):
+    """Minta keterangan (issue 20): the question is required and is what the citizen is sent;
+    the case waits (its own filter), takes no resolution, and comes back on "resume"."""
+    tracking_id = sms_complaint(runtime, "SM" + "w" * 32)
+    work()
+    set_owner(runtime, tracking_id, UNIT)
+    unit = app.test_client()
+    login(unit, "camat-lt")
+    act(unit, tracking_id, "verify")
+    act(unit, tracking_id, "dispatch", unit=UNIT)
+    act(unit, tracking_id, "start")
+    page = unit.get(f"/console/cases/{tracking_id}").get_data(as_text=True)
+    assert 'data-action="ask_reporter"' in page and "Minta keterangan pelapor" in page
+    act(unit, tracking_id, "ask_reporter", note="Lokasi tidak jelas")  # no question: refused
+    assert case(runtime, tracking_id).status == "in_progress"
+    question = "Di depan rumah nomor berapa lubangnya?"
+    response = act(unit, tracking_id, "ask_reporter", message_to_reporter=question)
+    assert response.status_code == 303
+    assert case(runtime, tracking_id).status == "waiting_reporter"
+    with runtime.sessions() as db:
+        out = db.scalars(
+            select(Message).where(Message.direction == "out").order_by(Message.id.desc())
+        ).first()
+        assert out.intent == "info_requested" and question in out.body
+        assert "Lokasi tidak jelas" not in out.body  # the note stays internal
+    page = unit.get(f"/console/cases/{tracking_id}").get_data(as_text=True)
+    assert "Menunggu tanggapan pelapor" in page
+    assert 'data-action="resume"' in page and 'data-action="resolve"' not in page
+    listed = unit.get("/console/cases?status=waiting_reporter").get_data(as_text=True)
+    assert tracking_id in listed
+    assert (
+        act(unit, tracking_id, "resume", note="Pelapor menjawab lewat telepon").status_code == 303
+    )
+    assert case(runtime, tracking_id).status == "in_progress"

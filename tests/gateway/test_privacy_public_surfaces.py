@@ -253,7 +253,7 @@ def test_open311_status_notes_are_a_fixed_phrase_per_status(client, runtime):
     assert one["service_code"] == "jalan" and one["requested_datetime"]
     assert set(STATUS_NOTES) == {
         "received", "verified", "dispatched", "in_progress", "resolved", "closed",
-        "rejected", "archived", "bounced", "duplicate",
+        "rejected", "archived", "bounced", "duplicate", "waiting_reporter",
     }  # fmt: skip
 
 

@@ -122,3 +122,21 @@ def test_the_page_is_cached_per_period(client, seeded):
     other = client.get("/statistik/data/summary.json?periode=2026").get_json()
     assert other["rows"][0]["confidential_received"] == 0
     assert json.dumps(other)
+
+
+@pytest.mark.parametrize(
+    ("lang", "november", "short"), [("id", "November 2026", "Agu"), ("en", "November 2026", "Aug")]
+)
+def test_the_month_table_names_months_as_the_selector_does(client, seeded, lang, november, short):
+    html = client.get(f"/statistik?periode=2026-11&lang={lang}").get_data(as_text=True)
+    table = html.split('id="h-months"')[1].split("</table>")[0]
+    # The table's twelve months, named by Babel in the page's language, oldest first.
+    assert f'<time datetime="2026-11">{november}</time>' in table
+    first = "Desember 2025" if lang == "id" else "December 2025"
+    assert f'<time datetime="2025-12">{first}</time>' in table
+    assert ">2026-11<" not in table
+    # The chart's axis names months short (August: "Agu" in Indonesian), never by number.
+    assert f">{short}</text>" in table
+    # The open data keeps the machine codes.
+    rows = client.get("/statistik/data/months.json?periode=2026-11").get_json()["rows"]
+    assert rows[-1]["month"] == "2026-11"
