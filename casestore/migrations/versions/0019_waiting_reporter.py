@@ -4,7 +4,7 @@ The status ``waiting_reporter`` fits the existing VARCHAR(20) status columns; on
 paused working days is new (the scoreboard leaves them out of its working times).
 
 Revision ID: 0019
-Revises: 0016
+Revises: 0018
 Create Date: 2026-12-06
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019"
-down_revision = "0016"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
