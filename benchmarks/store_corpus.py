@@ -18,9 +18,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text
+
 from adapters.api.handler import parse_complaint
 from adapters.fields import IntakeRules, ServiceArea
 from adapters.webform.handler import parse as parse_form
+from casestore.complaints import sync_units
+from casestore.models import Base
 from normalizer import normalize
 from normalizer.citizen_secret import derive_citizen_secret, hash_citizen_secret
 from normalizer.records import Channel, ComplaintRecord, InboundMessage, Media
@@ -170,3 +174,22 @@ def _with_secret(inbound: InboundMessage, secret: str, runtime: Any) -> Complain
 def batches(payloads: list[dict[str, Any]], size: int = 50) -> list[list[dict[str, Any]]]:
     """The corpus as a drain takes it: in order, ``size`` records a batch."""
     return [payloads[i : i + size] for i in range(0, len(payloads), size)]
+
+
+def empty_store(runtime: Any) -> None:
+    """Empty every table and restart the ids, as a fresh database has them; the units again."""
+    tables = Base.metadata.sorted_tables
+    with runtime.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(table.name for table in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(tables):
+                connection.execute(table.delete())
+            has_sequences = connection.execute(
+                text("SELECT name FROM sqlite_master WHERE name = 'sqlite_sequence'")
+            ).first()
+            if has_sequences:
+                connection.execute(text("DELETE FROM sqlite_sequence"))
+    with runtime.sessions.begin() as session:
+        sync_units(session, runtime.units)

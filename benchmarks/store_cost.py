@@ -28,13 +28,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event
 
-from benchmarks.store_corpus import CORPUS, START, batches, build_corpus
-from casestore.complaints import sync_units
+from benchmarks.store_corpus import CORPUS, START, batches, build_corpus, empty_store
 from casestore.db import make_engine
 from casestore.migrate import upgrade
-from casestore.models import Base
 from config import load_settings
 from dispatcher import runtime as runtime_module
 from dispatcher.intake import store_record
@@ -68,19 +66,6 @@ def new_sms(runtime: Runtime, count: int, seed: int = 1) -> list[dict[str, Any]]
     return out
 
 
-def _reset(runtime: Runtime) -> None:
-    tables = Base.metadata.sorted_tables
-    with runtime.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            names = ", ".join(table.name for table in tables)
-            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in reversed(tables):
-                connection.execute(table.delete())
-    with runtime.sessions.begin() as session:
-        sync_units(session, runtime.units)
-
-
 @contextmanager
 def _counted(runtime: Runtime) -> Iterator[list[int]]:
     seen = [0]
@@ -112,7 +97,7 @@ def measure(
     runtime: Runtime, path: Callable[[Runtime, list[dict[str, Any]]], None], payloads: list
 ) -> tuple[float, float]:
     """(statements, CPU ms) per message of one pass of ``path`` into an emptied database."""
-    _reset(runtime)
+    empty_store(runtime)
     with _counted(runtime) as seen:
         started = time.process_time()
         path(runtime, payloads)
@@ -168,7 +153,7 @@ def main(argv: list[str] | None = None) -> None:
             rows.append("|---|---|---|---|---|")
             rows += compare(runtime, "new SMS", new_sms(runtime, args.count), args.rounds)
             rows += compare(runtime, "mixed", build_corpus(runtime, args.count), args.rounds)
-            _reset(runtime)
+            empty_store(runtime)
             runtime_module.install(None)
         finally:
             redis_server.stop()

@@ -1,4 +1,5 @@
-"""Intake's use cases: one normalized record into the case store (``store_record``).
+"""Intake's use cases: one normalized record into the case store (``store_record``), and a
+drain batch of them, its new complaints set-wise (batch: ``store_records``).
 
 store (the record's order of business), holds (rate limit, low information), new_complaint
 (a case, or a join of the sender's open one), commands (CEK, INFO, BATAL, STOP, MULAI,

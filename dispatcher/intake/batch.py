@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
+from casestore import batch_facts as facts
 from casestore import bulk
 from casestore.db import Session
 from casestore.vocabulary import Status
@@ -154,7 +155,7 @@ class _Candidate:
 
     record: ComplaintRecord  # as routing left it (the category it settled on)
     route: Any
-    contact: bulk.KnownContact | None
+    contact: facts.KnownContact | None
     verdict: Verdict | None
 
 
@@ -183,7 +184,7 @@ class _Batch:
         self.new_contacts: dict[str, bulk.NewContact] = {}
         self.changes: dict[int, bulk.ContactChange] = {}
         self.used_ids: set[str] = set()
-        self.masters: list[bulk.CaseRow] = []
+        self.masters: list[facts.CaseRow] = []
         self.stale = True
         pairs = enumerate(zip(records, verdicts, strict=True))
         maybe = {i for i, (r, v) in pairs if _may_be_new_case(r, v)}
@@ -207,31 +208,31 @@ class _Batch:
     def _read_facts(self, records: list[ComplaintRecord]) -> None:
         session, runtime = self.session, self.runtime
         urns = {r.contact_urn for r in records if r.contact_urn}
-        self.contacts = bulk.contacts_by_urn(session, urns)
-        self.stored = bulk.stored_inbound(
+        self.contacts = facts.contacts_by_urn(session, urns)
+        self.stored = facts.stored_inbound(
             session, {(r.channel.value, r.external_id) for r in records}
         )
-        self.taken_keys, self.taken_ids = bulk.taken_keys(
+        self.taken_keys, self.taken_ids = facts.taken_keys(
             session, {r.idempotency_key for r in records}, {r.tracking_id for r in records}
         )
         known = {c.id for c in self.contacts.values()}
         first = min(r.received_at for r in records)
         last = max(r.received_at for r in records)
         self.inbound: dict[int, list[datetime]] = {}
-        self.held: list[bulk.HeldRow] = []
-        self.open_cases: dict[int, list[bulk.CaseRow]] = {}
+        self.held: list[facts.HeldRow] = []
+        self.open_cases: dict[int, list[facts.CaseRow]] = {}
         if known:
             window = max(self.limit[1] if self.limit else 0, runtime.settings.triage_media_wait)
             since = first - timedelta(seconds=window)
             if self.limit is not None:
-                self.inbound = bulk.inbound_times(
+                self.inbound = facts.inbound_times(
                     session, known, RATE_LIMITED_CHANNEL_VALUES, since
                 )
-            self.held = bulk.held_rows(session, {c.urn for c in self.contacts.values()}, since)
-            self.open_cases = bulk.open_cases_of_contacts(
+            self.held = facts.held_rows(session, {c.urn for c in self.contacts.values()}, since)
+            self.open_cases = facts.open_cases_of_contacts(
                 session, known, first - FOLLOW_UP_WINDOW, last + FOLLOW_UP_WINDOW
             )
-        self.closed = bulk.local_holidays(session)
+        self.closed = facts.local_holidays(session)
 
     def _alone(
         self,
@@ -262,7 +263,7 @@ class _Batch:
         routed, route = route_record(record, self.runtime, verdict)
         return _Candidate(routed, route, contact, verdict)
 
-    def _over_rate_limit(self, record: ComplaintRecord, contact: bulk.KnownContact | None) -> bool:
+    def _over_rate_limit(self, record: ComplaintRecord, contact: facts.KnownContact | None) -> bool:
         since = rate_window(record, self.runtime)
         if since is None or self.limit is None:
             return False
@@ -278,7 +279,7 @@ class _Batch:
             )
         return recent >= self.limit[0]
 
-    def _media_waits(self, record: ComplaintRecord, contact: bulk.KnownContact | None) -> bool:
+    def _media_waits(self, record: ComplaintRecord, contact: facts.KnownContact | None) -> bool:
         """Whether photos of a known sender wait for these words (join_waiting_media)."""
         if contact is None:
             return False
@@ -286,13 +287,13 @@ class _Batch:
         return any(
             h.contact_urn == contact.urn
             and h.channel == record.channel.value
-            and h.reason == bulk.AWAITING_TEXT
+            and h.reason == facts.AWAITING_TEXT
             and not h.resolved
             and h.created_at >= since
             for h in self.held
         )
 
-    def _follow_up_of(self, record: ComplaintRecord, contact: bulk.KnownContact) -> Any:
+    def _follow_up_of(self, record: ComplaintRecord, contact: facts.KnownContact) -> Any:
         """The sender's open case the record repeats, or None when the candidates are the
         database's to choose (ties at the limit); False: it repeats none."""
         start, end = record.received_at - FOLLOW_UP_WINDOW, record.received_at + FOLLOW_UP_WINDOW
@@ -333,7 +334,7 @@ class _Batch:
         self.used_ids.add(routed.tracking_id)
         return True
 
-    def _master_rows(self) -> list[bulk.CaseRow]:
+    def _master_rows(self) -> list[facts.CaseRow]:
         if self.stale:
             places = {
                 (c.record.category, c.record.kecamatan_code)
@@ -342,7 +343,7 @@ class _Batch:
             }
             times = [c.record.received_at for c in self.candidates.values()]
             self.masters = (
-                bulk.open_cases_in_places(
+                facts.open_cases_in_places(
                     self.session, places, min(times) - DUPLICATE_WINDOW, max(times)
                 )
                 if places
@@ -352,7 +353,7 @@ class _Batch:
         return self.masters
 
     def _suggestion(
-        self, routed: ComplaintRecord, contact: bulk.KnownContact | None
+        self, routed: ComplaintRecord, contact: facts.KnownContact | None
     ) -> bulk.Suggestion | bool | None:
         """The master the new case may repeat (dispatcher/dedupe.py: suggest_master); None:
         none; False: which one is the database's to choose (ties at the limit)."""
@@ -407,7 +408,7 @@ class _Batch:
         self,
         routed: ComplaintRecord,
         route: Any,
-        contact: bulk.KnownContact | None,
+        contact: facts.KnownContact | None,
         suggestion: bulk.Suggestion | None,
     ) -> bulk.NewCase:
         urn = routed.contact_urn

@@ -10,10 +10,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import event, select
 
-from benchmarks.store_corpus import START, batches, build_corpus
-from casestore.complaints import sync_units
+from benchmarks.store_corpus import START, batches, build_corpus, empty_store
 from casestore.models import Base, Complaint, Message, Quarantine
 from dispatcher import drain
 from dispatcher.intake import store_record
@@ -22,25 +21,6 @@ from normalizer import normalize
 from normalizer.records import Channel, ComplaintRecord, InboundMessage
 
 CORPUS_SIZE = 2000
-
-
-def _reset(runtime) -> None:
-    """Empty every table and restart the ids, as a fresh database has them."""
-    tables = Base.metadata.sorted_tables
-    with runtime.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            names = ", ".join(table.name for table in tables)
-            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in reversed(tables):
-                connection.execute(table.delete())
-            has_sequences = connection.execute(
-                text("SELECT name FROM sqlite_master WHERE name = 'sqlite_sequence'")
-            ).first()
-            if has_sequences:
-                connection.execute(text("DELETE FROM sqlite_sequence"))
-    with runtime.sessions.begin() as session:
-        sync_units(session, runtime.units)
 
 
 def _snapshot(runtime, since: datetime) -> dict[str, list[dict[str, Any]]]:
@@ -97,10 +77,10 @@ def _differences(before: dict, after: dict) -> list[str]:
 def test_the_batch_path_writes_what_the_per_record_path_writes(runtime):
     payloads = build_corpus(runtime, CORPUS_SIZE)
     since = datetime.now(UTC) - timedelta(minutes=1)
-    _reset(runtime)
+    empty_store(runtime)
     _per_record(runtime, payloads)
     one_way = _snapshot(runtime, since)
-    _reset(runtime)
+    empty_store(runtime)
     set_wise, one_by_one = _set_wise(runtime, payloads)
     other_way = _snapshot(runtime, since)
 
