@@ -169,4 +169,6 @@ def test_held_records_are_decided_before_the_set_wise_path(runtime):
     with runtime.sessions() as session:
         held = session.scalars(select(Quarantine.reason)).all()
     assert {"rate_limited", "low_information"} <= {str(r) for r in held}
-    assert set_wise > one_by_one > 0
+    # Every held record went one by one; the rest of the batch still went set-wise.
+    assert one_by_one >= len(held) > 0
+    assert set_wise > 0
