@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casestore.models import Complaint, StatusEvent, Unit
+from casestore.vocabulary import Action, Status
 
 # Citizens of these channels are sent their messages there (their contact is a proven
 # identity): the tracking page never prints them, code or no code.
@@ -54,6 +55,8 @@ class PublicCase:
     events: tuple[PublicEvent, ...]
     # The current deadline of whoever must act next (None once the case is finished).
     due_at: datetime | None = None
+    # Waiting for the reporter: whether the case's SLA policy stops the owner's clock meanwhile.
+    clock_paused: bool = False
 
 
 def public_case(session: Session, tracking_id: str) -> PublicCase | None:
@@ -86,7 +89,24 @@ def public_case(session: Session, tracking_id: str) -> PublicCase | None:
         received_at=complaint.received_at,
         due_at=complaint.due_at,
         events=tuple(PublicEvent(at=at, kind=kind, status=status) for at, kind, status in events),
+        clock_paused=_clock_paused(session, complaint),
     )
+
+
+def _clock_paused(session: Session, complaint: Complaint) -> bool:
+    """Whether the wait for the reporter stopped the owner's clock (the ask's event says)."""
+    if complaint.status != Status.WAITING_REPORTER:
+        return False
+    data = session.scalar(
+        select(StatusEvent.data)
+        .where(
+            StatusEvent.complaint_id == complaint.id,
+            StatusEvent.kind == Action.ASK_REPORTER.value,
+        )
+        .order_by(StatusEvent.id.desc())
+        .limit(1)
+    )
+    return bool((data or {}).get("paused", True))
 
 
 def reporter_messages(session: Session, tracking_id: str) -> list[ReporterMessage]:

@@ -49,6 +49,7 @@ def dynamic_keys() -> frozenset[str]:
     keys |= {f"console.privacy.{level}" for level in PRIVACY_LEVELS}
     keys |= {f"console.role.{role}" for role in ("coordinator", "unit")}
     keys |= {f"console.deadline.{state}" for state in ("overdue", "near")}
+    keys |= {f"console.citizen.phone_code.{state}" for state in ("confirmed", "waiting", "expired")}
     keys |= {f"console.time.{unit}" for unit in ("s", "m", "h", "d")}
     keys |= {f"console.monitor.reason.{r}" for r in (*REASONS.values(), WEBHOOK_403)}
     keys |= {"console.monitor.done", "console.monitor.gone"}

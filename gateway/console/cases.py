@@ -17,6 +17,7 @@ from casestore import attachments as stored_attachments
 from casestore import forwards
 from casestore.audit import AuditKind
 from casestore.casework import PER_PAGE_CHOICES, SORTS, case_file, deadline_state, search_cases
+from casestore.confirmations import confirmation_of
 from casestore.lifecycle import ARCHIVE_REASONS
 from casestore.notices import mark_read, unread_for_unit, unread_ids
 from gateway.console import trail
@@ -88,9 +89,10 @@ def case_list():
     )
 
 
-def citizen_view(complaint) -> dict[str, str | bool]:
+def citizen_view(db, complaint) -> dict[str, str | bool]:
     """Who filed it, as this operator may see it: the proven contact (SMS, WhatsApp, X) or,
-    on the web, API and Open311, the name and address the citizen typed."""
+    on the web, API and Open311, the name and address the citizen typed; for a typed phone,
+    whether it answered its one-time code (``confirmed``, ``waiting``, ``expired``)."""
     hidden = complaint.privacy == "anonymous" and not operator().is_coordinator
     contact = complaint.contact
     name = complaint.reporter_name or (contact.name if contact is not None else "")
@@ -102,7 +104,23 @@ def citizen_view(complaint) -> dict[str, str | bool]:
         "opted_out": bool(contact and contact.opted_out),
         "known": bool(contact is not None or urn or name),
         "typed": contact is None and bool(urn),  # an address for updates, not an identity
+        "phone_code": _phone_code_state(db, complaint) if contact is None and not hidden else "",
     }
+
+
+def _phone_code_state(db, complaint) -> str:
+    """A typed phone gets updates only once it answered its code (issue 18): say which."""
+    if not complaint.update_address.startswith("tel:"):
+        return ""
+    confirmation = confirmation_of(db, complaint.id)
+    if confirmation is None:
+        return ""
+    if confirmation.confirmed_at is not None:
+        return "confirmed"
+    expires_at = confirmation.expires_at
+    if expires_at.tzinfo is None:
+        expires_at = expires_at.replace(tzinfo=UTC)
+    return "waiting" if expires_at > now() else "expired"
 
 
 @bp.get("/<tracking_id>")
@@ -121,7 +139,7 @@ def case_page(tracking_id: str):
         visible_related = {
             cid: other for cid, other in record.related.items() if me.can_see(other.owner_unit)
         }
-        citizen = citizen_view(complaint)
+        citizen = citizen_view(db, complaint)
         state = deadline_state(complaint, moment)
         owners = complaint.owner_unit == (me.unit_code or runtime().coordinator)
         federation = forwards.case_federation(db, complaint)  # issue 21: origin, forwards

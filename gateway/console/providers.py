@@ -12,7 +12,7 @@ from flask import current_app
 
 from dispatcher.abuse import signature_failures
 from gateway.context import runtime
-from normalizer.records import Channel
+from normalizer.records import DESK_CHANNELS, Channel
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,10 @@ PROVIDERS = (
     Provider(Channel.WEB, "Formulir web / web form", ""),
     Provider(Channel.API, "JSON API /api/v1", ""),
     Provider(Channel.OPEN311, "Open311 GeoReport v2", ""),
+    # Filed by an operator for the citizen (issue 19): on wherever the console is.
+    Provider(Channel.LOKET, "Loket (datang langsung) / walk-in desk", ""),
+    Provider(Channel.TELEPON, "Telepon / telephone", ""),
+    Provider(Channel.SURAT, "Surat / letter", ""),
 )
 
 
@@ -68,6 +72,7 @@ def channel_switches() -> dict[str, bool]:
         Channel.TWITTER.value: settings.twitter_polling or settings.twitter_webhook,
         Channel.API.value: "api" in app.blueprints,
         Channel.OPEN311.value: "open311" in app.blueprints,
+        **{channel.value: "console" in app.blueprints for channel in DESK_CHANNELS},
     }
 
 

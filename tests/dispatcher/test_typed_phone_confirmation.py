@@ -250,3 +250,32 @@ def test_an_sms_reply_at_intake_fits_two_sms_in_both_languages(runtime):
             text = render_reply(runtime.replies, name, lang, **values)
             assert count_segments(text).segments <= 2, (lang, name)
             assert "..." not in text  # fitted as written, nothing shortened
+
+
+def test_the_case_page_says_whether_the_typed_phone_answered_its_code(
+    app, runtime, work, twilio, client
+):
+    """The coordinator reads on the case page whether updates reach the typed phone yet."""
+    from console_support import add_operator, login
+
+    waiting = file_typed(runtime, PHONE, at=now())
+    expired = file_typed(runtime, OTHER_PHONE, at=now() - timedelta(days=8))
+    work()
+    add_operator(runtime, "koord")
+    console = app.test_client()
+    login(console, "koord")
+
+    def note_of(tracking_id):
+        page = console.get(f"/console/cases/{tracking_id}").get_data(as_text=True)
+        found = re.search(r'class="phone-code">([^<]+)<', page)
+        return found.group(1) if found else None
+
+    assert note_of(waiting).startswith("Menunggu nomor ini menjawab kode")
+    assert note_of(expired).startswith("Kode tidak dijawab dan sudah kedaluwarsa")
+    text_from(client, twilio, PHONE, f"YA {code_in(to(twilio, PHONE)[0])}")
+    work()
+    assert note_of(waiting).startswith("Nomor ini sudah menjawab kode")
+    # An email typed instead has no code to answer: nothing is said.
+    emailed = file_typed(runtime, "mailto:warga@example.org", at=now())
+    work()
+    assert note_of(emailed) is None

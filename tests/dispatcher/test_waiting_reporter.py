@@ -21,6 +21,7 @@ from casestore.clock import add_working_days
 from casestore.deadlines import install_policy, sla_policy
 from casestore.lifecycle import Action, Status
 from casestore.models import Complaint, Message, StatusEvent
+from casestore.queries import public_case
 from casestore.scoreboard import Period, scoreboard
 from dispatcher.casework import act_on_case, lifecycle_action
 from dispatcher.intake import store_record
@@ -125,6 +126,8 @@ def test_the_question_goes_to_the_citizen_and_their_info_resumes_the_paused_cloc
         assert QUESTION in question.body and "INFO" in question.body
     ask = event(runtime, tracking_id, "ask_reporter")
     assert ask.public and ask.message_to_reporter == QUESTION and ask.data["paused"] is True
+    with runtime.sessions() as session:  # the tracking page says the clock stands still
+        assert public_case(session, tracking_id).clock_paused is True
 
     outcome = deliver(runtime, f"INFO {tracking_id} Di depan SD Negeri 3 Kenawat", at=ANSWERED)
     assert outcome.tracking_id == tracking_id and not outcome.created
@@ -210,6 +213,8 @@ def test_a_policy_that_does_not_pause_keeps_the_deadlines_and_may_archive(histor
     due = case(runtime, answered).due_at
     act(runtime, answered, Action.ASK_REPORTER, ASKED, message_to_reporter=QUESTION)
     assert event(runtime, answered, "ask_reporter").data["paused"] is False
+    with runtime.sessions() as session:  # so the tracking page must not say it is paused
+        assert public_case(session, answered).clock_paused is False
     deliver(runtime, f"INFO {answered} Di depan SD Negeri 3", at=ANSWERED)
     resumed = case(runtime, answered)
     assert resumed.status == Status.IN_PROGRESS and resumed.due_at == due

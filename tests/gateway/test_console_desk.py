@@ -98,6 +98,9 @@ def test_a_letter_filed_by_the_coordinator_is_one_case_with_its_scan(
         assert (audit.actor, audit.target) == ("koord", tracking_id)
     page = client.get(f"/console/cases/{tracking_id}").get_data(as_text=True)
     assert "Dicatat oleh" in page and 'class="entered-by">koord<' in page
+    # The operator typed the contact from what the citizen said, not the citizen.
+    assert "dicatat petugas dari keterangan pelapor" in page
+    assert "diketik pelapor" not in page
     assert "Surat" in page
 
 
