@@ -111,3 +111,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 def make_sessionmaker(engine: Engine) -> SessionFactory:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def configure_models() -> None:
+    """Build SQLAlchemy's mappers now, not in the first query (a worker pool does it once,
+    before the fork, so its members share them)."""
+    from sqlalchemy.orm import configure_mappers
+
+    import casestore.models  # noqa: F401 (every mapper must be defined first)
+
+    configure_mappers()

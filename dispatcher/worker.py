@@ -267,9 +267,8 @@ def _warm_up(runtime: Runtime) -> None:
     mappers before the first job (never fatal). A pool does it once, before the fork, so its
     members share them instead of each building its own while the others store (four
     workers on two cores paid it four times, in the middle of the work)."""
-    from sqlalchemy.orm import configure_mappers
-
     from adapters.registry import warm_up
+    from casestore.db import configure_models
     from config.triage_model import stemmer
     from dispatcher.triage import category_index, model_for
 
@@ -281,7 +280,7 @@ def _warm_up(runtime: Runtime) -> None:
         model_for(runtime)
         category_index(runtime)
         stemmer()
-        configure_mappers()
+        configure_models()
     except Exception:
         log.exception("loading the triage model failed; the first record will load it")
 

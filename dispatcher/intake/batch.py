@@ -5,7 +5,7 @@ a new or known sender, not held (rate limit, junk, unsure, too thin), not joinin
 sender's open case, no photos, no thread. Those are decided in memory from one query per
 question for the whole batch and written with one multi-row INSERT per table
 (casestore/bulk.py), exactly as ``store_record`` would write them one by one. Everything
-else (commands, follow-ups, holds, ratings, media, provider retries, a key or a sender met
+else (commands, follow-ups, holds, ratings, media, typed addresses, provider retries, a key or a sender met
 earlier in the batch) goes through ``store_record`` in the same transaction.
 
 Arrival order is kept: the records are taken in order, new cases gather into a run, and a
@@ -520,6 +520,8 @@ def _may_be_new_case(record: ComplaintRecord, verdict: Verdict | None) -> bool:
         return False
     if record.media or record.thread_ids:
         return False
+    if record.update_address:  # a typed address: its email receipt or its phone's code
+        return False  # are written by new_case (dispatcher/address_replies.py)
     if not record.text.strip():
         return False
     if record.channel in rating_channels() and parse_rating(record.text) is not None:
