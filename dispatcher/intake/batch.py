@@ -5,8 +5,8 @@ a new or known sender, not held (rate limit, junk, unsure, too thin), not joinin
 sender's open case, no photos, no thread. Those are decided in memory from one query per
 question for the whole batch and written with one multi-row INSERT per table
 (casestore/bulk.py), exactly as ``store_record`` would write them one by one. Everything
-else (commands, follow-ups, holds, ratings, media, typed addresses, provider retries, a key or a sender met
-earlier in the batch) goes through ``store_record`` in the same transaction.
+else (commands, follow-ups, holds, ratings, media, typed addresses, provider retries, a key
+or a sender met earlier in the batch) goes through ``store_record`` in the same transaction.
 
 Arrival order is kept: the records are taken in order, new cases gather into a run, and a
 record for ``store_record`` first has the run written, so it sees every earlier record of
