@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from fakes.smtp_server import SmtpServer
 from sqlalchemy import text
 
 from casestore.db import make_engine
@@ -132,3 +133,12 @@ def cli_settings(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
         "SECRET_KEY": s.secret_key,
     }.items():
         monkeypatch.setenv(f"SATUPINTU_{name}", value)
+
+
+@pytest.fixture
+def smtp(tmp_path) -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on a free port for one test; read what it received."""
+    server = SmtpServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from console_support import PASSWORD, add_operator, fast_hashing  # noqa: F401 (a fixture)
 from email_support import act, file_typed
-from fakes.smtp_server import SmtpServer
 from fakes.twilio_api import FakeTwilioApi, twilio_settings
 
 from casestore.lifecycle import Action
@@ -21,14 +20,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("fast_hashing")]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 WIDTHS = ({"width": 390, "height": 844}, {"width": 1280, "height": 800})
-
-
-@pytest.fixture
-def smtp(tmp_path):
-    server = SmtpServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import time
 
 import pytest
 from email_support import TEXT_EN, act, file_typed, work_with_scheduler
-from fakes.smtp_server import SmtpServer
 from fakes.twilio_api import FakeTwilioApi, twilio_settings
 from rq import Retry
 from sqlalchemy import select
@@ -23,14 +22,6 @@ from normalizer.tracking import format_tracking_id
 CITIZEN = "mailto:warga@contoh.id"
 INTERNAL = "Catatan internal: pelapor kerabat kepala dinas"
 TO_REPORTER = "Petugas PLN dijadwalkan memperbaiki lampu hari Kamis."
-
-
-@pytest.fixture
-def smtp(tmp_path):
-    server = SmtpServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from email_support import act, file_typed
-from fakes.smtp_server import SmtpServer
 from sqlalchemy import select
 
 from casestore import alerts, operators
@@ -21,14 +20,6 @@ LATER = datetime(2030, 1, 1, tzinfo=UTC)  # every event has settled by then
 CITIZEN = "mailto:rahasia.warga@contoh.id"
 NAME = "Siti Aminah"
 NOTE = "Catatan internal: cek ke lapangan bersama camat"
-
-
-@pytest.fixture
-def smtp(tmp_path):
-    server = SmtpServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

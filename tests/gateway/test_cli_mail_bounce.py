@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from email_support import act, file_typed
-from fakes.smtp_server import PASSWORD, USER, SmtpServer
+from fakes.smtp_server import PASSWORD, USER
 from sqlalchemy import select
 
 from casestore.lifecycle import Action
@@ -21,14 +21,6 @@ from gateway.cli import main
 
 FIXTURES = Path(__file__).parents[1] / "adapters" / "email" / "fixtures"
 ADDRESS = "mailto:hilang@contoh.id"
-
-
-@pytest.fixture
-def smtp(tmp_path):
-    server = SmtpServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 import smtplib
 
 import pytest
-from fakes.smtp_server import SmtpServer
 
 from adapters.base import PermanentSendError, TransientSendError
 from adapters.email import EmailSender, read_token, smtp_config
@@ -14,14 +13,6 @@ from adapters.email.bounce import read_return_path
 from normalizer.records import Channel, OutboundMessage
 
 ADDRESS = "warga@contoh.id"
-
-
-@pytest.fixture
-def smtp(tmp_path):
-    server = SmtpServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
