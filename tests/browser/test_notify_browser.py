@@ -95,3 +95,24 @@ def test_an_operators_settings_offer_texts_to_the_phone(runtime, live_server, br
         assert page.locator("input[name=phone_alerts][value=sms]").is_checked()
         fits(page, "operator-settings")
         page.close()
+
+
+def test_the_case_page_says_the_typed_phone_still_waits_for_its_code(
+    runtime, work, live_server, browser
+):
+    tracking_id = file_typed(runtime, "tel:+6281260000031")
+    work()  # the code goes out; nothing answers it
+    add_operator(runtime, "koord")
+    for viewport in WIDTHS:
+        page = browser.new_page(viewport=viewport)
+        page.goto(live_server + "/console/login")
+        page.fill("#username", "koord")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+        page.goto(f"{live_server}/console/cases/{tracking_id}")
+        note = page.locator(".phone-code")
+        assert note.is_visible()
+        assert note.inner_text().startswith("Menunggu nomor ini menjawab kode")
+        fits(page, "case-phone-code")
+        page.close()
